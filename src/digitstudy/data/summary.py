@@ -37,7 +37,7 @@ def sample_grid(splits: dict[str, Split], provenance: dict, per_class: int, seed
                 axes[digit, column].imshow(image, cmap=None if image.ndim == 3 else "gray", vmin=0, vmax=255)
             axes[digit, 0].text(-0.3, 0.5, str(digit), transform=axes[digit, 0].transAxes, ha="right", va="center")
     figure.suptitle(f"{provenance['dataset']} ({split_name}): {per_class} random examples per class", y=0.975)
-    figure.subplots_adjust(left=0.06, right=0.99, top=0.93, bottom=0.05, wspace=0.05, hspace=0.05)
+    figure.subplots_adjust(left=0.09, right=0.99, top=0.93, bottom=0.05, wspace=0.05, hspace=0.05)
     stamp(figure, provenance)
     return figure
 

@@ -1,0 +1,30 @@
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+PROGRAM = """
+import os, sys
+sys.path.insert(0, {src!r})
+from digitstudy.runtime import configure_tensorflow, log_to
+with log_to({log!r}):
+    tf = configure_tensorflow(threads=1, seed=7)
+    print("intra", tf.config.threading.get_intra_op_parallelism_threads())
+    print("inter", tf.config.threading.get_inter_op_parallelism_threads())
+    print("draw", float(tf.random.uniform(())))
+    os.write(2, b"from C level\\n")
+"""
+
+
+def _run(tmp_path, name):
+    log = tmp_path / f"{name}.log"
+    subprocess.run([sys.executable, "-c", PROGRAM.format(src=str(REPO / "src"), log=str(log))], check=True)
+    return log.read_text()
+
+
+def test_threads_seed_and_log_capture(tmp_path):
+    first = _run(tmp_path, "a")
+    assert "intra 1" in first and "inter 1" in first
+    assert "from C level" in first
+    draw = [line for line in first.splitlines() if line.startswith("draw")]
+    assert draw and draw == [line for line in _run(tmp_path, "b").splitlines() if line.startswith("draw")]
