@@ -19,6 +19,7 @@ report: "report/workflow.rst"
 
 
 include: "rules/data.smk"
+include: "rules/ex1.smk"
 
 
 rule all:

@@ -23,10 +23,6 @@ DATASETS = ["mnist", "svhn", "usps", "semeion"]
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
 
 
-wildcard_constraints:
-    dataset="|".join(DATASETS),
-
-
 def local_source(source):
     """A user-supplied file or folder becomes an input, so editing it reruns the rule."""
     return [] if source in SOURCE_KEYWORDS else [source]
@@ -39,5 +35,53 @@ def data_targets():
     ]
 
 
+def ex1_runs():
+    """(activation, depth, seed) of every Exercise 1 training job."""
+    ex1 = config["ex1"]
+    return [
+        (activation, depth, seed)
+        for activation in ex1["activations"]
+        for depth in ex1["depths"]
+        for seed in ex1["seeds"]
+    ]
+
+
+def ex1_run_files(name):
+    return [
+        f"results/ex1/runs/{activation}/depth{depth}/seed{seed}/{name}"
+        for activation, depth, seed in ex1_runs()
+    ]
+
+
+def ex1_run_keys():
+    return [
+        {"activation": activation, "depth": depth, "seed": seed}
+        for activation, depth, seed in ex1_runs()
+    ]
+
+
+def ex1_train_settings():
+    """What one training job depends on; the grid lists are left out so that adding a seed
+    or a depth does not rerun the jobs that exist."""
+    grid_keys = {"activations", "depths", "seeds", "figure_epochs"}
+    return {k: v for k, v in config["ex1"].items() if k not in grid_keys}
+
+
+def ex1_targets():
+    return [
+        "results/ex1/metrics.csv",
+        "results/ex1/scores.csv",
+        "results/ex1/scores.png",
+        "results/ex1/observations.json",
+        *expand(
+            "results/ex1/learning_curves_{metric}.png", metric=["accuracy", "loss"]
+        ),
+        *expand(
+            "results/ex1/gradients_epoch{epoch}.png",
+            epoch=config["ex1"]["figure_epochs"],
+        ),
+    ]
+
+
 def all_targets():
-    return data_targets()
+    return data_targets() + ex1_targets()

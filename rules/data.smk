@@ -2,6 +2,10 @@
 # labels) next to provenance.json. Downloads are light work: on a cluster they run locally.
 
 
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+
+
 localrules:
     data_mnist,
     data_svhn_mat,
@@ -33,8 +37,9 @@ rule data_svhn_mat:
     input:
         local_source(config["svhn"]["source"]),
     output:
-        train="resources/svhn/mat/train_32x32.mat",
-        test="resources/svhn/mat/test_32x32.mat",
+        # Converted into svhn.npz at once; downloads stay cached in resources/svhn/raw.
+        train=temp("resources/svhn/mat/train_32x32.mat"),
+        test=temp("resources/svhn/mat/test_32x32.mat"),
         origin="resources/svhn/mat/origin.json",
     log:
         "logs/data_svhn_mat/svhn.log",

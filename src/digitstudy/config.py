@@ -77,5 +77,24 @@ def check_config(config: dict, schema: dict | str | os.PathLike) -> None:
     problems = []
     for error in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         problems.extend(_describe(error, schema))
+    if not problems:
+        problems = _cross_checks(config)
     if problems:
         raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
+
+
+def _cross_checks(config: dict) -> list[str]:
+    """Constraints between keys, which a JSON schema cannot express."""
+    problems = []
+    ex1 = config.get("ex1", {})
+    epochs = ex1.get("epochs", 20)
+    gradient_epochs = ex1.get("gradient_epochs", [0, 1, 2, 3])
+    late = [e for e in gradient_epochs if e > epochs]
+    if late:
+        problems.append(f"config key 'ex1.gradient_epochs' has {late}, beyond 'ex1.epochs' = {epochs}.")
+    missing = [e for e in ex1.get("figure_epochs", [3, 0]) if e not in gradient_epochs]
+    if missing:
+        problems.append(
+            f"config key 'ex1.figure_epochs' has {missing}; allowed: epochs listed in 'ex1.gradient_epochs' {gradient_epochs}."
+        )
+    return problems

@@ -1,0 +1,151 @@
+# Exercise 1 B+C: one training job per (activation, depth, seed), then tables, figures and
+# computed observations over the whole grid.
+
+
+wildcard_constraints:
+    activation="|".join(config["ex1"]["activations"]),
+    depth=r"\d+",
+    seed=r"\d+",
+    epoch=r"\d+",
+    metric="accuracy|loss",
+
+
+localrules:
+    ex1_collect,
+    ex1_scores,
+    ex1_learning_curves,
+    ex1_gradient_grid,
+    ex1_observations,
+
+
+rule ex1_train:
+    input:
+        mnist="resources/mnist/mnist.npz",
+    output:
+        h5="results/ex1/runs/{activation}/depth{depth}/seed{seed}/model.h5",
+        keras="results/ex1/runs/{activation}/depth{depth}/seed{seed}/model.keras",
+        history="results/ex1/runs/{activation}/depth{depth}/seed{seed}/history.csv",
+        metrics="results/ex1/runs/{activation}/depth{depth}/seed{seed}/metrics.json",
+        gradients="results/ex1/runs/{activation}/depth{depth}/seed{seed}/gradients.csv",
+    log:
+        "logs/ex1_train/{activation}_depth{depth}_seed{seed}.log",
+    benchmark:
+        "benchmarks/ex1_train/{activation}_depth{depth}_seed{seed}.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=2500,
+        runtime=60,
+    params:
+        settings=ex1_train_settings(),
+    script:
+        "../scripts/ex1_train.py"
+
+
+rule ex1_collect:
+    input:
+        metrics=ex1_run_files("metrics.json"),
+        histories=ex1_run_files("history.csv"),
+        gradients=ex1_run_files("gradients.csv"),
+    output:
+        metrics=report(
+            "results/ex1/metrics.csv",
+            caption="../report/captions/ex1_metrics.rst",
+            category="Exercise 1",
+            subcategory="B: test scores",
+            labels={"table": "metrics of every run"},
+        ),
+        histories="results/ex1/histories.csv",
+        gradients="results/ex1/gradients.csv",
+    log:
+        "logs/ex1_collect/ex1_collect.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        runs=ex1_run_keys(),
+    script:
+        "../scripts/ex1_collect.py"
+
+
+rule ex1_scores:
+    input:
+        metrics="results/ex1/metrics.csv",
+        mnist="resources/mnist/mnist.npz",
+        provenance="resources/mnist/provenance.json",
+    output:
+        table=report(
+            "results/ex1/scores.csv",
+            caption="../report/captions/ex1_scores_table.rst",
+            category="Exercise 1",
+            subcategory="B: test scores",
+            labels={"table": "test scores"},
+        ),
+        chart=report(
+            "results/ex1/scores.png",
+            caption="../report/captions/ex1_scores_chart.rst",
+            category="Exercise 1",
+            subcategory="B: test scores",
+            labels={"figure": "test scores"},
+        ),
+    log:
+        "logs/ex1_scores/ex1_scores.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/ex1_scores.py"
+
+
+rule ex1_learning_curves:
+    input:
+        histories="results/ex1/histories.csv",
+        provenance="resources/mnist/provenance.json",
+    output:
+        report(
+            "results/ex1/learning_curves_{metric}.png",
+            caption="../report/captions/ex1_learning_curves.rst",
+            category="Exercise 1",
+            subcategory="B: learning curves",
+            labels={"figure": "learning curves", "metric": "{metric}"},
+        ),
+    log:
+        "logs/ex1_learning_curves/{metric}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/ex1_learning_curves.py"
+
+
+rule ex1_gradient_grid:
+    input:
+        gradients="results/ex1/gradients.csv",
+        provenance="resources/mnist/provenance.json",
+    output:
+        report(
+            "results/ex1/gradients_epoch{epoch}.png",
+            caption="../report/captions/ex1_gradient_grid.rst",
+            category="Exercise 1",
+            subcategory="C: gradient flow",
+            labels={"figure": "layer depth vs max gradient", "epoch": "{epoch}"},
+        ),
+    log:
+        "logs/ex1_gradient_grid/epoch{epoch}.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/ex1_gradient_grid.py"
+
+
+rule ex1_observations:
+    input:
+        metrics="results/ex1/metrics.csv",
+        gradients="results/ex1/gradients.csv",
+        mnist="resources/mnist/mnist.npz",
+    output:
+        "results/ex1/observations.json",
+    log:
+        "logs/ex1_observations/ex1_observations.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/ex1_observations.py"

@@ -1,0 +1,25 @@
+"""Snakemake adapter: train one MLP of the Exercise 1 grid and save model, history, metrics, gradients."""
+
+from digitstudy.runtime import configure_tensorflow, log_to
+
+with log_to(snakemake.log[0]):
+    seed = int(snakemake.wildcards.seed)
+    configure_tensorflow(snakemake.threads, seed)  # before any TensorFlow op
+
+    from digitstudy.data.arrays import load_splits
+    from digitstudy.ex1.runs import save_run
+    from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
+
+    settings = TrainSettings.from_config(snakemake.params.settings)
+    splits = load_splits(snakemake.input.mnist)
+    data = prepare_inputs(splits["train"], splits["test"], settings)
+    result = train_mlp(snakemake.wildcards.activation, int(snakemake.wildcards.depth), seed, data, settings)
+    print(result.metrics)
+    save_run(
+        result,
+        h5=snakemake.output.h5,
+        keras_path=snakemake.output.keras,
+        history=snakemake.output.history,
+        metrics=snakemake.output.metrics,
+        gradients=snakemake.output.gradients,
+    )

@@ -1,0 +1,64 @@
+"""Per-layer gradients of the loss on a fixed mini-batch, without an optimizer step.
+
+The assignment's snippet (model.optimizer.get_gradients) is Keras 2 internals; here one
+tf.GradientTape pass gives dL/dW and dL/db of every Dense layer. max |g| per layer is what
+shows vanishing gradients; the signed max of the snippet and mean |g| are kept too.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .mlp import dense_layers
+
+COLUMNS = ["epoch", "layer", "param", "max_abs", "max", "mean_abs"]
+
+
+def layer_gradients(model: keras.Model, x: np.ndarray, y_onehot: np.ndarray) -> dict[tuple[int, str], np.ndarray]:
+    """{(layer index from 1, "kernel"|"bias"): gradient} of the mean categorical cross-entropy."""
+    layers = dense_layers(model)
+    variables = [v for layer in layers for v in (layer.kernel, layer.bias)]
+    loss_fn = keras.losses.CategoricalCrossentropy()
+    with tf.GradientTape() as tape:
+        loss = loss_fn(tf.convert_to_tensor(y_onehot), model(tf.convert_to_tensor(x), training=True))
+    grads = tape.gradient(loss, variables)
+    result = {}
+    for index, layer in enumerate(layers, start=1):
+        result[(index, "kernel")] = np.asarray(grads[2 * (index - 1)])
+        result[(index, "bias")] = np.asarray(grads[2 * (index - 1) + 1])
+    return result
+
+
+def summarise(gradients: dict[tuple[int, str], np.ndarray], epoch: int) -> list[dict]:
+    return [
+        {
+            "epoch": epoch,
+            "layer": layer,
+            "param": param,
+            "max_abs": float(np.max(np.abs(g))),
+            "max": float(np.max(g)),
+            "mean_abs": float(np.mean(np.abs(g))),
+        }
+        for (layer, param), g in sorted(gradients.items())
+    ]
+
+
+class GradientRecorder(keras.callbacks.Callback):
+    """Records gradient summaries at initialisation (epoch 0) and after the listed epochs."""
+
+    def __init__(self, x: np.ndarray, y_onehot: np.ndarray, epochs: list[int]):
+        super().__init__()
+        self.x, self.y, self.epochs = x, y_onehot, set(epochs)
+        self.rows: list[dict] = []
+
+    def _record(self, epoch: int) -> None:
+        if epoch in self.epochs:
+            self.rows.extend(summarise(layer_gradients(self.model, self.x, self.y), epoch))
+
+    def on_train_begin(self, logs=None):
+        self._record(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._record(epoch + 1)

@@ -1,0 +1,34 @@
+"""One training run on disk: model (.h5 and .keras), history, metrics and gradients."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .train import TrainResult
+
+
+def save_run(result: TrainResult, *, h5: str, keras_path: str, history: str, metrics: str, gradients: str) -> None:
+    result.model.save(h5)
+    result.model.save(keras_path)
+    result.history.to_csv(history, index=False)
+    result.gradients.to_csv(gradients, index=False)
+    Path(metrics).write_text(json.dumps(result.metrics, indent=2) + "\n")
+
+
+def collect_metrics(paths: list[str]) -> pd.DataFrame:
+    columns = ["activation", "depth", "seed", "test_accuracy", "test_loss", "epochs", "diverged", "train_seconds"]
+    rows = [json.loads(Path(p).read_text()) for p in paths]
+    return pd.DataFrame(rows)[columns].sort_values(["activation", "depth", "seed"]).reset_index(drop=True)
+
+
+def collect_csvs(paths: list[str], keys: list[dict] | None = None) -> pd.DataFrame:
+    frames = []
+    for index, path in enumerate(paths):
+        frame = pd.read_csv(path)
+        for key, value in (keys[index] if keys else {}).items():
+            frame.insert(0, key, value)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
