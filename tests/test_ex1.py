@@ -1,0 +1,168 @@
+"""Exercise 1: the MLP builder, the gradient extractor, training reproducibility, analysis."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from digitstudy.data.arrays import Split  # noqa: E402
+from digitstudy.ex1 import analysis  # noqa: E402
+from digitstudy.ex1.gradients import layer_gradients, summarise  # noqa: E402
+from digitstudy.ex1.mlp import build_mlp, dense_layers  # noqa: E402
+from digitstudy.ex1.train import TrainSettings, prepare_inputs, validation_split  # noqa: E402
+
+
+@pytest.mark.parametrize("depth, expected", [(5, 29_674), (20, 45_514), (40, 66_634)])
+def test_parameter_counts_match_the_assignment(depth, expected):
+    model = build_mlp(depth, "relu")
+    assert model.count_params() == expected
+    assert len(dense_layers(model)) == depth + 1
+    assert model.output_shape == (None, 10)
+
+
+def test_keras_default_initialisers():
+    model = build_mlp(3, "tanh")
+    for layer in dense_layers(model):
+        assert np.all(layer.bias.numpy() == 0)
+        limit = np.sqrt(6 / sum(layer.kernel.shape))
+        assert np.abs(layer.kernel.numpy()).max() <= limit
+
+
+def _numpy_gradients(model, x, y, activation):
+    """Plain backpropagation in float64, written independently of TensorFlow."""
+    act = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[activation]
+    dact = {"tanh": lambda a: 1 - a**2, "sigmoid": lambda a: a * (1 - a)}[activation]
+    weights = [(l.kernel.numpy().astype(np.float64), l.bias.numpy().astype(np.float64)) for l in dense_layers(model)]
+    activations = [x.astype(np.float64)]
+    for W, b in weights[:-1]:
+        activations.append(act(activations[-1] @ W + b))
+    logits = activations[-1] @ weights[-1][0] + weights[-1][1]
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    delta = (p - y) / len(x)  # d(mean CE)/d(logits)
+    grads = {}
+    for index in range(len(weights), 0, -1):
+        grads[(index, "kernel")] = activations[index - 1].T @ delta
+        grads[(index, "bias")] = delta.sum(axis=0)
+        if index > 1:
+            delta = (delta @ weights[index - 1][0].T) * dact(activations[index - 1])
+    return grads
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_gradient_extractor_agrees_with_numpy_backprop(activation):
+    keras.utils.set_random_seed(3)
+    model = build_mlp(3, activation, units=5, inputs=7)
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (6, 7)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 6)]
+    ours = layer_gradients(model, x, y)
+    reference = _numpy_gradients(model, x, y, activation)
+    assert set(ours) == set(reference)
+    for key, value in reference.items():
+        np.testing.assert_allclose(ours[key], value, rtol=1e-4, atol=1e-7, err_msg=str(key))
+    rows = summarise(ours, epoch=0)
+    kernel1 = next(r for r in rows if r["layer"] == 1 and r["param"] == "kernel")
+    assert kernel1["max_abs"] == pytest.approx(np.abs(reference[(1, "kernel")]).max(), rel=1e-4)
+    assert kernel1["max"] == pytest.approx(reference[(1, "kernel")].max(), rel=1e-4, abs=1e-9)
+
+
+def test_untrained_deep_sigmoid_gradients_vanish():
+    keras.utils.set_random_seed(0)
+    model = build_mlp(40, "sigmoid")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (32, 784)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 32)]
+    grads = layer_gradients(model, x, y)
+    first = np.abs(grads[(1, "kernel")]).max()
+    last = np.abs(grads[(41, "kernel")]).max()
+    assert last / first > 1e10, f"only {np.log10(last / first):.1f} orders of magnitude"
+
+
+def test_validation_split_is_seeded_and_disjoint():
+    train, val = validation_split(100, 20, seed=5)
+    again_train, again_val = validation_split(100, 20, seed=5)
+    assert len(val) == 20 and len(set(train) | set(val)) == 100 and not set(train) & set(val)
+    np.testing.assert_array_equal(val, again_val)
+    assert not np.array_equal(val, validation_split(100, 20, seed=6)[1])
+    with pytest.raises(ValueError, match="validation_size"):
+        validation_split(10, 10, seed=0)
+
+
+def test_prepare_inputs_scales_and_picks_a_fixed_batch():
+    rng = np.random.default_rng(0)
+    train = Split(rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), rng.integers(0, 10, 200))
+    test = Split(rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), rng.integers(0, 10, 30))
+    settings = TrainSettings(validation_size=50, gradient_batch_size=8)
+    data = prepare_inputs(train, test, settings)
+    assert data.x_train.shape == (150, 784) and data.x_val.shape == (50, 784)
+    assert 0 <= data.x_train.min() and data.x_train.max() <= 1
+    assert data.gradient_x.shape == (8, 784) and data.y_test.shape == (30, 10)
+    np.testing.assert_array_equal(prepare_inputs(train, test, settings).gradient_indices, data.gradient_indices)
+
+
+RERUN = """
+import json, sys
+sys.path.insert(0, {src!r})
+from digitstudy.runtime import configure_tensorflow
+configure_tensorflow(1, 0)
+import numpy as np
+from digitstudy.data.arrays import Split
+from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
+rng = np.random.default_rng(0)
+train = Split(rng.integers(0, 256, (600, 28, 28), dtype=np.uint8), rng.integers(0, 10, 600))
+test = Split(rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), rng.integers(0, 10, 100))
+settings = TrainSettings(epochs=2, validation_size=100, gradient_epochs=(0, 2))
+result = train_mlp("tanh", 3, 0, prepare_inputs(train, test, settings), settings)
+metrics = {{k: v for k, v in result.metrics.items() if k != "train_seconds"}}
+np.savez({out!r}, *[w for w in result.model.get_weights()])
+print(json.dumps({{"metrics": metrics, "gradients": result.gradients.to_dict("list")}}))
+"""
+
+
+def _rerun(tmp_path, name):
+    out = tmp_path / f"{name}.npz"
+    done = subprocess.run([sys.executable, "-c", RERUN.format(src=str(REPO / "src"), out=str(out))],
+                          capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1]), np.load(out)
+
+
+def test_rerun_with_same_seed_is_bit_identical(tmp_path):
+    first, first_weights = _rerun(tmp_path, "a")
+    second, second_weights = _rerun(tmp_path, "b")
+    assert first == second
+    assert len(first_weights.files) == 8
+    for key in first_weights.files:
+        assert first_weights[key].tobytes() == second_weights[key].tobytes()
+
+
+def test_observations_flag_collapsed_configurations():
+    labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])  # MNIST test
+    metrics = pd.DataFrame(
+        [
+            {"activation": "sigmoid", "depth": 40, "seed": s, "test_accuracy": 0.1135, "test_loss": 2.3, "epochs": 20,
+             "diverged": False, "train_seconds": 1.0} for s in range(3)
+        ]
+        + [
+            {"activation": "relu", "depth": 5, "seed": s, "test_accuracy": 0.96 + s / 100, "test_loss": 0.1, "epochs": 20,
+             "diverged": False, "train_seconds": 1.0} for s in range(3)
+        ]
+    )
+    gradients = pd.DataFrame(
+        [{"activation": "sigmoid", "depth": 40, "seed": s, "epoch": 3, "layer": layer, "param": "kernel",
+          "max_abs": 10.0 ** (layer - 41), "max": 0.0, "mean_abs": 0.0} for s in range(3) for layer in (1, 41)]
+    )
+    facts = analysis.observations(metrics, gradients, labels)
+    assert facts["chance"]["majority_share"] == pytest.approx(0.1135)
+    assert facts["collapsed"] == ["sigmoid-40"]
+    assert facts["best"]["activation"] == "relu"
+    sigmoid = next(c for c in facts["configurations"] if c["activation"] == "sigmoid")
+    assert sigmoid["gradient_first_over_last"]["3"]["orders_of_magnitude_mean"] == pytest.approx(40)
