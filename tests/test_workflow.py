@@ -1,6 +1,7 @@
 """The workflow as a user runs it: lint, format, dry runs, and the .test configuration end to end."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,8 @@ def test_default_config_dry_run(tmp_path):
     shutil.copy(REPO / "config.yaml", tmp_path)
     result = run([*SNAKEMAKE, "-n", "--cores", "4", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)], cwd=tmp_path)
     assert "data_mnist" in result.stdout and "data_svhn_mat" in result.stdout
+    stats = result.stdout[result.stdout.index("Job stats") :]
+    assert re.search(r"^ex1_train\s+27$", stats, re.MULTILINE), stats
 
 
 def test_unknown_config_key_stops_the_workflow():
@@ -125,3 +128,34 @@ def test_snakemake_report(test_run):
     assert (workdir / "report.zip").stat().st_size > 10_000
     shutil.unpack_archive(workdir / "report.zip", workdir / "unpacked")
     assert any(Path(workdir / "unpacked").rglob("*svhn_samples.png"))
+
+
+@pytest.mark.e2e
+def test_end_to_end_ex1(test_run):
+    workdir, _ = test_run
+    ex1 = yaml.safe_load((workdir / "config.yaml").read_text())["ex1"]
+    runs = len(ex1["activations"]) * len(ex1["depths"]) * len(ex1["seeds"])
+    metrics = pd.read_csv(workdir / "results/ex1/metrics.csv")
+    assert list(metrics.columns) == [
+        "activation", "depth", "seed", "test_accuracy", "test_loss", "epochs", "diverged", "train_seconds"
+    ]
+    assert len(metrics) == runs and metrics.test_accuracy.between(0, 1).all()
+    gradients = pd.read_csv(workdir / "results/ex1/gradients.csv")
+    assert list(gradients.columns) == [
+        "activation", "depth", "seed", "epoch", "layer", "param", "max_abs", "max", "mean_abs"
+    ]
+    assert sorted(gradients.epoch.unique()) == sorted(ex1["gradient_epochs"])
+    layers = gradients.groupby(["activation", "depth", "seed", "epoch", "param"]).layer.max().reset_index()
+    assert (layers.layer == layers.depth + 1).all()
+    facts = json.loads((workdir / "results/ex1/observations.json").read_text())
+    assert facts["chance"]["majority_share"] == 0.1135 and len(facts["configurations"]) == runs // len(ex1["seeds"])
+    scores = pd.read_csv(workdir / "results/ex1/scores.csv")
+    first = scores.iloc[0]
+    expected = metrics[(metrics.activation == first.activation) & (metrics.depth == first.depth)].test_accuracy.mean()
+    assert first.accuracy_mean == pytest.approx(expected)
+    for name in ["scores.png", "learning_curves_accuracy.png", "learning_curves_loss.png",
+                 *[f"gradients_epoch{e}.png" for e in ex1["figure_epochs"]]]:
+        assert (workdir / "results/ex1" / name).stat().st_size > 10_000, name
+    run_dir = workdir / "results/ex1/runs" / ex1["activations"][0] / f"depth{ex1['depths'][0]}" / "seed0"
+    assert (run_dir / "model.h5").stat().st_size > 0 and (run_dir / "model.keras").stat().st_size > 0
+    assert any((workdir / "benchmarks/ex1_train").glob("*.tsv"))
