@@ -63,7 +63,7 @@ def ex1_run_keys():
 def ex1_train_settings():
     """What one training job depends on; the grid lists are left out so that adding a seed
     or a depth does not rerun the jobs that exist."""
-    grid_keys = {"activations", "depths", "seeds", "figure_epochs"}
+    grid_keys = {"activations", "depths", "seeds", "figure_epochs", "lecun_baseline"}
     return {k: v for k, v in config["ex1"].items() if k not in grid_keys}
 
 
@@ -73,6 +73,9 @@ def ex1_targets():
         "results/ex1/scores.csv",
         "results/ex1/scores.png",
         "results/ex1/observations.json",
+        "results/ex1/activation_ranges.csv",
+        "results/ex1/activations.png",
+        *ex1_lecun_targets(),
         *expand(
             "results/ex1/learning_curves_{metric}.png", metric=["accuracy", "loss"]
         ),
@@ -80,6 +83,19 @@ def ex1_targets():
             "results/ex1/gradients_epoch{epoch}.png",
             epoch=config["ex1"]["figure_epochs"],
         ),
+    ]
+
+
+def ex1_lecun_targets():
+    """Exercise 1 D needs LeCun's runs and its baseline's in the grid."""
+    ex1 = config["ex1"]
+    if not {"lecun", ex1["lecun_baseline"]} <= set(ex1["activations"]):
+        return []
+    return [
+        "results/ex1/lecun_vs_baseline_scores.csv",
+        "results/ex1/lecun_vs_baseline_curves.png",
+        "results/ex1/lecun_vs_baseline_untrained_gradients.png",
+        "results/ex1/lecun_vs_baseline.json",
     ]
 
 

@@ -16,6 +16,8 @@ localrules:
     ex1_learning_curves,
     ex1_gradient_grid,
     ex1_observations,
+    ex1_activations,
+    ex1_lecun_comparison,
 
 
 rule ex1_train:
@@ -149,3 +151,70 @@ rule ex1_observations:
         "../envs/analysis.yaml"
     script:
         "../scripts/ex1_observations.py"
+
+
+# Exercise 1 A+D: derivative ranges of every activation, and LeCun's activation vs its baseline.
+
+
+rule ex1_activations:
+    output:
+        table=report(
+            "results/ex1/activation_ranges.csv",
+            caption="../report/captions/ex1_activation_ranges.rst",
+            category="Exercise 1",
+            subcategory="A: backpropagation",
+            labels={"table": "derivative ranges"},
+        ),
+        figure=report(
+            "results/ex1/activations.png",
+            caption="../report/captions/ex1_activations.rst",
+            category="Exercise 1",
+            subcategory="A: backpropagation",
+            labels={"figure": "activations and derivatives"},
+        ),
+    log:
+        "logs/ex1_activations/ex1_activations.log",
+    conda:
+        "../envs/analysis.yaml"
+    script:
+        "../scripts/ex1_activations.py"
+
+
+rule ex1_lecun_comparison:
+    input:
+        metrics="results/ex1/metrics.csv",
+        histories="results/ex1/histories.csv",
+        gradients="results/ex1/gradients.csv",
+        mnist="resources/mnist/mnist.npz",
+        provenance="resources/mnist/provenance.json",
+    output:
+        scores=report(
+            "results/ex1/lecun_vs_baseline_scores.csv",
+            caption="../report/captions/ex1_lecun_scores.rst",
+            category="Exercise 1",
+            subcategory="D: LeCun's activation",
+            labels={"table": "test scores, LeCun vs baseline"},
+        ),
+        curves=report(
+            "results/ex1/lecun_vs_baseline_curves.png",
+            caption="../report/captions/ex1_lecun_curves.rst",
+            category="Exercise 1",
+            subcategory="D: LeCun's activation",
+            labels={"figure": "learning curves, LeCun vs baseline"},
+        ),
+        gradients=report(
+            "results/ex1/lecun_vs_baseline_untrained_gradients.png",
+            caption="../report/captions/ex1_lecun_gradients.rst",
+            category="Exercise 1",
+            subcategory="D: LeCun's activation",
+            labels={"figure": "untrained gradients, LeCun vs baseline"},
+        ),
+        observations="results/ex1/lecun_vs_baseline.json",
+    log:
+        "logs/ex1_lecun_comparison/ex1_lecun_comparison.log",
+    conda:
+        "../envs/analysis.yaml"
+    params:
+        baseline=config["ex1"]["lecun_baseline"],
+    script:
+        "../scripts/ex1_lecun_comparison.py"

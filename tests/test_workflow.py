@@ -36,8 +36,11 @@ def test_default_config_dry_run(tmp_path):
     shutil.copy(REPO / "config.yaml", tmp_path)
     result = run([*SNAKEMAKE, "-n", "--cores", "4", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)], cwd=tmp_path)
     assert "data_mnist" in result.stdout and "data_svhn_mat" in result.stdout
-    stats = result.stdout[result.stdout.index("Job stats") :]
-    assert re.search(r"^ex1_train\s+27$", stats, re.MULTILINE), stats
+    # 3 depths x 3 seeds for each of relu, tanh, sigmoid (B+C: 27 jobs) and LeCun (D: 9 more).
+    jobs = re.findall(r"rule ex1_train:.*?wildcards: activation=(\w+), depth=(\d+), seed=(\d+)", result.stdout, re.S)
+    assert len(jobs) == 36 and len(set(jobs)) == 36
+    for activation in ("relu", "tanh", "sigmoid", "lecun"):
+        assert sum(1 for job in jobs if job[0] == activation) == 9
 
 
 def test_unknown_config_key_stops_the_workflow():
@@ -159,3 +162,18 @@ def test_end_to_end_ex1(test_run):
     run_dir = workdir / "results/ex1/runs" / ex1["activations"][0] / f"depth{ex1['depths'][0]}" / "seed0"
     assert (run_dir / "model.h5").stat().st_size > 0 and (run_dir / "model.keras").stat().st_size > 0
     assert any((workdir / "benchmarks/ex1_train").glob("*.tsv"))
+
+
+@pytest.mark.e2e
+def test_end_to_end_ex1_lecun(test_run):
+    workdir, _ = test_run
+    ranges = pd.read_csv(workdir / "results/ex1/activation_ranges.csv").set_index("activation")
+    assert ranges.loc["lecun", "numerical_min"] >= 0.01 and ranges.loc["sigmoid", "numerical_max"] == pytest.approx(0.25)
+    facts = json.loads((workdir / "results/ex1/lecun_vs_baseline.json").read_text())
+    assert facts["baseline"] == "tanh" and {d["depth"] for d in facts["depths"]} == {5, 10}
+    scores = pd.read_csv(workdir / "results/ex1/lecun_vs_baseline_scores.csv")
+    assert set(scores.activation) == {"lecun", "tanh"}
+    for name in ["activations.png", "lecun_vs_baseline_curves.png", "lecun_vs_baseline_untrained_gradients.png"]:
+        assert (workdir / "results/ex1" / name).stat().st_size > 10_000, name
+    metrics = pd.read_csv(workdir / "results/ex1/metrics.csv")
+    assert "lecun" in set(metrics.activation)

@@ -2,35 +2,71 @@
 
 The derivative bounds explain gradient flow: backpropagation multiplies one f'(z) per layer,
 so sigmoid (f' <= 1/4) shrinks gradients geometrically with depth while ReLU (f' in {0, 1})
-does not.
+does not. LeCun's activation (Efficient BackProp, LeCun et al. 1998, sections 4.4-4.5) is
+1.7159 tanh(2x/3) + 0.01x: f(+-1) ~ +-1, and the small linear "twisting term" keeps f' >= 0.01
+so that saturated units still pass gradient.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Names accepted in config (ex1.activations); Keras knows these names itself.
-KERAS_NAMES = {"relu": "relu", "tanh": "tanh", "sigmoid": "sigmoid"}
+LECUN_SCALE = 1.7159
+LECUN_SLOPE = 2.0 / 3.0
+LECUN_TWIST = 0.01
+
+NAMES = ("relu", "tanh", "sigmoid", "lecun")
 
 
 def _sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def lecun(x):
+    return LECUN_SCALE * np.tanh(LECUN_SLOPE * x) + LECUN_TWIST * x
+
+
+def lecun_derivative(x):
+    return LECUN_SCALE * LECUN_SLOPE * (1.0 - np.tanh(LECUN_SLOPE * x) ** 2) + LECUN_TWIST
+
+
 FUNCTIONS = {
     "relu": lambda x: np.maximum(x, 0.0),
     "tanh": np.tanh,
     "sigmoid": _sigmoid,
+    "lecun": lecun,
 }
 
 DERIVATIVES = {
+    # relu'(0) is taken as 0, as TensorFlow does.
     "relu": lambda x: (np.asarray(x) > 0).astype(float),
     "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
     "sigmoid": lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+    "lecun": lecun_derivative,
+}
+
+# Analytic range of f' over the reals: (low, high, low attained?, high attained?, text).
+DERIVATIVE_RANGES = {
+    "relu": (0.0, 1.0, True, True, "{0, 1}"),
+    "tanh": (0.0, 1.0, False, True, "(0, 1]"),
+    "sigmoid": (0.0, 0.25, False, True, "(0, 1/4]"),
+    "lecun": (LECUN_TWIST, LECUN_SCALE * LECUN_SLOPE + LECUN_TWIST, False, True, "(0.01, 1.1539]"),
 }
 
 
+def numerical_derivative_range(name: str, low: float = -50.0, high: float = 50.0, points: int = 2_000_001) -> tuple[float, float]:
+    """min and max of the analytic derivative over a dense grid (includes x = 0)."""
+    grid = np.linspace(low, high, points)
+    values = DERIVATIVES[name](grid)
+    return float(values.min()), float(values.max())
+
+
 def keras_activation(name: str):
-    if name not in KERAS_NAMES:
-        raise ValueError(f"unknown activation {name!r}; known: {', '.join(KERAS_NAMES)}")
-    return KERAS_NAMES[name]
+    """What to pass to keras.layers.Dense(activation=...) for a config name."""
+    if name not in NAMES:
+        raise ValueError(f"unknown activation {name!r}; known: {', '.join(NAMES)}")
+    if name == "lecun":
+        from .keras_activations import lecun as keras_lecun
+
+        return keras_lecun
+    return name

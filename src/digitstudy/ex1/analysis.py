@@ -102,3 +102,59 @@ def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np
         "best": max(learned, key=lambda c: c["accuracy_mean"], default=None),
         "largest_seed_spread": spread,
     }
+
+
+def derivative_ranges_table() -> pd.DataFrame:
+    """Analytic range of f' next to the min / max found numerically on a dense grid."""
+    from ..activations import DERIVATIVE_RANGES, NAMES, numerical_derivative_range
+
+    rows = []
+    for name in NAMES:
+        low, high, _, _, text = DERIVATIVE_RANGES[name]
+        numeric_low, numeric_high = numerical_derivative_range(name)
+        rows.append(
+            {
+                "activation": name,
+                "analytic_range": text,
+                "analytic_low": low,
+                "analytic_high": high,
+                "numerical_min": numeric_low,
+                "numerical_max": numeric_high,
+                "grid": "[-50, 50], 2,000,001 points",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def lecun_vs_baseline(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray, baseline: str = "tanh") -> dict:
+    """Per depth: first-layer max |dL/dW| at initialisation, LeCun over tanh, and who trains."""
+    _, share = majority_share(test_labels)
+    chance = share + CHANCE_MARGIN
+    first = gradients[(gradients.epoch == 0) & (gradients.param == "kernel") & (gradients.layer == 1)]
+    depths = sorted(set(metrics[metrics.activation == "lecun"].depth) & set(metrics[metrics.activation == baseline].depth))
+    result = []
+    for depth in depths:
+        def geomean(activation):
+            values = first[(first.activation == activation) & (first.depth == depth)].max_abs
+            return float(np.exp(np.log(values[values > 0]).mean())) if len(values) else math.nan
+
+        def accuracy(activation):
+            return metrics[(metrics.activation == activation) & (metrics.depth == depth)].test_accuracy
+
+        lecun_acc, base_acc = accuracy("lecun"), accuracy(baseline)
+        lecun_trains = bool((lecun_acc > chance).all())
+        base_trains = bool((base_acc > chance).all())
+        result.append(
+            {
+                "depth": int(depth),
+                "first_layer_gradient_lecun": geomean("lecun"),
+                f"first_layer_gradient_{baseline}": geomean(baseline),
+                "first_layer_gradient_ratio": geomean("lecun") / geomean(baseline),
+                "accuracy_lecun_mean": float(lecun_acc.mean()),
+                f"accuracy_{baseline}_mean": float(base_acc.mean()),
+                "lecun_trains": lecun_trains,
+                f"{baseline}_trains": base_trains,
+                "lecun_trains_where_baseline_does_not": lecun_trains and not base_trains,
+            }
+        )
+    return {"baseline": baseline, "chance_threshold": chance, "depths": result}

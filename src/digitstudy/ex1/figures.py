@@ -71,33 +71,84 @@ def learning_curves(histories: pd.DataFrame, metric: str, provenance: dict) -> p
     return figure
 
 
-def gradient_grid(gradients: pd.DataFrame, epoch: int, provenance: dict, param: str = "kernel") -> plt.Figure:
+def gradient_grid(
+    gradients: pd.DataFrame, epoch: int, provenance: dict, param: str = "kernel", activations: list[str] | None = None
+) -> plt.Figure:
     """One subplot per depth, activations overlaid: max |dL/dW| per layer, log scale.
 
-    Line: geometric mean over seeds; band: min to max over seeds.
+    On a log axis the natural summary over seeds is in log space: the line is the mean of
+    log10 max|g| (a geometric mean) and the band is +- one standard deviation of log10 max|g|.
     """
     rows = gradients[(gradients.epoch == epoch) & (gradients.param == param)]
-    depths = sorted(gradients.depth.unique())
+    if activations is not None:
+        rows = rows[rows.activation.isin(activations)]
+    depths = sorted(rows.depth.unique())
     figure, axes = plt.subplots(1, len(depths), figsize=(4.2 * len(depths), 3.6), squeeze=False)
     for axis, depth in zip(axes[0], depths):
-        for activation in dict.fromkeys(gradients.activation):
-            runs = rows[(rows.activation == activation) & (rows.depth == depth)]
+        for activation in dict.fromkeys(rows.activation):
+            runs = rows[(rows.activation == activation) & (rows.depth == depth) & (rows.max_abs > 0)]
             if runs.empty:
                 continue
-            positive = runs[runs.max_abs > 0]
-            stats = positive.groupby("layer").max_abs.agg(
-                geomean=lambda v: float(np.exp(np.mean(np.log(v)))), low="min", high="max"
-            )
-            axis.plot(stats.index, stats.geomean, "-o", markersize=2.5, color=_colour(activation), label=activation)
-            axis.fill_between(stats.index, stats.low, stats.high, color=_colour(activation), alpha=0.2)
+            logs = np.log10(runs.max_abs).groupby(runs.layer).agg(["mean", "std"]).fillna(0.0)
+            axis.plot(logs.index, 10 ** logs["mean"], "-o", markersize=2.5, color=_colour(activation), label=activation)
+            axis.fill_between(logs.index, 10 ** (logs["mean"] - logs["std"]), 10 ** (logs["mean"] + logs["std"]),
+                              color=_colour(activation), alpha=0.2)
         axis.set_yscale("log")
         axis.set_title(f"{depth} hidden layers (+ output layer {depth + 1})", fontsize=9)
         axis.set_xlabel("layer depth (1 = first hidden layer)")
         axis.grid(True, which="major", alpha=0.3)
     axes[0, 0].set_ylabel(f"max |dL/d{'W' if param == 'kernel' else 'b'}| on the fixed mini-batch")
     axes[0, 0].legend(fontsize=8)
-    when = "at initialisation" if epoch == 0 else f"after {epoch} epoch{'s' if epoch > 1 else ''}"
-    figure.suptitle(f"Layer depth vs max gradient, {when} (geometric mean; band: min-max over seeds)")
+    when = "at initialisation (untrained)" if epoch == 0 else f"after {epoch} epoch{'s' if epoch > 1 else ''}"
+    figure.suptitle(f"Layer depth vs max gradient, {when}; mean ± std of log10 over seeds")
     figure.tight_layout(rect=(0, 0.05, 1, 1))
+    stamp(figure, provenance)
+    return figure
+
+
+def activation_functions(provenance_note: str = "") -> plt.Figure:
+    """Every activation and its analytic derivative on [-6, 6]."""
+    from ..activations import DERIVATIVES, FUNCTIONS, NAMES
+
+    x = np.linspace(-6, 6, 1201)
+    figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    for name in NAMES:
+        left.plot(x, FUNCTIONS[name](x), color=_colour(name), label=name)
+        right.plot(x, DERIVATIVES[name](x), color=_colour(name), label=name)
+    left.set_title("f(x)")
+    right.set_title("f'(x)")
+    for axis in (left, right):
+        axis.axhline(0, color="0.7", linewidth=0.8)
+        axis.axvline(0, color="0.7", linewidth=0.8)
+        axis.set_xlabel("x")
+        axis.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    figure.tight_layout()
+    return figure
+
+
+def lecun_vs_baseline_curves(histories: pd.DataFrame, provenance: dict, baseline: str = "tanh") -> plt.Figure:
+    """Rows: accuracy, loss; columns: depths; LeCun vs baseline, train solid, validation dashed."""
+    runs = histories[histories.activation.isin(["lecun", baseline])]
+    depths = sorted(set(runs[runs.activation == "lecun"].depth) & set(runs[runs.activation == baseline].depth))
+    figure, axes = plt.subplots(2, len(depths), figsize=(3.4 * len(depths), 5.4), sharex=True, squeeze=False)
+    for c, depth in enumerate(depths):
+        for r, metric in enumerate(["accuracy", "loss"]):
+            axis = axes[r, c]
+            for activation in (baseline, "lecun"):
+                subset = runs[(runs.activation == activation) & (runs.depth == depth)]
+                _band(axis, subset, metric, _colour(activation), "-", f"{activation} train")
+                _band(axis, subset, f"val_{metric}", _colour(activation), "--", f"{activation} validation")
+            if metric == "loss":
+                axis.set_yscale("log")
+                axis.set_xlabel("epoch")
+                axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+            else:
+                axis.set_title(f"{depth} hidden layers", fontsize=9)
+            if c == 0:
+                axis.set_ylabel(metric)
+    axes[0, 0].legend(fontsize=7)
+    figure.suptitle(f"LeCun vs {baseline}: learning curves (mean ± std over seeds)")
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
     stamp(figure, provenance)
     return figure
