@@ -20,6 +20,7 @@ report: "report/workflow.rst"
 
 include: "rules/data.smk"
 include: "rules/ex1.smk"
+include: "rules/ex2.smk"
 
 
 rule all:

@@ -99,5 +99,16 @@ def ex1_lecun_targets():
     ]
 
 
+def ex2_targets():
+    return [
+        "results/ex2/shape_trace.csv",
+        "results/ex2/metrics.json",
+        "results/ex2/training_curves.png",
+        "results/ex2/confusion_matrix.png",
+        "results/ex2/conv_1_kernels.png",
+        "results/ex2/feature_maps",
+    ]
+
+
 def all_targets():
-    return data_targets() + ex1_targets()
+    return data_targets() + ex1_targets() + ex2_targets()

@@ -177,3 +177,20 @@ def test_end_to_end_ex1_lecun(test_run):
         assert (workdir / "results/ex1" / name).stat().st_size > 10_000, name
     metrics = pd.read_csv(workdir / "results/ex1/metrics.csv")
     assert "lecun" in set(metrics.activation)
+
+
+@pytest.mark.e2e
+def test_end_to_end_ex2(test_run):
+    workdir, _ = test_run
+    trace = pd.read_csv(workdir / "results/ex2/shape_trace.csv")
+    assert trace.parameters.sum() == 19_629 and trace.output_shape.iloc[-2] == "49"
+    metrics = json.loads((workdir / "results/ex2/metrics.json").read_text())
+    assert metrics["data"]["stand_in"] is True and 1 <= metrics["best_epoch"] <= metrics["epochs"]
+    assert metrics["validation_images"] == 200 and len(metrics["per_class"]) == 10
+    confusion = pd.read_csv(workdir / "results/ex2/confusion_matrix.csv", index_col=0)
+    assert confusion.to_numpy().sum() == metrics["test_images"] == 400
+    maps = sorted((workdir / "results/ex2/feature_maps").glob("digit*.png"))
+    assert len(maps) == 10
+    for path in [*maps, *(workdir / "results/ex2").glob("*.png")]:
+        assert path.stat().st_size > 10_000, path
+    assert (workdir / "results/ex2/model.h5").stat().st_size > 0

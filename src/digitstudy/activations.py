@@ -26,8 +26,16 @@ def lecun(x):
     return LECUN_SCALE * np.tanh(LECUN_SLOPE * x) + LECUN_TWIST * x
 
 
+# Derivatives are written as 1/cosh^2 and sigma(x) sigma(-x) rather than 1 - tanh^2 and
+# sigma (1 - sigma): the same functions, without the cancellation that rounds them to exactly 0
+# for |x| > ~19, so the numerical ranges below show the open lower bounds as they are.
+def _sech2(x):
+    with np.errstate(over="ignore"):
+        return 1.0 / np.cosh(x) ** 2
+
+
 def lecun_derivative(x):
-    return LECUN_SCALE * LECUN_SLOPE * (1.0 - np.tanh(LECUN_SLOPE * x) ** 2) + LECUN_TWIST
+    return LECUN_SCALE * LECUN_SLOPE * _sech2(LECUN_SLOPE * np.asarray(x, float)) + LECUN_TWIST
 
 
 FUNCTIONS = {
@@ -40,8 +48,8 @@ FUNCTIONS = {
 DERIVATIVES = {
     # relu'(0) is taken as 0, as TensorFlow does.
     "relu": lambda x: (np.asarray(x) > 0).astype(float),
-    "tanh": lambda x: 1.0 - np.tanh(x) ** 2,
-    "sigmoid": lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)),
+    "tanh": lambda x: _sech2(np.asarray(x, float)),
+    "sigmoid": lambda x: _sigmoid(x) * _sigmoid(-np.asarray(x, float)),
     "lecun": lecun_derivative,
 }
 

@@ -97,4 +97,15 @@ def _cross_checks(config: dict) -> list[str]:
         problems.append(
             f"config key 'ex1.figure_epochs' has {missing}; allowed: epochs listed in 'ex1.gradient_epochs' {gradient_epochs}."
         )
+    try:
+        from .ex2.topology import CnnSpec, TopologyError, shape_trace
+
+        shape_trace(CnnSpec.from_config(config.get("ex2", {})))
+    except TopologyError as error:
+        problems.append(str(error))
+    svhn_train = config.get("svhn", {}).get("standin", {}).get("train_size", 73257)
+    if config.get("svhn", {}).get("source") == "synthetic" and config.get("ex2", {}).get("validation_size", 7326) >= svhn_train:
+        problems.append(
+            f"config key 'ex2.validation_size' must be smaller than 'svhn.standin.train_size' ({svhn_train})."
+        )
     return problems

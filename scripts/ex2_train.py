@@ -1,0 +1,32 @@
+"""Snakemake adapter: train the SVHN CNN with early stopping and measure it on the test set."""
+
+from digitstudy.runtime import configure_tensorflow, log_to
+
+with log_to(snakemake.log[0]):
+    settings_section = snakemake.params.cnn
+    configure_tensorflow(snakemake.threads, settings_section["seed"])  # before any TensorFlow op
+
+    from digitstudy.data.arrays import load_splits, read_provenance
+    from digitstudy.data.svhn import STANDIN_WARNING
+    from digitstudy.ex2.runs import save_cnn_run
+    from digitstudy.ex2.topology import CnnSpec
+    from digitstudy.ex2.train import CnnTrainSettings, train_cnn
+
+    provenance = read_provenance(snakemake.input.provenance)
+    if provenance.get("stand_in"):
+        print(f"WARNING: {STANDIN_WARNING}")
+    splits = load_splits(snakemake.input.svhn)
+    result = train_cnn(
+        splits["train"], splits["test"], CnnSpec.from_config(settings_section), CnnTrainSettings.from_config(settings_section)
+    )
+    result.model.summary(print_fn=print)
+    print({k: v for k, v in result.metrics.items() if k != "per_class"})
+    save_cnn_run(
+        result,
+        provenance,
+        h5=snakemake.output.h5,
+        keras_path=snakemake.output.keras,
+        history=snakemake.output.history,
+        metrics=snakemake.output.metrics,
+        confusion=snakemake.output.confusion,
+    )

@@ -1,0 +1,46 @@
+"""The SVHN CNN run on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .topology import CnnSpec, shape_trace
+from .train import CnnResult
+
+
+def shape_trace_table(spec: CnnSpec) -> pd.DataFrame:
+    rows = shape_trace(spec)
+    return pd.DataFrame(
+        {
+            "layer": [r["layer"] for r in rows],
+            "output_shape": ["x".join(map(str, r["output_shape"])) for r in rows],
+            "parameters": [r["parameters"] for r in rows],
+        }
+    )
+
+
+def data_source(provenance: dict) -> dict:
+    return {
+        "dataset": provenance["dataset"],
+        "source": provenance["source"],
+        "stand_in": bool(provenance.get("stand_in")),
+        "files": provenance.get("files", []),
+    }
+
+
+def save_cnn_run(result: CnnResult, provenance: dict, *, h5: str, keras_path: str, history: str, metrics: str,
+                 confusion: str) -> None:
+    result.model.save(h5)
+    result.model.save(keras_path)
+    result.history.to_csv(history, index=False)
+    pd.DataFrame(result.confusion, index=pd.Index(range(10), name="true"), columns=range(10)).to_csv(confusion)
+    record = {**result.metrics, "data": data_source(provenance)}
+    Path(metrics).write_text(json.dumps(record, indent=2) + "\n")
+
+
+def load_confusion(path: str) -> np.ndarray:
+    return pd.read_csv(path, index_col=0).to_numpy()
