@@ -32,15 +32,21 @@ def data_source(provenance: dict) -> dict:
     }
 
 
+def data_label(provenance: dict) -> str:
+    """What every SVHN table says about its data, row by row."""
+    return "SYNTHETIC STAND-IN (not SVHN)" if provenance.get("stand_in") else f"SVHN ({provenance['source']})"
+
+
 def save_cnn_run(result: CnnResult, provenance: dict, *, h5: str, keras_path: str, history: str, metrics: str,
                  confusion: str) -> None:
     result.model.save(h5)
     result.model.save(keras_path)
-    result.history.to_csv(history, index=False)
-    pd.DataFrame(result.confusion, index=pd.Index(range(10), name="true"), columns=range(10)).to_csv(confusion)
+    result.history.assign(data=data_label(provenance)).to_csv(history, index=False)
+    table = pd.DataFrame(result.confusion, index=pd.Index(range(10), name="true"), columns=[str(d) for d in range(10)])
+    table.assign(data=data_label(provenance)).to_csv(confusion)
     record = {**result.metrics, "data": data_source(provenance)}
     Path(metrics).write_text(json.dumps(record, indent=2) + "\n")
 
 
 def load_confusion(path: str) -> np.ndarray:
-    return pd.read_csv(path, index_col=0).to_numpy()
+    return pd.read_csv(path, index_col=0)[[str(d) for d in range(10)]].to_numpy()
