@@ -121,7 +121,10 @@ def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettin
     best = BestWeights()
     stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience)
     started = time.perf_counter()
-    fit = model.fit(training, epochs=settings.max_epochs, validation_data=validation, callbacks=[stopper, best], verbose=2)
+    # The pipeline shuffles (seeded) each epoch; fit must not try to.
+    fit = model.fit(
+        training, epochs=settings.max_epochs, validation_data=validation, callbacks=[stopper, best], shuffle=False, verbose=2
+    )
     train_seconds = time.perf_counter() - started
     history = pd.DataFrame(fit.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
