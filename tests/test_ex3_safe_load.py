@@ -1,0 +1,67 @@
+"""The grader's loader refuses files that carry code, without running them."""
+
+import h5py
+import numpy as np
+import pytest
+
+from digitstudy.ex3.safe_load import UnsafeModel, find_code, load_untrusted, read_architecture
+
+keras = pytest.importorskip("keras")
+
+
+def _plain_model():
+    return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_plain_model_loads(tmp_path, suffix):
+    path = tmp_path / f"ok{suffix}"
+    _plain_model().save(path)
+    assert find_code(read_architecture(path).config) == []
+    assert load_untrusted(path).output_shape == (None, 10)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_lambda_model_is_refused_without_running_it(tmp_path, suffix):
+    marker = tmp_path / "code-ran"
+
+    def side_effect(x):
+        # Runs at build time here, and would run again if a loader deserialised the layer.
+        import pathlib
+
+        pathlib.Path(str(marker)).write_text("ran")
+        return x
+
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(side_effect), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    path = tmp_path / f"evil{suffix}"
+    model.save(path)
+    marker.unlink()
+    with pytest.raises(UnsafeModel, match="Lambda"):
+        load_untrusted(path)
+    assert not marker.exists()
+
+
+def test_custom_activation_is_refused(tmp_path):
+    from digitstudy.ex1.mlp import build_mlp
+
+    path = tmp_path / "lecun.keras"
+    build_mlp(2, "lecun", units=4).save(path)
+    with pytest.raises(UnsafeModel, match="lecun"):
+        load_untrusted(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage bytes, not a model", b"PK\x03\x04broken zip"])
+def test_corrupt_files_are_refused(tmp_path, content):
+    path = tmp_path / "broken.h5"
+    path.write_bytes(content)
+    with pytest.raises(UnsafeModel, match="broken.h5"):
+        load_untrusted(path)
+
+
+def test_weights_only_h5_is_refused(tmp_path):
+    path = tmp_path / "weights.h5"
+    with h5py.File(path, "w") as handle:
+        handle["w"] = np.zeros(3)
+    with pytest.raises(UnsafeModel, match="without a model architecture"):
+        load_untrusted(path)
