@@ -1,0 +1,171 @@
+"""Predict, evaluate and grade on image files, all through the same preprocessing.
+
+- predict: image files or folders -> one row per file (digit, confidence, top-3, status)
+- evaluate: a labelled folder DIR/<digit>/*.png|jpg|... -> accuracy, per-class accuracy, confusion
+- grade: a folder of submitted .h5/.keras models -> accuracy and marks = 40 x accuracy / best
+
+Files that cannot be read, or show no digit, get a row saying so; the others are processed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .preprocess import IMAGE_SUFFIXES, UnreadableImage, preprocess_file, read_gray
+
+MARKS = 40.0
+
+
+class InputShapeError(ValueError):
+    pass
+
+
+def image_files(paths: list[str | Path]) -> list[Path]:
+    """Files as given, and the image files inside given folders (sorted, recursively)."""
+    found = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+        else:
+            found.append(path)
+    return found
+
+
+@dataclass
+class Batch:
+    """Preprocessed images of the files that gave a digit, and a status for every file."""
+
+    files: list[Path]
+    images: np.ndarray  # (n_ok, 28, 28) uint8
+    ok: list[int]  # positions in `files` of the rows in `images`
+    status: list[str] = field(default_factory=list)
+
+
+def prepare(files: list[Path]) -> Batch:
+    images, ok, status = [], [], []
+    for position, path in enumerate(files):
+        try:
+            result = preprocess_file(path)
+        except UnreadableImage as error:
+            status.append(f"unreadable: {error}")
+            continue
+        if result.image is None:
+            status.append(result.reason)
+            continue
+        images.append(result.image)
+        ok.append(position)
+        status.append("ok")
+    stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
+    return Batch(files, stacked, ok, status)
+
+
+def to_model_input(images: np.ndarray, input_shape: tuple) -> np.ndarray:
+    """(N, 28, 28) uint8 -> floats in [0, 1] shaped as the model expects."""
+    x = images.astype(np.float32) / 255.0
+    expected = tuple(input_shape[1:])
+    for candidate in (x, x[..., None], x.reshape(len(x), -1)):
+        if len(candidate.shape[1:]) == len(expected) and all(
+            e is None or e == c for e, c in zip(expected, candidate.shape[1:])
+        ):
+            return candidate
+    raise InputShapeError(f"expects input shape {input_shape}; submissions must take 28x28 grayscale digits")
+
+
+def probabilities(model, images: np.ndarray) -> np.ndarray:
+    if model.output_shape[-1] != 10:
+        raise InputShapeError(f"has output shape {model.output_shape}; expected 10 classes")
+    if len(images) == 0:
+        return np.zeros((0, 10), np.float32)
+    return np.asarray(model.predict(to_model_input(images, model.input_shape), verbose=0, batch_size=256))
+
+
+def predict_table(model, files: list[Path]) -> tuple[pd.DataFrame, Batch]:
+    batch = prepare(files)
+    probs = probabilities(model, batch.images)
+    rows = []
+    for position, path in enumerate(files):
+        row = {"file": str(path), "digit": None, "confidence": None, "top3": "", "status": batch.status[position]}
+        if position in batch.ok:
+            p = probs[batch.ok.index(position)]
+            order = np.argsort(-p)[:3]
+            row.update(
+                digit=int(order[0]),
+                confidence=round(float(p[order[0]]), 4),
+                top3=" ".join(f"{d}:{p[d]:.3f}" for d in order),
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["file", "digit", "confidence", "top3", "status"]), batch
+
+
+def labelled_files(folder: str | Path) -> tuple[list[Path], np.ndarray]:
+    """DIR/<digit>/<images> -> (files, labels)."""
+    files, labels = [], []
+    for digit in range(10):
+        for path in image_files([Path(folder) / str(digit)]) if (Path(folder) / str(digit)).is_dir() else []:
+            files.append(path)
+            labels.append(digit)
+    if not files:
+        raise FileNotFoundError(f"{folder}: expected sub-folders 0..9 holding images ({', '.join(IMAGE_SUFFIXES)})")
+    return files, np.asarray(labels)
+
+
+@dataclass
+class Evaluation:
+    table: pd.DataFrame  # one row per file: file, label, digit, confidence, correct, status
+    accuracy: float  # over all files: unreadable or no-digit files count as wrong
+    per_class: pd.DataFrame
+    confusion: np.ndarray
+    batch: Batch
+
+
+def evaluate(model, folder: str | Path) -> Evaluation:
+    files, labels = labelled_files(folder)
+    table, batch = predict_table(model, files)
+    table.insert(1, "label", labels)
+    table["correct"] = table.digit.to_numpy() == labels
+    confusion = np.zeros((10, 10), int)
+    for label, digit in zip(labels, table.digit):
+        if digit is not None and not pd.isna(digit):
+            confusion[label, int(digit)] += 1
+    per_class = (
+        table.groupby("label").agg(images=("correct", "size"), correct=("correct", "sum")).reset_index()
+    )
+    per_class["accuracy"] = per_class.correct / per_class.images
+    return Evaluation(table, float(table.correct.mean()), per_class, confusion, batch)
+
+
+def grade(submissions: list[Path], folder: str | Path) -> pd.DataFrame:
+    """Every submission gets the same preprocessed images; refused ones get no marks."""
+    from .safe_load import UnsafeModel, load_untrusted
+
+    rows = []
+    for path in submissions:
+        try:
+            model = load_untrusted(path)
+            accuracy = evaluate(model, folder).accuracy
+            rows.append({"submission": path.name, "accuracy": accuracy, "status": "graded"})
+        except (UnsafeModel, InputShapeError) as error:
+            rows.append({"submission": path.name, "accuracy": None, "status": f"refused: {error}"})
+    table = pd.DataFrame(rows, columns=["submission", "accuracy", "status"])
+    best = table.accuracy.max()
+    table["marks"] = [
+        round(MARKS * a / best, 2) if a is not None and not pd.isna(a) and best and best > 0 else 0.0
+        for a in table.accuracy
+    ]
+    return table
+
+
+def raw_thumbnail(path: Path, size: int = 96) -> np.ndarray | None:
+    try:
+        gray = read_gray(path)
+    except UnreadableImage:
+        return None
+    scale = size / max(gray.shape)
+    import cv2
+
+    return cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
+                      interpolation=cv2.INTER_AREA)

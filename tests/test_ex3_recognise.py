@@ -1,0 +1,75 @@
+"""predict / evaluate / grade on small fixtures, with models whose answers are known."""
+
+import cv2
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from digitstudy.ex3.recognise import evaluate, grade, image_files, predict_table  # noqa: E402
+
+
+def constant_model(digit: int, input_shape=(28, 28)):
+    """Always answers `digit`: zero kernel, bias one-hot."""
+    model = keras.Sequential([keras.Input(input_shape), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    dense = model.layers[-1]
+    bias = np.full(10, -5.0, np.float32)
+    bias[digit] = 5.0
+    dense.set_weights([np.zeros_like(dense.kernel.numpy()), bias])
+    return model
+
+
+def _digit_image(digit: int, path, dark_ink=True):
+    image = np.full((120, 90), 230 if dark_ink else 25, np.uint8)
+    cv2.putText(image, str(digit), (12, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 20 if dark_ink else 235, 9, cv2.LINE_AA)
+    cv2.imwrite(str(path), image)
+
+
+@pytest.fixture
+def labelled(tmp_path):
+    root = tmp_path / "digits"
+    for digit, count in ((7, 3), (1, 1)):
+        (root / str(digit)).mkdir(parents=True)
+        for i in range(count):
+            _digit_image(digit, root / str(digit) / f"{digit}_{i}.png", dark_ink=i % 2 == 0)
+    (root / "1" / "broken.jpg").write_text("not an image")
+    return root
+
+
+def test_predict_reports_every_file(tmp_path, labelled):
+    blank = tmp_path / "blank.png"
+    cv2.imwrite(str(blank), np.full((50, 50), 200, np.uint8))
+    files = image_files([labelled / "7", blank, labelled / "1" / "broken.jpg"])
+    table, _ = predict_table(constant_model(7), files)
+    assert len(table) == 5
+    assert (table.loc[table.status == "ok", "digit"] == 7).all() and (table.status == "ok").sum() == 3
+    assert table.loc[table.file.str.endswith("blank.png"), "status"].iloc[0].startswith("no digit found")
+    assert "broken.jpg" in table.loc[table.file.str.endswith("broken.jpg"), "status"].iloc[0]
+    assert table.loc[table.status == "ok", "top3"].str.startswith("7:").all()
+
+
+def test_evaluate_counts_unreadable_as_wrong(labelled):
+    result = evaluate(constant_model(7), labelled)
+    assert result.accuracy == pytest.approx(3 / 5)
+    per_class = result.per_class.set_index("label")
+    assert per_class.loc[7, "accuracy"] == 1.0 and per_class.loc[1, "accuracy"] == 0.0
+    assert result.confusion[7, 7] == 3 and result.confusion[1, 7] == 1 and result.confusion.sum() == 4
+
+
+def test_grade_marks_and_refusals(tmp_path, labelled):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    constant_model(7).save(submissions / "alice.h5")
+    constant_model(1, input_shape=(28, 28, 1)).save(submissions / "bob.keras")
+    constant_model(7, input_shape=(32, 32, 3)).save(submissions / "carol.h5")
+    (submissions / "dave.h5").write_bytes(b"corrupt")
+    lam = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x), keras.layers.Flatten(),
+                            keras.layers.Dense(10, activation="softmax")])
+    lam.save(submissions / "eve.keras")
+    table = grade(sorted(submissions.iterdir()), labelled).set_index("submission")
+    assert table.loc["alice.h5", "accuracy"] == pytest.approx(3 / 5) and table.loc["alice.h5", "marks"] == 40.0
+    assert table.loc["bob.keras", "accuracy"] == pytest.approx(1 / 5)
+    assert table.loc["bob.keras", "marks"] == pytest.approx(40 * (1 / 5) / (3 / 5), abs=0.01)
+    for name, reason in (("carol.h5", "input shape"), ("dave.h5", "dave.h5"), ("eve.keras", "Lambda")):
+        assert table.loc[name, "marks"] == 0.0 and table.loc[name, "status"].startswith("refused")
+        assert reason in table.loc[name, "status"]
