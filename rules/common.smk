@@ -99,6 +99,11 @@ def ex1_lecun_targets():
     ]
 
 
+def ex2_train_settings():
+    """What the CNN's training depends on (not the seed that picks feature-map images)."""
+    return {k: v for k, v in config["ex2"].items() if k != "feature_map_seed"}
+
+
 def ex2_targets():
     return [
         "results/ex2/shape_trace.csv",

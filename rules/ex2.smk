@@ -53,7 +53,7 @@ rule ex2_train:
         mem_mb=3500,
         runtime=120,
     params:
-        cnn=config["ex2"],
+        cnn=ex2_train_settings(),
     script:
         "../scripts/ex2_train.py"
 
