@@ -73,3 +73,22 @@ def test_grade_marks_and_refusals(tmp_path, labelled):
     for name, reason in (("carol.h5", "input shape"), ("dave.h5", "dave.h5"), ("eve.keras", "Lambda")):
         assert table.loc[name, "marks"] == 0.0 and table.loc[name, "status"].startswith("refused")
         assert reason in table.loc[name, "status"]
+
+
+def test_command_line_predict_evaluate_grade(tmp_path, labelled):
+    import pandas as pd
+
+    from digitstudy.ex3.__main__ import main
+
+    model = tmp_path / "m.h5"
+    constant_model(7).save(model)
+    assert main(["predict", "--model", str(model), "--out", str(tmp_path / "p"), str(labelled)]) == 0
+    predictions = pd.read_csv(tmp_path / "p" / "predictions.csv")
+    assert len(predictions) == 5 and (tmp_path / "p" / "contact_sheet.png").stat().st_size > 5_000
+    assert main(["evaluate", "--model", str(model), "--folder", str(labelled), "--out", str(tmp_path / "e")]) == 0
+    assert (tmp_path / "e" / "mistakes.png").exists() and (tmp_path / "e" / "confusion_matrix.png").exists()
+    submissions = tmp_path / "subs"
+    submissions.mkdir()
+    constant_model(7).save(submissions / "a.keras")
+    assert main(["grade", "--submissions", str(submissions), "--folder", str(labelled), "--out", str(tmp_path / "g")]) == 0
+    assert pd.read_csv(tmp_path / "g" / "grades.csv").marks.tolist() == [40.0]

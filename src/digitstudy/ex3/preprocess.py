@@ -69,7 +69,7 @@ def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
 
 def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
     """Ink strength 0..255 with the (possibly uneven) paper removed."""
-    side = max(15, (min(dark_on_light.shape) // 6) | 1)
+    side = max(15, (min(dark_on_light.shape) // 3) | 1)
     # The paper is what a closing with a kernel wider than any stroke leaves: strokes vanish.
     paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     paper = cv2.GaussianBlur(paper, (0, 0), side / 4)

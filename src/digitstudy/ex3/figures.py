@@ -1,0 +1,69 @@
+"""Contact sheets (raw image, its 28x28 preprocessed version, the prediction) and mistake galleries."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..plots.provenance import plt
+from .recognise import Batch, raw_thumbnail
+
+
+def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 6, limit: int = 120) -> plt.Figure:
+    """One cell per file: raw (left), preprocessed 28x28 (right), prediction or status below."""
+    rows_shown = table.head(limit)
+    count = max(len(rows_shown), 1)
+    rows = math.ceil(count / columns)
+    figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.4 * columns, 1.55 * rows + 0.6), squeeze=False)
+    for axis in axes.flat:
+        axis.set_axis_off()
+    for position, row in enumerate(rows_shown.itertuples()):
+        r, c = divmod(position, columns)
+        raw_axis, pre_axis = axes[r, 2 * c], axes[r, 2 * c + 1]
+        thumbnail = raw_thumbnail(Path(row.file))
+        if thumbnail is not None:
+            raw_axis.imshow(thumbnail, cmap="gray", vmin=0, vmax=255)
+        file_position = list(map(str, batch.files)).index(row.file)
+        if file_position in batch.ok:
+            pre_axis.imshow(batch.images[batch.ok.index(file_position)], cmap="gray", vmin=0, vmax=255)
+        if row.status == "ok":
+            label = f"{int(row.digit)} ({row.confidence:.2f})"
+            if hasattr(row, "label"):
+                label = f"true {row.label} -> {label}"
+            colour = "black" if not hasattr(row, "correct") or row.correct else "#b00020"
+        else:
+            label, colour = row.status.split(":")[0][:28], "#b00020"
+        raw_axis.set_title(Path(row.file).name[:22], fontsize=6)
+        pre_axis.set_title(label, fontsize=7, color=colour)
+    suffix = f" (first {limit} of {len(table)})" if len(table) > limit else ""
+    figure.suptitle(title + suffix, fontsize=10)
+    figure.tight_layout(rect=(0, 0, 1, 0.97))
+    return figure
+
+
+def mistakes_gallery(evaluation_table: pd.DataFrame, batch: Batch, limit: int = 60) -> plt.Figure:
+    wrong = evaluation_table[~evaluation_table.correct.astype(bool)]
+    if wrong.empty:
+        figure = plt.figure(figsize=(4, 1))
+        figure.text(0.5, 0.5, "no mistakes", ha="center", va="center")
+        return figure
+    return contact_sheet(wrong, batch, f"Mistakes: {len(wrong)} of {len(evaluation_table)} images", limit=limit)
+
+
+def confusion_counts(matrix: np.ndarray, title: str) -> plt.Figure:
+    figure, axis = plt.subplots(figsize=(5.2, 4.6))
+    image = axis.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=axis, fraction=0.046)
+    for (i, j), value in np.ndenumerate(matrix):
+        axis.text(j, i, str(value), ha="center", va="center", fontsize=7,
+                  color="white" if value > matrix.max() / 2 else "black")
+    axis.set_xticks(range(10))
+    axis.set_yticks(range(10))
+    axis.set_xlabel("predicted digit")
+    axis.set_ylabel("true digit")
+    axis.set_title(title, fontsize=9)
+    figure.tight_layout()
+    return figure
