@@ -21,6 +21,7 @@ report: "report/workflow.rst"
 include: "rules/data.smk"
 include: "rules/ex1.smk"
 include: "rules/ex2.smk"
+include: "rules/ex3.smk"
 
 
 rule all:

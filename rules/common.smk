@@ -115,5 +115,9 @@ def ex2_targets():
     ]
 
 
+def ex3_targets():
+    return ["results/ex3/recogniser.h5", "results/ex3/model_card.json"]
+
+
 def all_targets():
-    return data_targets() + ex1_targets() + ex2_targets()
+    return data_targets() + ex1_targets() + ex2_targets() + ex3_targets()

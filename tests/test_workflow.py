@@ -196,3 +196,17 @@ def test_end_to_end_ex2(test_run):
     for path in [*maps, *(workdir / "results/ex2").glob("*.png")]:
         assert path.stat().st_size > 10_000, path
     assert (workdir / "results/ex2/model.h5").stat().st_size > 0
+
+
+@pytest.mark.e2e
+def test_end_to_end_ex3(test_run):
+    workdir, _ = test_run
+    card = json.loads((workdir / "results/ex3/model_card.json").read_text())
+    assert set(card["accuracy"]) == {"mnist test", "usps test", "semeion"}
+    assert card["held_out_writers"] == ["usps test", "semeion"]
+    assert card["accuracy"]["mnist test"]["images"] == 10_000
+    assert all(0 <= row["accuracy"] <= 1 for row in card["accuracy"].values())
+    from digitstudy.ex3.safe_load import load_untrusted
+
+    for name in ("recogniser.h5", "recogniser.keras"):
+        assert load_untrusted(workdir / "results/ex3" / name).input_shape == (None, 28, 28, 1)

@@ -1,0 +1,31 @@
+"""Snakemake adapter: train the digit recogniser and write its model card."""
+
+import json
+
+from digitstudy.runtime import configure_tensorflow, log_to
+
+with log_to(snakemake.log[0]):
+    section = snakemake.params.settings
+    configure_tensorflow(snakemake.threads, section["seed"])
+
+    from digitstudy.data.arrays import load_splits, read_provenance
+    from digitstudy.ex3.model_card import build_card, card_markdown
+    from digitstudy.ex3.recogniser import RecogniserSettings, train_recogniser
+    from digitstudy.ex3.training_data import assemble
+
+    provenance = {name: read_provenance(path) for name, path in snakemake.input.items() if name.endswith("_provenance")}
+    splits = {name: load_splits(path) for name, path in snakemake.input.items() if name.endswith("_arrays")}
+    data = assemble(
+        splits, provenance, section["train_on_usps"], workers=snakemake.threads, limit=section["train_subset"]
+    )
+    settings = RecogniserSettings.from_config(section)
+    result = train_recogniser(data.train, settings)
+    result.model.save(snakemake.output.h5)
+    result.model.save(snakemake.output.keras)
+    result.history.to_csv(snakemake.output.history, index=False)
+    card = build_card(result, data, settings, provenance)
+    with open(snakemake.output.card_json, "w") as handle:
+        json.dump(card, handle, indent=2)
+    with open(snakemake.output.card_md, "w") as handle:
+        handle.write(card_markdown(card))
+    print(json.dumps(card["accuracy"], indent=2))

@@ -1,0 +1,75 @@
+"""The recogniser's model card: data, preprocessing, training and accuracy per test set."""
+
+from __future__ import annotations
+
+import keras
+
+from .recogniser import RecogniserResult, RecogniserSettings, accuracy_on
+from .training_data import RecogniserData
+
+
+def build_card(result: RecogniserResult, data: RecogniserData, settings: RecogniserSettings, provenance: dict) -> dict:
+    accuracy = {
+        name: {
+            "accuracy": accuracy_on(result.model, split.images, split.labels),
+            "images": int(len(split.labels)),
+            "held_out_writers": name in data.held_out_writers,
+        }
+        for name, split in data.evaluation.items()
+    }
+    return {
+        "model": "digit_recogniser (Keras CNN, input 28x28x1 in [0, 1], white digit on black)",
+        "parameters": int(result.model.count_params()),
+        "keras_version": keras.__version__,
+        "training_data": data.train_sources,
+        "training_images": result.train_images,
+        "held_out_writers": data.held_out_writers,
+        "preprocessing": (
+            "grayscale; polarity from the border (inverted to dark ink on light paper); paper removed "
+            "with a morphological closing; Otsu threshold; small and border-touching specks dropped; "
+            "crop to the digit; fit into 20x20 keeping aspect ratio; centre of mass moved to (14, 14) "
+            "in 28x28 - digitstudy.ex3.preprocess, the same code for training, evaluation, prediction, grading"
+        ),
+        "augmentation": {
+            "rotation_degrees": settings.rotation_degrees,
+            "zoom": settings.zoom,
+            "shift": settings.shift,
+            "stroke_change_probability": settings.stroke_change_probability,
+        },
+        "training": {
+            "epochs": settings.epochs,
+            "batch_size": settings.batch_size,
+            "optimizer": f"Adam, cosine decay from {settings.learning_rate}",
+            "seed": settings.seed,
+            "train_seconds": round(result.train_seconds, 1),
+            "final_val_accuracy": float(result.history.val_accuracy.iloc[-1]),
+        },
+        "accuracy": accuracy,
+        "images_without_digit": data.missing_digit,
+        "data_sources": {
+            name.replace("_provenance", ""): {"source": p["source"], "available": p.get("available", True)}
+            for name, p in provenance.items()
+        },
+        "warnings": data.warnings,
+    }
+
+
+def card_markdown(card: dict) -> str:
+    lines = [
+        "# Model card: digit recogniser",
+        "",
+        f"- Model: {card['model']}, {card['parameters']:,} parameters (Keras {card['keras_version']})",
+        f"- Trained on: {', '.join(card['training_data'])} ({card['training_images']:,} images)",
+        f"- Held-out writers (never trained on): {', '.join(card['held_out_writers']) or 'none available'}",
+        f"- Preprocessing: {card['preprocessing']}",
+        f"- Augmentation: {card['augmentation']}",
+        f"- Training: {card['training']}",
+        "",
+        "| test set | images | accuracy | writers held out |",
+        "|---|---|---|---|",
+    ]
+    for name, row in card["accuracy"].items():
+        lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {'yes' if row['held_out_writers'] else 'no'} |")
+    for warning in card["warnings"]:
+        lines.append(f"\n**Warning:** {warning}")
+    return "\n".join(lines) + "\n"

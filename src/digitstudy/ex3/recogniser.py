@@ -1,0 +1,160 @@
+"""The Exercise 3 recogniser: a small VGG-style CNN trained on MNIST (+ optionally USPS train)
+with augmentation, every image passed through the same preprocessing as own digits.
+
+Held-out writers (Semeion, USPS test) are never trained on; they measure generalisation.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data.arrays import Split
+from .preprocess import preprocess_gray
+
+
+@dataclass(frozen=True)
+class RecogniserSettings:
+    epochs: int = 15
+    batch_size: int = 128
+    learning_rate: float = 0.001
+    seed: int = 0
+    rotation_degrees: float = 12.0
+    zoom: float = 0.12
+    shift: float = 0.1
+    stroke_change_probability: float = 0.3
+    train_subset: int | None = None
+    validation_size: int = 5000
+
+    @classmethod
+    def from_config(cls, section: dict) -> "RecogniserSettings":
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in section.items() if k in known})
+
+
+def to_mnist_geometry(images: np.ndarray, upscale: int = 1, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Run every image through the own-digit preprocessing. Returns (images, found) where
+    `found` marks images in which a digit was found (others are returned black)."""
+    if workers > 1 and len(images) > 4000:
+        from concurrent.futures import ProcessPoolExecutor
+
+        chunks = np.array_split(images, workers * 4)
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            parts = list(pool.map(to_mnist_geometry, chunks, [upscale] * len(chunks)))
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    import cv2
+
+    out = np.zeros((len(images), 28, 28), np.uint8)
+    found = np.zeros(len(images), bool)
+    for index, image in enumerate(images):
+        if upscale > 1:
+            image = cv2.resize(image, None, fx=upscale, fy=upscale, interpolation=cv2.INTER_CUBIC)
+        result = preprocess_gray(image)
+        if result.image is not None:
+            out[index], found[index] = result.image, True
+    return out, found
+
+
+def build_recogniser():
+    import keras
+
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1), name="digit"),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(2),
+            layers.Dropout(0.25),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.Conv2D(64, 3, padding="same", activation="relu"),
+            layers.BatchNormalization(),
+            layers.MaxPooling2D(2),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.BatchNormalization(),
+            layers.Dropout(0.4),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="digit_recogniser",
+    )
+
+
+def augmenter(settings: RecogniserSettings):
+    """Random rotation, zoom, shift and stroke width, applied to training batches only."""
+    import keras
+    import tensorflow as tf
+
+    geometric = keras.Sequential(
+        [
+            keras.layers.RandomRotation(settings.rotation_degrees / 360.0, fill_mode="constant", seed=settings.seed),
+            keras.layers.RandomZoom(settings.zoom, fill_mode="constant", seed=settings.seed + 1),
+            keras.layers.RandomTranslation(settings.shift, settings.shift, fill_mode="constant", seed=settings.seed + 2),
+        ]
+    )
+    generator = tf.random.Generator.from_seed(settings.seed + 3)
+
+    def augment(x, y):
+        x = geometric(x, training=True)
+        choice = generator.uniform((tf.shape(x)[0], 1, 1, 1))
+        thicker = tf.nn.max_pool2d(x, 2, 1, "SAME")
+        thinner = -tf.nn.max_pool2d(-x, 2, 1, "SAME")
+        p = settings.stroke_change_probability / 2
+        x = tf.where(choice < p, thicker, tf.where(choice > 1 - p, thinner, x))
+        return x, y
+
+    return augment
+
+
+@dataclass
+class RecogniserResult:
+    model: object
+    history: pd.DataFrame
+    train_seconds: float
+    train_images: int
+
+
+def train_recogniser(train: Split, settings: RecogniserSettings) -> RecogniserResult:
+    """`train` must already be in MNIST geometry (to_mnist_geometry)."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(settings.seed)
+    count = len(train.labels) if settings.train_subset is None else min(settings.train_subset, len(train.labels))
+    order = np.random.default_rng(settings.seed).permutation(count)
+    val_idx, train_idx = order[: settings.validation_size], order[settings.validation_size :]
+
+    def dataset(indices, shuffle):
+        x = train.images[indices][..., None]
+        data = tf.data.Dataset.from_tensor_slices((x, train.labels[indices]))
+        if shuffle:
+            data = data.shuffle(len(indices), seed=settings.seed, reshuffle_each_iteration=True)
+        data = data.batch(settings.batch_size).map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b))
+        if shuffle:
+            data = data.map(augmenter(settings))
+        return data.prefetch(2)
+
+    model = build_recogniser()
+    steps = settings.epochs * int(np.ceil(len(train_idx) / settings.batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps, alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    started = time.perf_counter()
+    fit = model.fit(dataset(train_idx, True), validation_data=dataset(val_idx, False), epochs=settings.epochs,
+                    shuffle=False, verbose=2)
+    history = pd.DataFrame(fit.history)
+    history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    return RecogniserResult(model, history, time.perf_counter() - started, len(train_idx))
+
+
+def accuracy_on(model, images: np.ndarray, labels: np.ndarray) -> float:
+    if len(labels) == 0:
+        return float("nan")
+    probs = model.predict(images[..., None].astype(np.float32) / 255.0, batch_size=512, verbose=0)
+    return float((probs.argmax(axis=1) == labels).mean())
