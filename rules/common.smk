@@ -115,8 +115,21 @@ def ex2_targets():
     ]
 
 
+def ex3_evaluation_folder(wildcards):
+    return config["ex3"]["evaluate"][wildcards.name]
+
+
 def ex3_targets():
-    return ["results/ex3/recogniser.h5", "results/ex3/model_card.json"]
+    ex3 = config["ex3"]
+    targets = ["results/ex3/recogniser.h5", "results/ex3/model_card.json"]
+    if ex3["predict"]:
+        targets.append("results/ex3/predict/predictions.csv")
+    targets += expand(
+        "results/ex3/evaluate/{name}/summary.json", name=list(ex3["evaluate"])
+    )
+    if ex3["grade"]["submissions"] and ex3["grade"]["folder"]:
+        targets.append("results/ex3/grade/grades.csv")
+    return targets
 
 
 def all_targets():

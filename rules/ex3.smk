@@ -36,3 +36,74 @@ rule ex3_train:
         settings=config["ex3"],
     script:
         "../scripts/ex3_train.py"
+
+
+rule ex3_predict:
+    input:
+        model="results/ex3/recogniser.keras",
+        images=config["ex3"]["predict"],
+    output:
+        table="results/ex3/predict/predictions.csv",
+        sheet=report(
+            "results/ex3/predict/contact_sheet.png",
+            caption="../report/captions/ex3_contact_sheet.rst",
+            category="Exercise 3",
+            subcategory="Own digits",
+            labels={"figure": "predictions"},
+        ),
+    log:
+        "logs/ex3_predict/ex3_predict.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/ex3_predict.py"
+
+
+rule ex3_evaluate:
+    input:
+        model="results/ex3/recogniser.keras",
+        folder=ex3_evaluation_folder,
+    output:
+        table="results/ex3/evaluate/{name}/evaluation.csv",
+        per_class="results/ex3/evaluate/{name}/per_class.csv",
+        summary="results/ex3/evaluate/{name}/summary.json",
+        confusion=report(
+            "results/ex3/evaluate/{name}/confusion_matrix.png",
+            caption="../report/captions/ex3_evaluate.rst",
+            category="Exercise 3",
+            subcategory="Own digits",
+            labels={"figure": "confusion matrix", "set": "{name}"},
+        ),
+        mistakes=report(
+            "results/ex3/evaluate/{name}/mistakes.png",
+            caption="../report/captions/ex3_evaluate.rst",
+            category="Exercise 3",
+            subcategory="Own digits",
+            labels={"figure": "mistakes", "set": "{name}"},
+        ),
+    log:
+        "logs/ex3_evaluate/{name}.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/ex3_evaluate.py"
+
+
+rule ex3_grade:
+    input:
+        submissions=config["ex3"]["grade"]["submissions"] or [],
+        folder=config["ex3"]["grade"]["folder"] or [],
+    output:
+        report(
+            "results/ex3/grade/grades.csv",
+            caption="../report/captions/ex3_grade.rst",
+            category="Exercise 3",
+            subcategory="Grading",
+            labels={"table": "grades"},
+        ),
+    log:
+        "logs/ex3_grade/ex3_grade.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/ex3_grade.py"

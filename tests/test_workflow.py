@@ -66,6 +66,40 @@ def test_explicit_svhn_download_fails_clearly(tmp_path, dead_url):
     assert not (tmp_path / "resources/svhn/mat/train_32x32.mat").exists()
 
 
+def _own_digits(root):
+    """A small labelled folder of 'photographed' digits: script fonts, both polarities."""
+    import cv2
+    import numpy as np
+
+    for digit in range(10):
+        (root / str(digit)).mkdir(parents=True)
+        for variant, (font, dark) in enumerate([(cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, True), (cv2.FONT_HERSHEY_SIMPLEX, False)]):
+            image = np.full((140, 110), 225 if dark else 30, np.uint8)
+            cv2.putText(image, str(digit), (18, 115), font, 3.5, 25 if dark else 230, 8, cv2.LINE_AA)
+            cv2.imwrite(str(root / str(digit) / f"{digit}_{variant}.jpg"), image)
+    return root
+
+
+def _submissions(root):
+    """One plain model (always answers 3) and one carrying a Lambda layer."""
+    import subprocess
+    import textwrap
+
+    root.mkdir()
+    program = textwrap.dedent(f"""
+        import numpy as np, keras
+        model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+        bias = np.full(10, -5.0, np.float32); bias[3] = 5.0
+        model.layers[-1].set_weights([np.zeros((784, 10), np.float32), bias])
+        model.save({str(root / "always_three.h5")!r})
+        evil = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x * 2), keras.layers.Flatten(),
+                                 keras.layers.Dense(10, activation="softmax")])
+        evil.save({str(root / "lambda.keras")!r})
+    """)
+    subprocess.run([sys.executable, "-c", program], check=True, capture_output=True)
+    return root
+
+
 @pytest.fixture(scope="module")
 def test_run(tmp_path_factory):
     """Run the .test configuration once in a scratch directory; tests below inspect it."""
@@ -76,6 +110,13 @@ def test_run(tmp_path_factory):
     # .test/config.yaml's relative paths are relative to the repository root.
     for key in ("usps", "semeion"):
         config["writers"][key]["source"] = str((REPO / config["writers"][key]["source"]).resolve())
+    own_digits, submissions = _own_digits(workdir / "own_digits"), _submissions(workdir / "submissions")
+    config["ex3"].update(
+        predict=[str(own_digits / "3"), str(workdir / "not_an_image.png")],
+        evaluate={"own": str(own_digits)},
+        grade={"submissions": str(submissions), "folder": str(own_digits)},
+    )
+    (workdir / "not_an_image.png").write_text("this is not an image")
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     result = run(
         [*SNAKEMAKE, "--cores", "2", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
@@ -210,3 +251,14 @@ def test_end_to_end_ex3(test_run):
 
     for name in ("recogniser.h5", "recogniser.keras"):
         assert load_untrusted(workdir / "results/ex3" / name).input_shape == (None, 28, 28, 1)
+    predictions = pd.read_csv(workdir / "results/ex3/predict/predictions.csv")
+    assert len(predictions) == 3 and (predictions.status == "ok").sum() == 2
+    assert predictions.loc[predictions.file.str.endswith("not_an_image.png"), "status"].iloc[0].startswith("unreadable")
+    assert (workdir / "results/ex3/predict/contact_sheet.png").stat().st_size > 10_000
+    summary = json.loads((workdir / "results/ex3/evaluate/own/summary.json").read_text())
+    assert summary["images"] == 20 and 0 <= summary["accuracy"] <= 1
+    assert (workdir / "results/ex3/evaluate/own/mistakes.png").exists()
+    grades = pd.read_csv(workdir / "results/ex3/grade/grades.csv").set_index("submission")
+    assert grades.loc["always_three.h5", "marks"] == 40.0
+    assert grades.loc["always_three.h5", "accuracy"] == pytest.approx(2 / 20)
+    assert grades.loc["lambda.keras", "marks"] == 0.0 and "Lambda" in grades.loc["lambda.keras", "status"]
