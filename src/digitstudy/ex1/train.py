@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.arrays import Split
+from ..data.splits import random_split as validation_split
 from .gradients import GradientRecorder
 from .mlp import build_mlp
 
@@ -67,14 +68,6 @@ def scale(images: np.ndarray) -> np.ndarray:
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
     return np.eye(10, dtype=np.float32)[labels]
-
-
-def validation_split(count: int, validation_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded random (train, validation) index split; the same seed gives the same split."""
-    if not 0 < validation_size < count:
-        raise ValueError(f"validation_size must lie in 1..{count - 1}, got {validation_size}")
-    order = np.random.default_rng(seed).permutation(count)
-    return np.sort(order[validation_size:]), np.sort(order[:validation_size])
 
 
 def prepare_inputs(train: Split, test: Split, settings: TrainSettings) -> MnistInputs:

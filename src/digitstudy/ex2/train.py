@@ -17,6 +17,7 @@ import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from ..data.arrays import Split
+from ..data.splits import random_split as validation_indices
 from .model import build_cnn
 from .topology import CnnSpec
 
@@ -42,14 +43,6 @@ class CnnTrainSettings:
     def from_config(cls, section: dict) -> "CnnTrainSettings":
         known = set(cls.__dataclass_fields__)
         return cls(**{k: v for k, v in section.items() if k in known})
-
-
-def validation_indices(count: int, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) indices: `size` distinct images drawn at random with `seed`."""
-    if not 0 < size < count:
-        raise ValueError(f"validation_size must lie in 1..{count - 1}, got {size}")
-    order = np.random.default_rng(seed).permutation(count)
-    return np.sort(order[size:]), np.sort(order[:size])
 
 
 def scale(images: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..data.arrays import Split
+from ..data.splits import random_split
 from .preprocess import preprocess_gray
 
 
@@ -128,8 +129,7 @@ def train_recogniser(train: Split, settings: RecogniserSettings) -> RecogniserRe
 
     keras.utils.set_random_seed(settings.seed)
     count = len(train.labels) if settings.train_subset is None else min(settings.train_subset, len(train.labels))
-    order = np.random.default_rng(settings.seed).permutation(count)
-    val_idx, train_idx = order[: settings.validation_size], order[settings.validation_size :]
+    train_idx, val_idx = random_split(count, settings.validation_size, settings.seed)
 
     def dataset(indices, shuffle):
         x = train.images[indices][..., None]
