@@ -7,6 +7,7 @@ snakemake.utils.validate afterwards, from the same schema.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 from pathlib import Path
@@ -17,6 +18,13 @@ import yaml
 
 class ConfigError(ValueError):
     pass
+
+
+def settings_from_section(cls, section: dict):
+    """A settings dataclass from a config section; keys the class does not use are ignored,
+    lists become tuples (settings are frozen)."""
+    names = {field.name for field in dataclasses.fields(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names})
 
 
 def load_schema(path: str | os.PathLike) -> dict:

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from ..config import settings_from_section
 from ..data.arrays import Split
 from ..data.splits import random_split as validation_split
 from .gradients import GradientRecorder
@@ -41,11 +42,7 @@ class TrainSettings:
 
     @classmethod
     def from_config(cls, section: dict) -> "TrainSettings":
-        known = {f for f in cls.__dataclass_fields__}
-        values = {k: v for k, v in section.items() if k in known}
-        if "gradient_epochs" in values:
-            values["gradient_epochs"] = tuple(values["gradient_epochs"])
-        return cls(**values)
+        return settings_from_section(cls, section)
 
 
 @dataclass

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+from ..config import settings_from_section
 from ..data.arrays import Split
+from ..data.pipelines import uint8_batches as batches
 from ..data.splits import random_split as validation_indices
 from .model import build_cnn
 from .topology import CnnSpec
@@ -41,26 +43,11 @@ class CnnTrainSettings:
 
     @classmethod
     def from_config(cls, section: dict) -> "CnnTrainSettings":
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in section.items() if k in known})
+        return settings_from_section(cls, section)
 
 
 def scale(images: np.ndarray) -> np.ndarray:
     return images.astype(np.float32) / 255.0
-
-
-def batches(images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None):
-    """A tf.data pipeline that keeps the images as uint8 and scales each batch to [0, 1].
-
-    Scaling the whole training set up front would hold 66k x 32 x 32 x 3 float32 (0.8 GB)
-    plus the copy Keras makes of it; per batch, the job stays well under 3 GB.
-    """
-    import tensorflow as tf
-
-    data = tf.data.Dataset.from_tensor_slices((images, labels))
-    if shuffle_seed is not None:
-        data = data.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).map(lambda x, y: (tf.cast(x, tf.float32) / 255.0, y)).prefetch(2)
 
 
 class BestWeights(keras.callbacks.Callback):

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..config import settings_from_section
 from ..data.arrays import Split
+from ..data.pipelines import uint8_batches
 from ..data.splits import random_split
 from .preprocess import preprocess_gray
 
@@ -32,8 +34,7 @@ class RecogniserSettings:
 
     @classmethod
     def from_config(cls, section: dict) -> "RecogniserSettings":
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in section.items() if k in known})
+        return settings_from_section(cls, section)
 
 
 def to_mnist_geometry(images: np.ndarray, upscale: int = 1, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -125,21 +126,15 @@ class RecogniserResult:
 def train_recogniser(train: Split, settings: RecogniserSettings) -> RecogniserResult:
     """`train` must already be in MNIST geometry (to_mnist_geometry)."""
     import keras
-    import tensorflow as tf
 
     keras.utils.set_random_seed(settings.seed)
     count = len(train.labels) if settings.train_subset is None else min(settings.train_subset, len(train.labels))
     train_idx, val_idx = random_split(count, settings.validation_size, settings.seed)
 
     def dataset(indices, shuffle):
-        x = train.images[indices][..., None]
-        data = tf.data.Dataset.from_tensor_slices((x, train.labels[indices]))
-        if shuffle:
-            data = data.shuffle(len(indices), seed=settings.seed, reshuffle_each_iteration=True)
-        data = data.batch(settings.batch_size).map(lambda a, b: (tf.cast(a, tf.float32) / 255.0, b))
-        if shuffle:
-            data = data.map(augmenter(settings))
-        return data.prefetch(2)
+        data = uint8_batches(train.images[indices][..., None], train.labels[indices], settings.batch_size,
+                             shuffle_seed=settings.seed if shuffle else None)
+        return data.map(augmenter(settings)) if shuffle else data
 
     model = build_recogniser()
     steps = settings.epochs * int(np.ceil(len(train_idx) / settings.batch_size))
