@@ -22,6 +22,7 @@ include: "rules/data.smk"
 include: "rules/ex1.smk"
 include: "rules/ex2.smk"
 include: "rules/ex3.smk"
+include: "rules/report.smk"
 
 
 rule all:

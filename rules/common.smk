@@ -132,5 +132,61 @@ def ex3_targets():
     return targets
 
 
+def report_inputs(wildcards=None):
+    """Named inputs of the report rules: every result the report shows (see
+    digitstudy.report.render.ReportInputs). Optional parts are empty lists when not run."""
+    ex3 = config["ex3"]
+    lecun = ex1_lecun_targets()
+    return {
+        "datasets_csv": "results/data/datasets.csv",
+        "data_samples": expand("results/data/{dataset}_samples.png", dataset=DATASETS),
+        "data_provenance": expand("resources/{dataset}/provenance.json", dataset=DATASETS),
+        "theory_backprop": "report/theory/ex1_backprop.tex",
+        "theory_lecun": "report/theory/ex1_lecun.tex",
+        "ex1_ranges": "results/ex1/activation_ranges.csv",
+        "ex1_activations_png": "results/ex1/activations.png",
+        "ex1_scores": "results/ex1/scores.csv",
+        "ex1_scores_png": "results/ex1/scores.png",
+        "ex1_observations": "results/ex1/observations.json",
+        "ex1_learning_curves": expand(
+            "results/ex1/learning_curves_{metric}.png", metric=["accuracy", "loss"]
+        ),
+        "ex1_gradient_figures": expand(
+            "results/ex1/gradients_epoch{epoch}.png",
+            epoch=config["ex1"]["figure_epochs"],
+        ),
+        # Order matters: json, scores, curves, untrained gradients.
+        "ex1_lecun": [lecun[3], lecun[0], lecun[1], lecun[2]] if lecun else [],
+        "ex2_shape_trace": "results/ex2/shape_trace.csv",
+        "ex2_metrics": "results/ex2/metrics.json",
+        "ex2_training_curves": "results/ex2/training_curves.png",
+        "ex2_confusion": "results/ex2/confusion_matrix.png",
+        "ex2_kernels": "results/ex2/conv_1_kernels.png",
+        "ex2_feature_maps": "results/ex2/feature_maps",
+        "ex3_model_card": "results/ex3/model_card.json",
+        "ex3_contact_sheet": (
+            ["results/ex3/predict/contact_sheet.png"] if ex3["predict"] else []
+        ),
+        "ex3_evaluations": expand(
+            "results/ex3/evaluate/{name}/summary.json", name=list(ex3["evaluate"])
+        ),
+        "ex3_grades": (
+            ["results/ex3/grade/grades.csv"]
+            if ex3["grade"]["submissions"] and ex3["grade"]["folder"]
+            else []
+        ),
+    }
+
+
+def report_targets():
+    return [
+        "results/report/report.html",
+        "results/report/report.tex",
+        "results/report/report.pdf",
+    ]
+
+
 def all_targets():
-    return data_targets() + ex1_targets() + ex2_targets() + ex3_targets()
+    return (
+        data_targets() + ex1_targets() + ex2_targets() + ex3_targets() + report_targets()
+    )

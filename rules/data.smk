@@ -23,6 +23,8 @@ rule data_mnist:
         provenance="resources/mnist/provenance.json",
     log:
         "logs/data_mnist/mnist.log",
+    benchmark:
+        "benchmarks/data_mnist/mnist.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -43,6 +45,8 @@ rule data_svhn_mat:
         origin="resources/svhn/mat/origin.json",
     log:
         "logs/data_svhn_mat/svhn.log",
+    benchmark:
+        "benchmarks/data_svhn_mat/svhn.tsv"
     conda:
         "../envs/data.yaml"
     threads: 2
@@ -68,6 +72,8 @@ rule data_svhn:
         provenance="resources/svhn/provenance.json",
     log:
         "logs/data_svhn/svhn.log",
+    benchmark:
+        "benchmarks/data_svhn/svhn.tsv"
     conda:
         "../envs/data.yaml"
     resources:
@@ -85,6 +91,8 @@ rule data_usps:
         provenance="resources/usps/provenance.json",
     log:
         "logs/data_usps/usps.log",
+    benchmark:
+        "benchmarks/data_usps/usps.tsv"
     conda:
         "../envs/data.yaml"
     params:
@@ -102,6 +110,8 @@ rule data_semeion:
         provenance="resources/semeion/provenance.json",
     log:
         "logs/data_semeion/semeion.log",
+    benchmark:
+        "benchmarks/data_semeion/semeion.tsv"
     conda:
         "../envs/data.yaml"
     params:

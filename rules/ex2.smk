@@ -98,6 +98,8 @@ rule ex2_figures:
         ),
     log:
         "logs/ex2_figures/ex2_figures.log",
+    benchmark:
+        "benchmarks/ex2_figures/ex2_figures.tsv"
     conda:
         "../envs/train.yaml"
     resources:

@@ -53,6 +53,8 @@ rule ex3_predict:
         ),
     log:
         "logs/ex3_predict/ex3_predict.log",
+    benchmark:
+        "benchmarks/ex3_predict/ex3_predict.tsv"
     conda:
         "../envs/train.yaml"
     script:
@@ -83,6 +85,8 @@ rule ex3_evaluate:
         ),
     log:
         "logs/ex3_evaluate/{name}.log",
+    benchmark:
+        "benchmarks/ex3_evaluate/{name}.tsv"
     conda:
         "../envs/train.yaml"
     script:
@@ -103,6 +107,8 @@ rule ex3_grade:
         ),
     log:
         "logs/ex3_grade/ex3_grade.log",
+    benchmark:
+        "benchmarks/ex3_grade/ex3_grade.tsv"
     conda:
         "../envs/train.yaml"
     script:

@@ -81,7 +81,7 @@ def test_training_keeps_best_weights_on_a_tiny_run():
     rng = np.random.default_rng(0)
     train = Split(rng.integers(0, 256, (120, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 120))
     test = Split(rng.integers(0, 256, (30, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 30))
-    settings = CnnTrainSettings(max_epochs=3, patience=10, validation_size=40, jit_compile=False)
+    settings = CnnTrainSettings(max_epochs=3, patience=10, validation_size=40)
     result = train_cnn(train, test, CnnSpec(), settings)
     assert result.metrics["epochs"] == 3 and not result.metrics["stopped_early"]
     best = int(result.history.val_loss.idxmin()) + 1

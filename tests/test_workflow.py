@@ -1,6 +1,7 @@
 """The workflow as a user runs it: lint, format, dry runs, and the .test configuration end to end."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -262,3 +263,233 @@ def test_end_to_end_ex3(test_run):
     assert grades.loc["always_three.h5", "marks"] == 40.0
     assert grades.loc["always_three.h5", "accuracy"] == pytest.approx(2 / 20)
     assert grades.loc["lambda.keras", "marks"] == 0.0 and "Lambda" in grades.loc["lambda.keras", "status"]
+
+
+# --- the study's report (HTML, LaTeX, PDF) of the .test run ---------------------------------
+
+NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?")
+
+
+def numbers(cell):
+    return [float(n.replace(",", "")) for n in NUMBER.findall(cell)]
+
+
+class _ReportParser(__import__("html.parser").parser.HTMLParser):
+    """Tables (by id: rows of cell texts) and figures (data-source, src) of report.html."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.figures, self._table, self._cell = {}, [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._table = self.tables.setdefault(attrs["id"], [])
+        elif tag == "tr" and self._table is not None:
+            self._table.append([])
+        elif tag == "td" and self._table is not None:
+            self._cell = ""
+        elif tag == "img":
+            self.figures.append((attrs.get("data-source"), attrs.get("src", "")))
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self._cell is not None:
+            self._table[-1].append(self._cell.strip())
+            self._cell = None
+        elif tag == "table":
+            self._table = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def _report(workdir):
+    parser = _ReportParser()
+    parser.feed((workdir / "results/report/report.html").read_text())
+    return {key: [row for row in rows if row] for key, rows in parser.tables.items()}, parser.figures
+
+
+def _close(shown, value, decimals=4):
+    return abs(shown - value) <= 0.5 * 10 ** -decimals + 1e-12
+
+
+@pytest.mark.e2e
+def test_report_files_exist(test_run):
+    workdir, _ = test_run
+    report = workdir / "results/report"
+    assert (report / "report.html").stat().st_size > 100_000
+    assert (report / "report.tex").read_text().startswith("\\documentclass")
+    assert (report / "report.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+@pytest.mark.e2e
+def test_report_tables_equal_the_metrics_files(test_run):
+    workdir, _ = test_run
+    tables, _ = _report(workdir)
+    results = workdir / "results"
+
+    scores = pd.read_csv(results / "ex1/scores.csv")
+    assert len(tables["ex1-scores"]) == len(scores)
+    for row, source in zip(tables["ex1-scores"], scores.itertuples()):
+        assert row[0] == source.activation and numbers(row[1]) == [source.depth] and numbers(row[2]) == [source.seeds]
+        mean, std = numbers(row[3])
+        assert _close(mean, source.accuracy_mean) and _close(std, source.accuracy_std), row
+        loss, loss_std = numbers(row[4])
+        assert _close(loss, source.loss_mean) and _close(loss_std, source.loss_std), row
+        assert _close(numbers(row[6])[0], source.train_seconds_mean, 1)
+
+    counts = pd.read_csv(results / "data/datasets.csv")
+    for row, source in zip(tables["data-counts"], counts.itertuples()):
+        assert row[:2] == [source.dataset, source.split]
+        assert numbers(row[5]) == [source.count]
+        assert [numbers(c)[0] for c in row[6:]] == [getattr(source, f"class_{d}") for d in range(10)]
+
+    ranges = pd.read_csv(results / "ex1/activation_ranges.csv")
+    for row, source in zip(tables["ex1-derivative-ranges"], ranges.itertuples()):
+        assert row[1] == source.analytic_range
+        for shown, value in ((numbers(row[2])[0], source.numerical_min), (numbers(row[3])[0], source.numerical_max)):
+            assert shown == pytest.approx(value, rel=1e-3, abs=1e-300)
+
+    facts = json.loads((results / "ex1/observations.json").read_text())
+    epochs = sorted({int(e) for c in facts["configurations"] for e in c["gradient_first_over_last"]})
+    for row, config in zip(tables["ex1-gradient-orders"], facts["configurations"]):
+        for cell, epoch in zip(row[2:], [epochs[0], epochs[-1]]):
+            values = config["gradient_first_over_last"][str(epoch)]
+            shown = numbers(cell)
+            expected = [values[f"orders_of_magnitude_{k}"] for k in ("mean", "min", "max")]
+            assert all(_close(s, e, 2) for s, e in zip(shown, expected)), (row, expected)
+
+    lecun = json.loads((results / "ex1/lecun_vs_baseline.json").read_text())
+    for row, depth in zip(tables["ex1-lecun"], lecun["depths"]):
+        assert numbers(row[0]) == [depth["depth"]]
+        assert _close(numbers(row[1])[0], depth["accuracy_lecun_mean"]) and _close(numbers(row[2])[0], depth["accuracy_tanh_mean"])
+        assert numbers(row[5])[0] == pytest.approx(depth["first_layer_gradient_ratio"], abs=0.005)
+
+    metrics = json.loads((results / "ex2/metrics.json").read_text())
+    summary = {row[0]: row[1] for row in tables["ex2-summary"]}
+    assert _close(numbers(summary["test accuracy"])[0], metrics["test_accuracy"])
+    assert numbers(summary["epochs trained"]) == [metrics["epochs"]]
+    assert numbers(summary["best epoch (weights restored)"]) == [metrics["best_epoch"]]
+    assert numbers(summary["parameters"]) == [metrics["parameters"]]
+    for row, source in zip(tables["ex2-per-class"], metrics["per_class"]):
+        assert numbers(row[0]) == [source["digit"]] and _close(numbers(row[1])[0], source["precision"])
+        assert _close(numbers(row[2])[0], source["recall"]) and numbers(row[3]) == [source["support"]]
+    trace = pd.read_csv(results / "ex2/shape_trace.csv")
+    assert [numbers(row[2])[0] for row in tables["ex2-shape-trace"]] == list(trace.parameters)
+
+    card = json.loads((results / "ex3/model_card.json").read_text())
+    shown = {row[0]: row for row in tables["ex3-accuracy"]}
+    for name, values in card["accuracy"].items():
+        assert numbers(shown[name][1]) == [values["images"]] and _close(numbers(shown[name][2])[0], values["accuracy"])
+    evaluation = json.loads((results / "ex3/evaluate/own/summary.json").read_text())
+    assert _close(numbers(tables["ex3-evaluations"][0][2])[0], evaluation["accuracy"])
+    grades = pd.read_csv(results / "ex3/grade/grades.csv")
+    for row, source in zip(tables["ex3-grades"], grades.itertuples()):
+        assert row[0] == source.submission and _close(numbers(row[2])[0], source.marks, 2)
+        if source.status == "graded":
+            assert _close(numbers(row[1])[0], source.accuracy)
+
+
+@pytest.mark.e2e
+def test_report_figures_exist_and_are_embedded(test_run):
+    import base64
+
+    workdir, _ = test_run
+    _, figures = _report(workdir)
+    assert len(figures) >= 20
+    for source, src in figures:
+        path = workdir / source
+        assert path.is_file(), source
+        assert src.startswith("data:image/png;base64,") and base64.b64decode(src.split(",", 1)[1]) == path.read_bytes()
+    tex = (workdir / "results/report/report.tex").read_text()
+    graphics = re.findall(r"\\includegraphics\[[^]]*\]\{([^}]*)\}", tex)
+    assert len(graphics) == len(figures)
+    for relative in graphics:
+        assert (workdir / "results/report" / relative).is_file(), relative
+
+
+@pytest.mark.e2e
+def test_report_sentences_are_computed(test_run):
+    workdir, _ = test_run
+    html = (workdir / "results/report/report.html").read_text()
+    facts = json.loads((workdir / "results/ex1/observations.json").read_text())
+    best = facts["best"]
+    assert f"{best['accuracy_mean']:.4f} ± {best['accuracy_std']:.4f}" in html
+    metrics = json.loads((workdir / "results/ex2/metrics.json").read_text())
+    assert f"Test accuracy: {metrics['test_accuracy']:.4f}" in html
+    assert html.count("SYNTHETIC STAND-IN") >= 10  # every SVHN table and figure
+    assert "Provenance" in html and "sha256" in html
+
+
+def _browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian's chromium (see .ci/run)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return chromium
+
+
+@pytest.mark.e2e
+def test_report_renders_offline_in_chromium(test_run):
+    """A real browser, offline: no failed request, no console error, every image decoded,
+    every equation laid out as math (fractions stacked), and a screenshot kept for people."""
+    from playwright.sync_api import sync_playwright
+
+    workdir, _ = test_run
+    chromium = _browser()
+    report = workdir / "results/report/report.html"
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        context = browser.new_context(offline=True, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+        page.on("request", lambda request: request.url.startswith(("http", "ws")) and problems.append(request.url))
+        page.goto(report.as_uri(), wait_until="load")
+        images = page.eval_on_selector_all("img", "els => els.map(e => [e.complete, e.naturalWidth])")
+        equations = page.eval_on_selector_all(
+            "math", "els => els.map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })"
+        )
+        # Laid out as MathML, a fraction's numerator sits above its denominator; unrendered
+        # MathML would be inline text, side by side.
+        fractions = page.eval_on_selector_all(
+            "mfrac",
+            "els => els.map(e => [e.children[0].getBoundingClientRect().bottom, e.children[1].getBoundingClientRect().top])",
+        )
+        page.screenshot(path=str(workdir / "results/report/screenshot.png"), full_page=False)
+        page.locator("#ex1a").screenshot(path=str(workdir / "results/report/screenshot_equations.png"))
+        browser.close()
+    assert problems == []
+    assert images and all(complete and width > 0 for complete, width in images)
+    assert len(equations) >= 10 and all(width > 0 and height > 0 for width, height in equations)
+    assert fractions and all(numerator_bottom <= denominator_top + 1 for numerator_bottom, denominator_top in fractions)
+    assert (workdir / "results/report/screenshot.png").stat().st_size > 20_000
+
+
+@pytest.mark.e2e
+def test_report_pdf_pages_show_figures_and_tables(test_run, tmp_path):
+    workdir, _ = test_run
+    pdf = workdir / "results/report/report.pdf"
+    for tool in ("pdftoppm", "pdfimages", "pdftotext"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} missing: apt-get install poppler-utils") if os.environ.get("CI") else pytest.skip(tool)
+    run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")])
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 8
+    import numpy as np
+    from PIL import Image
+
+    inked = [np.asarray(Image.open(p).convert("L")).std() > 10 for p in pages]
+    assert all(inked)
+    _, figures = _report(workdir)
+    images = run(["pdfimages", "-list", str(pdf)]).stdout.splitlines()[2:]
+    assert len(images) >= len(figures)
+    text = run(["pdftotext", "-layout", str(pdf), "-"]).stdout
+    scores = pd.read_csv(workdir / "results/ex1/scores.csv")
+    assert f"{scores.accuracy_mean.iloc[0]:.4f}" in text
+    for caption in ("MNIST test scores", "CNN layers, output shapes", "Recogniser accuracy per test set", "Grades"):
+        assert caption in text, caption

@@ -2,7 +2,7 @@
 
 Hyperparameters are the assignment's (SGD lr 0.01, batch 32, categorical cross-entropy,
 inputs in [0, 1]). Speed comes only from how Keras executes the same computation: many steps
-per graph call (`steps_per_execution`), XLA compilation, larger batches for *evaluation*, and
+per graph call (`steps_per_execution`), larger batches for *evaluation*, and
 one progress line per epoch instead of a progress bar.
 """
 
@@ -38,7 +38,6 @@ class TrainSettings:
     gradient_batch_size: int = 32
     gradient_batch_seed: int = 0
     steps_per_execution: int = 32
-    jit_compile: bool = True
 
     @classmethod
     def from_config(cls, section: dict) -> "TrainSettings":
@@ -100,7 +99,6 @@ def compile_mlp(model: keras.Model, settings: TrainSettings) -> None:
         loss="categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=settings.steps_per_execution,
-        jit_compile=settings.jit_compile,
     )
 
 

@@ -39,7 +39,6 @@ class CnnTrainSettings:
     train_subset: int | None = None
     activation: str = "relu"
     steps_per_execution: int = 32
-    jit_compile: bool = True
 
     @classmethod
     def from_config(cls, section: dict) -> "CnnTrainSettings":
@@ -96,7 +95,6 @@ def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettin
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=settings.steps_per_execution,
-        jit_compile=settings.jit_compile,
     )
     best = BestWeights()
     stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience)

@@ -1,4 +1,4 @@
-"""The Exercise 3 recogniser: a small VGG-style CNN trained on MNIST (+ optionally USPS train)
+"""The Exercise 3 recogniser: a small three-stage CNN trained on MNIST (+ optionally USPS train)
 with augmentation, every image passed through the same preprocessing as own digits.
 
 Held-out writers (Semeion, USPS test) are never trained on; they measure generalisation.
@@ -21,7 +21,7 @@ from .preprocess import preprocess_gray
 
 @dataclass(frozen=True)
 class RecogniserSettings:
-    epochs: int = 15
+    epochs: int = 12
     batch_size: int = 128
     learning_rate: float = 0.001
     seed: int = 0
@@ -61,27 +61,34 @@ def to_mnist_geometry(images: np.ndarray, upscale: int = 1, workers: int = 1) ->
 
 
 def build_recogniser():
+    """Three conv stages (28 -> 14 -> 7 -> 3) with batch norm, then a small dense head.
+
+    Sized for the time budget: ~8M multiply-adds per image (a 32/64-filter VGG pair at full
+    resolution costs ~18M and ran 176 s per epoch on 2 cores)."""
     import keras
 
     layers = keras.layers
+
+    def conv_block(filters, kernel):
+        # No bias: the batch norm that follows has its own offset.
+        return [
+            layers.Conv2D(filters, kernel, padding="same", use_bias=False),
+            layers.BatchNormalization(),
+            layers.Activation("relu"),
+        ]
+
     return keras.Sequential(
         [
             keras.Input((28, 28, 1), name="digit"),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.BatchNormalization(),
-            layers.Conv2D(32, 3, padding="same", activation="relu"),
-            layers.BatchNormalization(),
+            *conv_block(32, 5),
             layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.BatchNormalization(),
-            layers.Conv2D(64, 3, padding="same", activation="relu"),
-            layers.BatchNormalization(),
+            *conv_block(64, 3),
             layers.MaxPooling2D(2),
-            layers.Dropout(0.25),
+            *conv_block(128, 3),
+            layers.MaxPooling2D(2),
             layers.Flatten(),
+            layers.Dropout(0.4),
             layers.Dense(128, activation="relu"),
-            layers.BatchNormalization(),
             layers.Dropout(0.4),
             layers.Dense(10, activation="softmax"),
         ],
@@ -139,7 +146,11 @@ def train_recogniser(train: Split, settings: RecogniserSettings) -> RecogniserRe
     model = build_recogniser()
     steps = settings.epochs * int(np.ceil(len(train_idx) / settings.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps, alpha=0.02)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     started = time.perf_counter()
     fit = model.fit(dataset(train_idx, True), validation_data=dataset(val_idx, False), epochs=settings.epochs,
                     shuffle=False, verbose=2)

@@ -1,0 +1,20 @@
+"""Snakemake adapter: render the HTML and LaTeX reports from the run's result files."""
+
+from dataclasses import fields
+from pathlib import Path
+
+from digitstudy.report.render import ReportInputs, render
+from digitstudy.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    names = {f.name for f in fields(ReportInputs)} - {"benchmarks"}
+    files = ReportInputs(**{name: snakemake.input[name] for name in names})
+    sections = render(
+        files,
+        snakemake.config,
+        template_dir=Path(snakemake.input.templates[0]).parent,
+        workflow_dir=Path(workflow.basedir),
+        html_out=snakemake.output.html,
+        tex_out=snakemake.output.tex,
+    )
+    print(f"{len(sections)} sections -> {snakemake.output.html}, {snakemake.output.tex}")

@@ -1,0 +1,209 @@
+"""Sentences that state results, generated from this run's computed facts.
+
+Nothing here is fixed prose about outcomes: if a rerun with another configuration changes
+which networks collapse or how far gradients fall, the sentences change with it.
+"""
+
+from __future__ import annotations
+
+NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "lecun": "LeCun's scaled tanh"}
+
+
+def pretty(activation: str) -> str:
+    return NAMES.get(activation, activation)
+
+
+def join(items: list[str]) -> str:
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _by_activation(keys: list[str]) -> str:
+    """['relu-40', 'sigmoid-5', 'sigmoid-20'] -> 'ReLU at depth 40 and sigmoid at depths 5 and 20'."""
+    grouped: dict[str, list[str]] = {}
+    for key in keys:
+        activation, depth = key.rsplit("-", 1)
+        grouped.setdefault(activation, []).append(depth)
+    return join(
+        [f"{pretty(a)} at depth{'s' if len(d) > 1 else ''} {join(d)}" for a, d in grouped.items()]
+    )
+
+
+def ex1_scores(facts: dict) -> list[str]:
+    chance = facts["chance"]
+    configs = facts["configurations"]
+    sentences = [
+        f"The most frequent digit in the MNIST test set is {chance['majority_digit']} "
+        f"({chance['majority_share']:.2%} of it): a network that always answers it scores "
+        f"{chance['majority_share']:.4f}. A run counts as collapsed to chance when its test accuracy is at most "
+        f"{chance['threshold']:.4f}."
+    ]
+    if facts["collapsed"]:
+        sentences.append(
+            f"Collapsed to chance in every seed: {_by_activation(facts['collapsed'])} "
+            f"({len(facts['collapsed'])} of {len(configs)} configurations)."
+        )
+    else:
+        sentences.append(f"No configuration collapsed to chance in every seed (of {len(configs)}).")
+    if facts["partly_collapsed"]:
+        parts = [
+            f"{pretty(c['activation'])} at depth {c['depth']} ({c['runs_at_chance']} of {c['seeds']} seeds)"
+            for c in configs
+            if f"{c['activation']}-{c['depth']}" in facts["partly_collapsed"]
+        ]
+        sentences.append(f"Collapsed in some seeds only: {join(parts)}.")
+    if facts["best"]:
+        best = facts["best"]
+        sentences.append(
+            f"The best configuration is {pretty(best['activation'])} at depth {best['depth']}: "
+            f"{best['accuracy_mean']:.4f} ± {best['accuracy_std']:.4f} over {best['seeds']} seeds."
+        )
+    for activation in dict.fromkeys(c["activation"] for c in configs):
+        rows = sorted((c for c in configs if c["activation"] == activation), key=lambda c: c["depth"])
+        if len(rows) < 2:
+            continue
+        trend = ", ".join(f"{c['accuracy_mean']:.4f} at depth {c['depth']}" for c in rows)
+        change = rows[-1]["accuracy_mean"] - rows[0]["accuracy_mean"]
+        sentences.append(
+            f"{pretty(activation)}: {trend} "
+            f"({'a drop' if change < 0 else 'a rise'} of {abs(change):.4f} from depth {rows[0]['depth']} to {rows[-1]['depth']})."
+        )
+    spread = facts.get("largest_seed_spread")
+    if spread and spread["seeds"] > 1:
+        sentences.append(
+            f"The seeds disagree most for {pretty(spread['activation'])} at depth {spread['depth']} "
+            f"(std {spread['accuracy_std']:.4f}, from {spread['accuracy_min']:.4f} to {spread['accuracy_max']:.4f})."
+        )
+    diverged = [c for c in configs if c["diverged_runs"]]
+    if diverged:
+        sentences.append(
+            "Runs whose loss became NaN or infinite: "
+            + join([f"{pretty(c['activation'])} at depth {c['depth']} ({c['diverged_runs']})" for c in diverged])
+            + "."
+        )
+    return sentences
+
+
+def ex1_gradients(facts: dict) -> list[str]:
+    """How far the largest gradient falls between the output and the first layer."""
+    sentences = []
+    configs = facts["configurations"]
+    epochs = sorted({int(e) for c in configs for e in c["gradient_first_over_last"]})
+    if not epochs:
+        return ["No gradients were recorded."]
+    first, last = str(epochs[0]), str(epochs[-1])
+    deepest = max(c["depth"] for c in configs)
+    for config in sorted((c for c in configs if c["depth"] == deepest), key=lambda c: c["activation"]):
+        start = config["gradient_first_over_last"].get(first, {}).get("orders_of_magnitude_mean")
+        end = config["gradient_first_over_last"].get(last, {}).get("orders_of_magnitude_mean")
+        if start is None:
+            continue
+        direction = "falls" if start > 0 else "grows"
+        sentence = (
+            f"Across {deepest} {pretty(config['activation'])} layers the largest gradient {direction} by "
+            f"{abs(start):.1f} orders of magnitude from the output layer to the first layer at epoch {first}"
+        )
+        if end is not None and last != first:
+            sentence += f", and by {abs(end):.1f} ({'falls' if end > 0 else 'grows'}) at epoch {last}"
+        sentences.append(sentence + ".")
+    vanishing = [
+        f"{pretty(c['activation'])}-{c['depth']}"
+        for c in configs
+        if (c["gradient_first_over_last"].get(first, {}).get("orders_of_magnitude_mean") or 0) >= 3
+    ]
+    if vanishing:
+        sentences.append(
+            f"At epoch {first}, a fall of at least three orders of magnitude (vanishing gradients) occurs in: {join(vanishing)}."
+        )
+    else:
+        sentences.append(f"At epoch {first}, no configuration loses three or more orders of magnitude.")
+    return sentences
+
+
+def ex1_derivative_ranges(frame) -> list[str]:
+    agree = [
+        r.activation
+        for r in frame.itertuples()
+        if r.numerical_min >= r.analytic_low - 1e-12 and r.numerical_max <= r.analytic_high + 1e-12
+    ]
+    sentences = [
+        f"The numerical minimum and maximum of f' lie inside the analytic range for {len(agree)} of "
+        f"{len(frame)} activations" + (f" ({join([pretty(a) for a in agree])})." if agree else ".")
+    ]
+    largest = frame.loc[frame.numerical_max.idxmax()]
+    sentences.append(
+        f"The largest derivative is {pretty(largest.activation)}'s ({largest.numerical_max:.4f}); "
+        f"only a derivative above 1 can amplify an error signal on its way back."
+    )
+    return sentences
+
+
+def ex1_lecun(facts: dict) -> list[str]:
+    base = facts["baseline"]
+    depths = facts["depths"]
+    if not depths:
+        return []
+    ratios = ", ".join(f"{d['first_layer_gradient_ratio']:.2f}× at depth {d['depth']}" for d in depths)
+    sentences = [
+        f"At initialisation the first layer's largest gradient under LeCun's scaled tanh is {ratios} that under {base}."
+    ]
+    better = [d["depth"] for d in depths if d["accuracy_lecun_mean"] > d[f"accuracy_{base}_mean"]]
+    sentences.append(
+        f"LeCun's mean test accuracy is higher than {base}'s at "
+        + (f"depth{'s' if len(better) > 1 else ''} {join([str(d) for d in better])}" if better else "no depth")
+        + f" (of {join([str(d['depth']) for d in depths])})."
+    )
+    rescued = [str(d["depth"]) for d in depths if d["lecun_trains_where_baseline_does_not"]]
+    sentences.append(
+        f"LeCun trains where {base} stays at chance at "
+        + (f"depth{'s' if len(rescued) > 1 else ''} {join(rescued)}." if rescued else f"no depth ({base} trains at every depth here).")
+    )
+    return sentences
+
+
+def ex2(metrics: dict) -> list[str]:
+    per_class = sorted(metrics["per_class"], key=lambda c: c["recall"])
+    worst, best = per_class[0], per_class[-1]
+    stopped = (
+        f"Early stopping ended training after {metrics['epochs']} epochs and restored the weights of epoch {metrics['best_epoch']}"
+        if metrics["stopped_early"]
+        else f"Training ran the full {metrics['epochs']} epochs (no early stop); the weights of epoch {metrics['best_epoch']} were kept"
+    )
+    sentences = [
+        f"{stopped}. Test accuracy: {metrics['test_accuracy']:.4f} on {metrics['test_images']:,} images, "
+        f"with {metrics['parameters']:,} parameters.",
+        f"The digit recognised least often is {worst['digit']} (recall {worst['recall']:.4f}); "
+        f"the most often, {best['digit']} (recall {best['recall']:.4f}).",
+    ]
+    if metrics["data"]["stand_in"]:
+        sentences.append(
+            "These results are on the synthetic stand-in, not on SVHN: they say nothing about accuracy on real house numbers."
+        )
+    return sentences
+
+
+def ex3(card: dict) -> list[str]:
+    sentences = [
+        f"The recogniser ({card['parameters']:,} parameters) was trained on {join(card['training_data'])} "
+        f"({card['training_images']:,} images) for {card['training']['epochs']} epochs in "
+        f"{card['training']['train_seconds']:.0f} s."
+    ]
+    for name, row in card["accuracy"].items():
+        kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
+        sentences.append(f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind}).")
+    if not card["held_out_writers"]:
+        sentences.append("No set of held-out writers was available in this run, so generalisation to new writers is not measured.")
+    return sentences
+
+
+def grading(frame) -> list[str]:
+    graded = frame[frame.status == "graded"]
+    refused = frame[frame.status != "graded"]
+    sentences = [f"{len(graded)} of {len(frame)} submissions were graded; {len(refused)} refused."]
+    if len(graded):
+        top = graded.loc[graded.accuracy.idxmax()]
+        sentences.append(f"Best accuracy: {top.accuracy:.4f} ({top.submission}), which defines full marks (40).")
+    for row in refused.itertuples():
+        sentences.append(f"{row.submission}: {row.status}.")
+    return sentences

@@ -1,0 +1,261 @@
+"""Assemble the report from one run's result files and render it with Jinja2.
+
+The context is a list of sections in the assignment's order; each holds theory (fixed),
+sentences (computed, see observations), tables (see tables) and figures. The HTML and the
+LaTeX template walk the same sections, so both reports say the same thing.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup
+
+from . import observations as obs
+from . import provenance as prov
+from . import tables
+from .mathml import tex_to_html
+from .tables import STANDIN_NOTE, Table
+
+STANDIN_FIGURE_NOTE = "Synthetic stand-in data, not real SVHN."
+
+
+@dataclass
+class Figure:
+    path: str
+    caption: str
+    stand_in: bool = False
+
+
+@dataclass
+class Section:
+    id: str
+    title: str
+    level: int = 2  # 2: exercise part, 3: sub-part
+    theory_tex: str = ""
+    sentences: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)
+    note: str = ""  # fixed explanation of what the section shows (not a result)
+    stand_in: bool = False
+
+    @property
+    def theory_html(self) -> Markup:
+        return Markup(tex_to_html(self.theory_tex)) if self.theory_tex else Markup("")
+
+
+@dataclass
+class ReportInputs:
+    """Result files of the run, as named inputs of the report rule (optional ones may be empty)."""
+
+    datasets_csv: str
+    data_samples: list[str]
+    data_provenance: list[str]
+    theory_backprop: str
+    theory_lecun: str
+    ex1_ranges: str
+    ex1_activations_png: str
+    ex1_scores: str
+    ex1_scores_png: str
+    ex1_observations: str
+    ex1_learning_curves: list[str]
+    ex1_gradient_figures: list[str]
+    ex1_lecun: list[str]  # [json, scores csv, curves png, untrained gradients png] or []
+    ex2_shape_trace: str
+    ex2_metrics: str
+    ex2_training_curves: str
+    ex2_confusion: str
+    ex2_kernels: str
+    ex2_feature_maps: str  # directory
+    ex3_model_card: str
+    ex3_contact_sheet: list[str] = field(default_factory=list)
+    ex3_evaluations: list[str] = field(default_factory=list)  # summary.json per evaluated folder
+    ex3_grades: list[str] = field(default_factory=list)
+    benchmarks: str = "benchmarks"
+
+
+def _epoch_of(path: str) -> int:
+    match = re.search(r"epoch(\d+)", Path(path).name)
+    return int(match.group(1)) if match else -1
+
+
+def build_sections(files: ReportInputs) -> list[Section]:
+    ex2_metrics = tables.read_json(files.ex2_metrics)
+    stand_in = bool(ex2_metrics["data"]["stand_in"])
+    facts = tables.read_json(files.ex1_observations)
+    sections = [
+        Section(
+            "data", "Data", 2,
+            note="Images per split and digit, where each dataset came from, and a few samples of each.",
+            tables=[tables.dataset_counts(files.datasets_csv)],
+            figures=[Figure(p, f"Samples of {Path(p).stem.replace('_samples', '')}", "svhn" in Path(p).name and stand_in)
+                     for p in files.data_samples],
+            stand_in=stand_in,
+        ),
+        Section(
+            "ex1a", "Exercise 1 A: backpropagation and the range of each activation's derivative", 2,
+            theory_tex=Path(files.theory_backprop).read_text(),
+            sentences=obs.ex1_derivative_ranges(pd.read_csv(files.ex1_ranges)),
+            tables=[tables.derivative_ranges(files.ex1_ranges)],
+            figures=[Figure(files.ex1_activations_png, "The four activations and their derivatives")],
+        ),
+        Section(
+            "ex1b", "Exercise 1 B: test scores by depth and activation", 2,
+            sentences=obs.ex1_scores(facts),
+            tables=[tables.scores(files.ex1_scores)],
+            figures=[Figure(files.ex1_scores_png, "Test accuracy by depth, mean ± std over seeds")]
+            + [Figure(p, f"Learning curves ({Path(p).stem.rsplit('_', 1)[-1]}), mean ± std over seeds")
+               for p in files.ex1_learning_curves],
+        ),
+        Section(
+            "ex1c", "Exercise 1 C: layer depth vs maximum gradient", 2,
+            note="Maximum absolute gradient of the loss with respect to each layer's weights, on one fixed batch.",
+            sentences=obs.ex1_gradients(facts),
+            tables=[tables.gradient_orders(files.ex1_observations)],
+            figures=[Figure(p, f"Layer depth vs max |dL/dW| at epoch {_epoch_of(p)}")
+                     for p in sorted(files.ex1_gradient_figures, key=_epoch_of)],
+        ),
+    ]
+    if files.ex1_lecun:
+        lecun_json, lecun_scores, curves, untrained = files.ex1_lecun
+        sections.append(
+            Section(
+                "ex1d", "Exercise 1 D: LeCun's scaled tanh", 2,
+                theory_tex=Path(files.theory_lecun).read_text(),
+                sentences=obs.ex1_lecun(tables.read_json(lecun_json)),
+                tables=[tables.lecun_comparison(lecun_json),
+                        tables.scores(lecun_scores, "ex1-lecun-scores", "LeCun and its baseline: test scores")],
+                figures=[Figure(curves, "Learning curves, LeCun vs baseline"),
+                         Figure(untrained, "Gradients per layer of the untrained networks, LeCun vs baseline")],
+            )
+        )
+    else:
+        sections.append(Section("ex1d", "Exercise 1 D: LeCun's scaled tanh", 2,
+                                note="Not run: the configuration's ex1.activations lacks lecun or its baseline."))
+    feature_maps = sorted(Path(files.ex2_feature_maps).glob("*.png"))
+    sections += [
+        Section(
+            "ex2a", "Exercise 2 A: a small CNN on SVHN", 2,
+            sentences=obs.ex2(ex2_metrics),
+            tables=[tables.shape_trace(files.ex2_shape_trace, stand_in), tables.cnn_summary(files.ex2_metrics),
+                    tables.cnn_per_class(files.ex2_metrics)],
+            figures=[Figure(files.ex2_training_curves, "Training and validation curves; the restored epoch is marked", stand_in),
+                     Figure(files.ex2_confusion, "Confusion matrix on the test set", stand_in)],
+            stand_in=stand_in,
+        ),
+        Section(
+            "ex2b", "Exercise 2 B: filters and feature maps", 2,
+            note="First-layer kernels, and the output of every filter for one test image per digit.",
+            figures=[Figure(files.ex2_kernels, "First convolutional layer's kernels", stand_in)]
+            + [Figure(str(p), f"Feature maps for a test image of digit {p.stem.removeprefix('digit')}", stand_in)
+               for p in feature_maps],
+            stand_in=stand_in,
+        ),
+    ]
+    card = tables.read_json(files.ex3_model_card)
+    ex3 = Section(
+        "ex3", "Exercise 3: the handwritten-digit recogniser", 2,
+        note=f"Preprocessing (the same for training, evaluation, prediction and grading): {card['preprocessing']}.",
+        sentences=obs.ex3(card) + [f"Warning: {w}" for w in card.get("warnings", [])],
+        tables=[tables.recogniser_accuracy(files.ex3_model_card)],
+    )
+    if files.ex3_evaluations:
+        names = {Path(p).parent.name: p for p in files.ex3_evaluations}
+        ex3.tables.append(tables.evaluations(names))
+        for name, path in names.items():
+            folder = Path(path).parent
+            ex3.figures += [Figure(str(folder / "confusion_matrix.png"), f"{name}: confusion matrix"),
+                            Figure(str(folder / "mistakes.png"), f"{name}: misrecognised images")]
+    ex3.figures += [Figure(p, "Predictions: raw image, preprocessed 28x28, predicted digit") for p in files.ex3_contact_sheet]
+    if files.ex3_grades:
+        ex3.tables.append(tables.grades(files.ex3_grades[0]))
+        ex3.sentences += obs.grading(pd.read_csv(files.ex3_grades[0]))
+    sections.append(ex3)
+    return sections
+
+
+def build_provenance(files: ReportInputs, config: dict, workflow_dir: str | Path) -> dict:
+    return {
+        "commit": prov.git_commit(workflow_dir),
+        "rendered_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "tables": [prov.package_versions(), prov.data_sources(files.data_provenance), prov.runtimes(files.benchmarks)],
+        "warnings": prov.data_warnings(files.data_provenance),
+        "seeds": prov.seeds(config),
+        "config_yaml": prov.config_yaml(config),
+    }
+
+
+# --- rendering -------------------------------------------------------------------------
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "±": r"$\pm$", "×": r"$\times$", "→": r"$\rightarrow$", "’": "'", "–": "--",
+    "/": r"/\allowbreak{}",  # long paths and URLs may break after a slash
+}
+_LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
+
+
+def latex_escape(value) -> str:
+    if isinstance(value, Markup):
+        return str(value)
+    return _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIAL[m.group(0)], str(value))
+
+
+def data_uri(path: str | Path) -> Markup:
+    """An image embedded in the HTML, so that the report is one file that opens offline."""
+    encoded = base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    return Markup(f"data:image/png;base64,{encoded}")
+
+
+def html_environment(template_dir: str | Path) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["data_uri"] = data_uri
+    return env
+
+
+def latex_environment(template_dir: str | Path) -> jinja2.Environment:
+    # LaTeX-friendly delimiters; every printed value is escaped unless it is Markup (raw LaTeX).
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir), undefined=jinja2.StrictUndefined,
+        block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
+        variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
+        line_statement_prefix="%%", line_comment_prefix="%#", trim_blocks=True, lstrip_blocks=True,
+        autoescape=False, finalize=latex_escape,
+    )
+    env.filters["raw"] = Markup
+    return env
+
+
+def relative_to(path: str | Path, start: str | Path) -> str:
+    import os
+
+    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
+
+
+def render(files: ReportInputs, config: dict, template_dir: str | Path, workflow_dir: str | Path,
+           html_out: str | Path, tex_out: str | Path) -> list[Section]:
+    sections = build_sections(files)
+    provenance = build_provenance(files, config, workflow_dir)
+    stand_in = any(s.stand_in for s in sections)
+    common = {
+        "title": "Depth, activations and digit recognition: a reproducible Keras study",
+        "sections": sections, "provenance": provenance, "stand_in": stand_in,
+        "standin_note": STANDIN_NOTE, "standin_figure_note": STANDIN_FIGURE_NOTE,
+    }
+    html = html_environment(template_dir).get_template("report.html.j2").render(**common)
+    Path(html_out).parent.mkdir(parents=True, exist_ok=True)
+    Path(html_out).write_text(html)
+    tex_dir = Path(tex_out).parent
+    tex = latex_environment(template_dir).get_template("report.tex.j2").render(
+        **common, graphics=lambda p: Markup(relative_to(p, tex_dir))
+    )
+    Path(tex_out).write_text(tex)
+    return sections
