@@ -6,7 +6,12 @@ CORES ?= 4
 SNAKEMAKE_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run test report clean
+# System tools the report and its tests need (Debian/Ubuntu; run as root): a TeX toolchain
+# for the PDF, poppler for checking its pages, and Chromium for checking the HTML.
+SYSTEM_PACKAGES = latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended \
+	lmodern poppler-utils chromium fonts-dejavu-core
+
+.PHONY: setup system system-deps run test report clean
 
 setup: $(VENV)/.installed
 
@@ -16,10 +21,21 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(VENV)/bin/python -m pip install --quiet -c requirements.lock -e ".[workflow,dev]"
 	touch $@
 
-run: setup
+# Installs the system packages when a tool is missing and we are root; otherwise says how.
+system:
+	@if ! { command -v latexmk && command -v pdftoppm && command -v chromium && kpsewhich lmodern.sty; } >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then $(MAKE) system-deps; \
+		else echo "Missing system tools for the report. Run: sudo make system-deps"; exit 1; fi; \
+	fi
+
+system-deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES)
+
+run: setup system
 	$(VENV)/bin/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
-test: setup
+test: setup system
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 report: setup

@@ -19,8 +19,16 @@ envvars:
 from digitstudy.config import check_config
 
 CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+REPORT_DIR = Path(workflow.basedir) / "report"
 DATASETS = ["mnist", "svhn", "usps", "semeion"]
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
+
+
+def memory_mb(base):
+    """A memory request that grows by half of `base` on each retry, so that a job killed for
+    memory gets more on the next attempt (profiles/slurm sets `retries`; locally there are none).
+    Bases are sized from the peak RSS in benchmarks/ with about 50% headroom."""
+    return lambda wildcards, attempt: int(base * (1 + 0.5 * (attempt - 1)))
 
 
 def local_source(source):
@@ -134,15 +142,19 @@ def ex3_targets():
 
 def report_inputs(wildcards=None):
     """Named inputs of the report rules: every result the report shows (see
-    digitstudy.report.render.ReportInputs). Optional parts are empty lists when not run."""
+    digitstudy.report.render.ReportInputs). Optional parts are empty lists when not run.
+    """
     ex3 = config["ex3"]
     lecun = ex1_lecun_targets()
     return {
         "datasets_csv": "results/data/datasets.csv",
         "data_samples": expand("results/data/{dataset}_samples.png", dataset=DATASETS),
-        "data_provenance": expand("resources/{dataset}/provenance.json", dataset=DATASETS),
-        "theory_backprop": "report/theory/ex1_backprop.tex",
-        "theory_lecun": "report/theory/ex1_lecun.tex",
+        "data_provenance": expand(
+            "resources/{dataset}/provenance.json", dataset=DATASETS
+        ),
+        # Files of the repository (not of the workdir, which -d may move elsewhere).
+        "theory_backprop": str(REPORT_DIR / "theory/ex1_backprop.tex"),
+        "theory_lecun": str(REPORT_DIR / "theory/ex1_lecun.tex"),
         "ex1_ranges": "results/ex1/activation_ranges.csv",
         "ex1_activations_png": "results/ex1/activations.png",
         "ex1_scores": "results/ex1/scores.csv",
@@ -188,5 +200,9 @@ def report_targets():
 
 def all_targets():
     return (
-        data_targets() + ex1_targets() + ex2_targets() + ex3_targets() + report_targets()
+        data_targets()
+        + ex1_targets()
+        + ex2_targets()
+        + ex3_targets()
+        + report_targets()
     )

@@ -77,7 +77,7 @@ rule data_svhn:
     conda:
         "../envs/data.yaml"
     resources:
-        mem_mb=3000,
+        mem_mb=memory_mb(3000),
         runtime=15,
     script:
         "../scripts/data_svhn.py"

@@ -37,8 +37,8 @@ rule ex1_train:
         "../envs/train.yaml"
     threads: 1
     resources:
-        mem_mb=2500,
-        runtime=60,
+        mem_mb=memory_mb(2000),
+        runtime=15,
     params:
         settings=ex1_train_settings(),
     script:

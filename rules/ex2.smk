@@ -50,8 +50,8 @@ rule ex2_train:
         "../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=3500,
-        runtime=120,
+        mem_mb=memory_mb(2500),
+        runtime=40,
     params:
         cnn=ex2_train_settings(),
     script:

@@ -12,8 +12,8 @@ rule report_render:
     input:
         unpack(report_inputs),
         templates=[
-            "report/templates/report.html.j2",
-            "report/templates/report.tex.j2",
+            str(REPORT_DIR / "templates/report.html.j2"),
+            str(REPORT_DIR / "templates/report.tex.j2"),
         ],
     output:
         html="results/report/report.html",

@@ -42,6 +42,23 @@ def test_default_config_dry_run(tmp_path):
     assert len(jobs) == 36 and len(set(jobs)) == 36
     for activation in ("relu", "tanh", "sigmoid", "lecun"):
         assert sum(1 for job in jobs if job[0] == activation) == 9
+    # The default target ends in the study's report.
+    for output in ("results/report/report.html", "results/report/report.tex", "results/report/report.pdf"):
+        assert output in result.stdout
+
+
+def test_slurm_profile_dry_run_shows_resources_of_every_training_job(tmp_path):
+    shutil.copy(REPO / "config.yaml", tmp_path)
+    result = run([*SNAKEMAKE, "-n", "--profile", str(REPO / "profiles/slurm"), "-s", str(REPO / "Snakefile"),
+                  "-d", str(tmp_path)], cwd=REPO)
+    jobs = re.findall(r"rule (\w+):\n(?:    .*\n)*?    resources: ([^\n]*)", result.stdout)
+    training = [(rule, resources) for rule, resources in jobs if rule.endswith("_train")]
+    assert sorted({rule for rule, _ in training}) == ["ex1_train", "ex2_train", "ex3_train"]
+    assert len(training) == 38
+    for rule, resources in training:
+        assert re.search(r"mem_mb=\d+", resources) and re.search(r"runtime=\d+", resources), (rule, resources)
+    ex1 = next(resources for rule, resources in training if rule == "ex1_train")
+    assert "mem_mb=2000" in ex1 and "runtime=15" in ex1
 
 
 def test_unknown_config_key_stops_the_workflow():

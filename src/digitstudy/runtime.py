@@ -61,6 +61,9 @@ def configure_tensorflow(threads: int, seed: int, deterministic: bool = True):
 
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
+    for gpu in tf.config.list_physical_devices("GPU"):
+        # Share a GPU node's device with other jobs instead of reserving all its memory.
+        tf.config.experimental.set_memory_growth(gpu, True)
     keras.utils.set_random_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
