@@ -123,6 +123,14 @@ def ex2_targets():
     ]
 
 
+def ex3_train_settings():
+    """What the recogniser's training depends on: not the predict / evaluate / grade targets,
+    so that pointing those at new folders does not retrain the model."""
+    return {
+        k: v for k, v in config["ex3"].items() if k not in {"predict", "evaluate", "grade"}
+    }
+
+
 def ex3_evaluation_folder(wildcards):
     return config["ex3"]["evaluate"][wildcards.name]
 

@@ -33,7 +33,7 @@ rule ex3_train:
         mem_mb=4000,
         runtime=60,
     params:
-        settings=config["ex3"],
+        settings=ex3_train_settings(),
     script:
         "../scripts/ex3_train.py"
 

@@ -16,7 +16,12 @@ with log_to(snakemake.log[0]):
     provenance = {name: read_provenance(path) for name, path in snakemake.input.items() if name.endswith("_provenance")}
     splits = {name: load_splits(path) for name, path in snakemake.input.items() if name.endswith("_arrays")}
     data = assemble(
-        splits, provenance, section["train_on_usps"], workers=snakemake.threads, limit=section["train_subset"]
+        splits,
+        provenance,
+        section["train_sets"],
+        repeats=section["extra_set_repeats"],
+        workers=snakemake.threads,
+        limit=section["train_subset"],
     )
     settings = RecogniserSettings.from_config(section)
     result = train_recogniser(data.train, settings)

@@ -261,8 +261,10 @@ def test_end_to_end_ex2(test_run):
 def test_end_to_end_ex3(test_run):
     workdir, _ = test_run
     card = json.loads((workdir / "results/ex3/model_card.json").read_text())
-    assert set(card["accuracy"]) == {"mnist test", "usps test", "semeion"}
-    assert card["held_out_writers"] == ["usps test", "semeion"]
+    # Default train_sets [mnist, semeion]: USPS is held out, both of its splits evaluated.
+    assert set(card["accuracy"]) == {"mnist test", "usps train", "usps test"}
+    assert card["held_out_writers"] == ["usps train", "usps test"]
+    assert card["training_data"] == ["mnist train", "semeion (x4)"]
     assert card["accuracy"]["mnist test"]["images"] == 10_000
     assert all(0 <= row["accuracy"] <= 1 for row in card["accuracy"].values())
     from digitstudy.ex3.safe_load import load_untrusted

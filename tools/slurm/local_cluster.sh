@@ -51,7 +51,7 @@ write_configs() {
   cpus=$(nproc)
   # Leave 2 GB to the system; without DefMemPerCPU a job would take the node's whole memory.
   mem=$(( $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) - 2048 ))
-  mkdir -p "$STATE"/{etc,spool/ctld,spool/d,log,run,mysql,munge}
+  mkdir -p "$STATE"/{etc,spool/ctld,spool/d,log,run,munge}
   cat > "$STATE/etc/slurm.conf" <<EOF
 ClusterName=$CLUSTER
 SlurmctldHost=localhost
@@ -123,14 +123,17 @@ start_munge() {
 }
 
 start_mariadb() {
-  mariadb-install-db --user=mysql --datadir="$STATE/mysql" --auth-root-authentication-method=socket >/dev/null
-  chown -R mysql:mysql "$STATE/mysql"
-  mariadbd --user=mysql --datadir="$STATE/mysql" --socket="$STATE/run/mysqld.sock" --port=3306 \
-    --bind-address=127.0.0.1 --pid-file="$STATE/run/mysqld.pid" --log-error="$STATE/log/mysqld.log" &
+  # MariaDB runs as the mysql user: its data, socket, PID and log live in a directory it owns.
+  local dir=$STATE/mysql
+  mkdir -p "$dir/data"
+  chown -R mysql:mysql "$dir"
+  mariadb-install-db --user=mysql --datadir="$dir/data" --auth-root-authentication-method=socket >/dev/null
+  mariadbd --user=mysql --datadir="$dir/data" --socket="$dir/mysqld.sock" --port=3306 \
+    --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" --log-error="$dir/mysqld.log" >> "$dir/console.log" 2>&1 &
   remember mariadbd $!
-  wait_for mariadb mariadb --socket="$STATE/run/mysqld.sock" -e "select 1"
-  # slurmdbd connects as root through the socket of the default location.
-  mkdir -p /run/mysqld && ln -sf "$STATE/run/mysqld.sock" /run/mysqld/mysqld.sock
+  wait_for mariadb mariadb --socket="$dir/mysqld.sock" -e "select 1"
+  # slurmdbd connects as root through the socket at its default location.
+  mkdir -p /run/mysqld && ln -sf "$dir/mysqld.sock" /run/mysqld/mysqld.sock
 }
 
 up() {
@@ -142,7 +145,7 @@ up() {
   export SLURM_CONF=$STATE/etc/slurm.conf
   start_munge
   start_mariadb
-  slurmdbd -f "$STATE/etc/slurmdbd.conf"
+  slurmdbd  # reads slurmdbd.conf next to $SLURM_CONF
   wait_for slurmdbd test -s "$STATE/run/slurmdbd.pid"
   remember slurmdbd "$(cat "$STATE/run/slurmdbd.pid")"
   wait_for "slurmdbd to answer" sacctmgr -n list cluster

@@ -33,6 +33,7 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         "augmentation": {
             "rotation_degrees": settings.rotation_degrees,
             "zoom": settings.zoom,
+            "shear": settings.shear,
             "shift": settings.shift,
             "stroke_change_probability": settings.stroke_change_probability,
         },

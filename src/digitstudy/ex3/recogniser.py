@@ -26,7 +26,8 @@ class RecogniserSettings:
     learning_rate: float = 0.001
     seed: int = 0
     rotation_degrees: float = 12.0
-    zoom: float = 0.12
+    zoom: float = 0.15
+    shear: float = 0.2
     shift: float = 0.1
     stroke_change_probability: float = 0.3
     train_subset: int | None = None
@@ -97,14 +98,17 @@ def build_recogniser():
 
 
 def augmenter(settings: RecogniserSettings):
-    """Random rotation, zoom, shift and stroke width, applied to training batches only."""
+    """Random rotation, slant (shear), size and aspect ratio, position and stroke width, applied
+    to training batches only: the ways one writer's digits differ from another's."""
     import keras
     import tensorflow as tf
 
     geometric = keras.Sequential(
         [
             keras.layers.RandomRotation(settings.rotation_degrees / 360.0, fill_mode="constant", seed=settings.seed),
-            keras.layers.RandomZoom(settings.zoom, fill_mode="constant", seed=settings.seed + 1),
+            keras.layers.RandomShear(x_factor=settings.shear, fill_mode="constant", seed=settings.seed + 4),
+            # Height and width scale independently: aspect ratios vary between writers.
+            keras.layers.RandomZoom(settings.zoom, settings.zoom, fill_mode="constant", seed=settings.seed + 1),
             keras.layers.RandomTranslation(settings.shift, settings.shift, fill_mode="constant", seed=settings.seed + 2),
         ]
     )

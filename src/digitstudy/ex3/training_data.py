@@ -39,8 +39,15 @@ def _head(split: Split, limit: int | None) -> Split:
     return split if limit is None else Split(split.images[:limit], split.labels[:limit])
 
 
-def assemble(splits: dict, provenance: dict, train_on_usps: bool, workers: int = 1, limit: int | None = None) -> RecogniserData:
+def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1, workers: int = 1,
+             limit: int | None = None) -> RecogniserData:
     """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
+
+    MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
+    trained on (`train_sets`; USPS then contributes its train split, and its test split is
+    evaluated as a test split of a training source) or held out entirely (every split
+    evaluated: writers the model never saw). Sets other than MNIST are small and are repeated
+    `repeats` times per epoch (augmentation makes the copies differ).
     `limit` keeps only the first images of each training set (quick tests)."""
     available = {
         name: splits[f"{name}_arrays"]
@@ -54,31 +61,33 @@ def assemble(splits: dict, provenance: dict, train_on_usps: bool, workers: int =
     ]
     for warning in warnings:
         log.warning(warning)
-    missing = {}
+    missing, evaluation, held_out = {}, {}, []
     train_parts, sources = [], []
+
+    def add_training(label: str, split: Split, copies: int) -> None:
+        keep = split.images.reshape(len(split.labels), -1).any(axis=1)  # drop images without a digit
+        images, labels = split.images[keep], split.labels[keep]
+        train_parts.append(Split(np.concatenate([images] * copies), np.concatenate([labels] * copies)))
+        sources.append(label if copies == 1 else f"{label} (x{copies})")
+
     mnist_train, missing["mnist train"] = _convert("mnist", _head(available["mnist"]["train"], limit), workers)
-    found = mnist_train.images.reshape(len(mnist_train.labels), -1).any(axis=1)
-    train_parts.append(Split(mnist_train.images[found], mnist_train.labels[found]))
-    sources.append("mnist train")
-    evaluation = {}
+    add_training("mnist train", mnist_train, 1)
     evaluation["mnist test"], missing["mnist test"] = _convert("mnist", available["mnist"]["test"], workers)
-    held_out = []
-    if "usps" in available:
-        usps_train, missing["usps train"] = _convert("usps", _head(available["usps"]["train"], limit), workers)
-        if train_on_usps:
-            keep = usps_train.images.reshape(len(usps_train.labels), -1).any(axis=1)
-            train_parts.append(Split(usps_train.images[keep], usps_train.labels[keep]))
-            sources.append("usps train")
-        else:
-            evaluation["usps train"] = usps_train
-            held_out.append("usps train")
-        evaluation["usps test"], missing["usps test"] = _convert("usps", available["usps"]["test"], workers)
-        held_out.append("usps test")
-    if "semeion" in available:
-        evaluation["semeion"], missing["semeion"] = _convert("semeion", available["semeion"]["all"], workers)
-        held_out.append("semeion")
+    for name in ("usps", "semeion"):
+        if name not in available:
+            continue
+        for split_name, split in available[name].items():
+            label = name if split_name == "all" else f"{name} {split_name}"
+            trained = name in train_sets and split_name in ("train", "all")
+            converted, missing[label] = _convert(name, _head(split, limit) if trained else split, workers)
+            if trained:
+                add_training(label, converted, repeats)
+            else:
+                evaluation[label] = converted
+                if name not in train_sets:
+                    held_out.append(label)
     if not held_out:
-        warnings.append("no set of other writers is available: generalisation is not measured")
+        warnings.append("no set of other writers is held out: generalisation to new writers is not measured")
     train = Split(np.concatenate([p.images for p in train_parts]), np.concatenate([p.labels for p in train_parts]))
     # Shuffle once so that a train_subset draws from every source.
     order = np.random.default_rng(0).permutation(len(train.labels))

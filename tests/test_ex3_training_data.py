@@ -1,0 +1,54 @@
+"""Which sets the recogniser trains on and which are held out as other writers."""
+
+import cv2
+import numpy as np
+
+from digitstudy.data.arrays import Split
+from digitstudy.ex3.training_data import assemble
+
+
+def _digits(count, size, label_offset=0):
+    images = np.zeros((count, size, size), np.uint8)
+    for index in range(count):
+        cv2.putText(images[index], str(index % 10), (size // 5, size - size // 5), cv2.FONT_HERSHEY_SIMPLEX,
+                    size / 30, 255, max(1, size // 14))
+    return Split(images, (np.arange(count) + label_offset) % 10)
+
+
+def _inputs():
+    splits = {
+        "mnist_arrays": {"train": _digits(30, 28), "test": _digits(10, 28)},
+        "usps_arrays": {"train": _digits(20, 16), "test": _digits(10, 16)},
+        "semeion_arrays": {"all": _digits(12, 16)},
+    }
+    provenance = {f"{name}_provenance": {"available": True} for name in ("mnist", "usps", "semeion")}
+    return splits, provenance
+
+
+def test_sets_left_out_of_training_are_held_out_entirely():
+    data = assemble(*_inputs(), train_sets=["mnist", "semeion"], repeats=3)
+    assert data.train_sources == ["mnist train", "semeion (x3)"]
+    assert len(data.train.labels) == 30 + 3 * 12
+    assert data.held_out_writers == ["usps train", "usps test"]
+    assert set(data.evaluation) == {"mnist test", "usps train", "usps test"}
+    assert data.train.images.shape[1:] == (28, 28)
+
+
+def test_a_trained_set_is_evaluated_on_its_test_split_only_and_not_as_held_out():
+    data = assemble(*_inputs(), train_sets=["mnist", "usps"], repeats=1)
+    assert data.train_sources == ["mnist train", "usps train"]
+    assert data.held_out_writers == ["semeion"]
+    assert set(data.evaluation) == {"mnist test", "usps test", "semeion"}
+
+
+def test_training_on_everything_warns_that_generalisation_is_not_measured():
+    data = assemble(*_inputs(), train_sets=["mnist", "usps", "semeion"])
+    assert data.held_out_writers == []
+    assert any("not measured" in warning for warning in data.warnings)
+
+
+def test_unavailable_set_is_skipped_with_a_warning():
+    splits, provenance = _inputs()
+    provenance["usps_provenance"] = {"available": False, "warnings": ["download failed"]}
+    data = assemble(splits, provenance, train_sets=["mnist", "semeion"])
+    assert "usps test" not in data.evaluation and any("USPS unavailable" in w for w in data.warnings)
