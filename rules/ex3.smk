@@ -30,8 +30,8 @@ rule ex3_train:
         "../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=memory_mb(2500),
+        runtime=45,
     params:
         settings=ex3_train_settings(),
     script:

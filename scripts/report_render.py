@@ -13,7 +13,7 @@ with log_to(snakemake.log[0]):
         files,
         snakemake.config,
         template_dir=Path(snakemake.input.templates[0]).parent,
-        workflow_dir=Path(workflow.basedir),
+        workflow_dir=snakemake.params.workflow_dir,
         html_out=snakemake.output.html,
         tex_out=snakemake.output.tex,
     )

@@ -95,13 +95,15 @@ def test_ex1_sentences_follow_the_facts():
     collapsed = " ".join(obs.ex1_scores(_facts(True, 24.8)))
     assert "Collapsed to chance in every seed: sigmoid at depths 5 and 40 (2 of 4 configurations)" in collapsed
     assert "tanh at depth 5: 0.9600 ± 0.0010" in collapsed
+    assert "sigmoid: 0.1100 at depth 5, 0.1100 at depth 40 (unchanged from depth 5 to 40)" in collapsed
+    assert "tanh: 0.9600 at depth 5, 0.9500 at depth 40 (a drop of 0.0100 from depth 5 to 40)" in collapsed
     healthy = " ".join(obs.ex1_scores(_facts(False, 24.8)))
     assert "No configuration collapsed" in healthy and "sigmoid at depths" not in healthy
 
 
 def test_gradient_sentences_state_the_computed_orders():
     text = " ".join(obs.ex1_gradients(_facts(True, 24.8)))
-    assert "Across 40 sigmoid layers the largest gradient falls by 24.8 orders of magnitude" in text
+    assert "sigmoid with 40 hidden layers: the largest gradient falls by 24.8 orders of magnitude" in text
     assert "sigmoid-40" in text and "tanh-40" not in text.split("vanishing gradients")[-1]
     small = " ".join(obs.ex1_gradients(_facts(True, 1.0)))
     assert "falls by 1.0 orders" in small

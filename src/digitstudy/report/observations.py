@@ -65,10 +65,12 @@ def ex1_scores(facts: dict) -> list[str]:
             continue
         trend = ", ".join(f"{c['accuracy_mean']:.4f} at depth {c['depth']}" for c in rows)
         change = rows[-1]["accuracy_mean"] - rows[0]["accuracy_mean"]
-        sentences.append(
-            f"{pretty(activation)}: {trend} "
-            f"({'a drop' if change < 0 else 'a rise'} of {abs(change):.4f} from depth {rows[0]['depth']} to {rows[-1]['depth']})."
-        )
+        span = f"from depth {rows[0]['depth']} to {rows[-1]['depth']}"
+        if abs(change) < 0.00005:
+            how = f"unchanged {span}"
+        else:
+            how = f"{'a drop' if change < 0 else 'a rise'} of {abs(change):.4f} {span}"
+        sentences.append(f"{pretty(activation)}: {trend} ({how}).")
     spread = facts.get("largest_seed_spread")
     if spread and spread["seeds"] > 1:
         sentences.append(
@@ -101,7 +103,7 @@ def ex1_gradients(facts: dict) -> list[str]:
             continue
         direction = "falls" if start > 0 else "grows"
         sentence = (
-            f"Across {deepest} {pretty(config['activation'])} layers the largest gradient {direction} by "
+            f"{pretty(config['activation'])} with {deepest} hidden layers: the largest gradient {direction} by "
             f"{abs(start):.1f} orders of magnitude from the output layer to the first layer at epoch {first}"
         )
         if end is not None and last != first:
@@ -144,9 +146,9 @@ def ex1_lecun(facts: dict) -> list[str]:
     depths = facts["depths"]
     if not depths:
         return []
-    ratios = ", ".join(f"{d['first_layer_gradient_ratio']:.2f}× at depth {d['depth']}" for d in depths)
+    ratios = ", ".join(f"{d['first_layer_gradient_ratio']:.2f} times at depth {d['depth']}" for d in depths)
     sentences = [
-        f"At initialisation the first layer's largest gradient under LeCun's scaled tanh is {ratios} that under {base}."
+        f"At initialisation, the first layer's largest gradient under LeCun's scaled tanh is, relative to {base}: {ratios}."
     ]
     better = [d["depth"] for d in depths if d["accuracy_lecun_mean"] > d[f"accuracy_{base}_mean"]]
     sentences.append(
@@ -155,10 +157,16 @@ def ex1_lecun(facts: dict) -> list[str]:
         + f" (of {join([str(d['depth']) for d in depths])})."
     )
     rescued = [str(d["depth"]) for d in depths if d["lecun_trains_where_baseline_does_not"]]
-    sentences.append(
-        f"LeCun trains where {base} stays at chance at "
-        + (f"depth{'s' if len(rescued) > 1 else ''} {join(rescued)}." if rescued else f"no depth ({base} trains at every depth here).")
-    )
+    if rescued:
+        sentences.append(
+            f"LeCun trains where {base} stays at chance at depth{'s' if len(rescued) > 1 else ''} {join(rescued)}."
+        )
+    else:
+        stuck = [str(d["depth"]) for d in depths if not d[f"{base}_trains"]]
+        sentences.append(
+            f"At no depth does LeCun train where {base} stays at chance"
+            + (f" ({base} trains at every depth here)." if not stuck else f" (both fail at depth {join(stuck)}).")
+        )
     return sentences
 
 
