@@ -127,7 +127,9 @@ def ex3_train_settings():
     """What the recogniser's training depends on: not the predict / evaluate / grade targets,
     so that pointing those at new folders does not retrain the model."""
     return {
-        k: v for k, v in config["ex3"].items() if k not in {"predict", "evaluate", "grade"}
+        k: v
+        for k, v in config["ex3"].items()
+        if k not in {"predict", "evaluate", "grade"}
     }
 
 

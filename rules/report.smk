@@ -22,9 +22,6 @@ rule report_render:
         "logs/report/render.log",
     conda:
         "../envs/analysis.yaml"
-    params:
-        # The git commit shown in the report is the checkout's, wherever the workdir is.
-        workflow_dir=workflow.basedir,
     script:
         "../scripts/report_render.py"
 

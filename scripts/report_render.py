@@ -9,11 +9,13 @@ from digitstudy.runtime import log_to
 with log_to(snakemake.log[0]):
     names = {f.name for f in fields(ReportInputs)} - {"benchmarks"}
     files = ReportInputs(**{name: snakemake.input[name] for name in names})
+    # The templates live in the checkout (report/templates/): its git commit goes in the report.
+    template_dir = Path(snakemake.input.templates[0]).parent
     sections = render(
         files,
         snakemake.config,
-        template_dir=Path(snakemake.input.templates[0]).parent,
-        workflow_dir=snakemake.params.workflow_dir,
+        template_dir=template_dir,
+        workflow_dir=template_dir.parents[1],
         html_out=snakemake.output.html,
         tex_out=snakemake.output.tex,
     )

@@ -257,5 +257,5 @@ def render(files: ReportInputs, config: dict, template_dir: str | Path, workflow
     tex = latex_environment(template_dir).get_template("report.tex.j2").render(
         **common, graphics=lambda p: Markup(relative_to(p, tex_dir))
     )
-    Path(tex_out).write_text(tex)
+    Path(tex_out).write_text(tex.lstrip())  # the template's leading comment lines leave blank lines
     return sections
