@@ -52,6 +52,7 @@ write_configs() {
   # Leave 2 GB to the system; without DefMemPerCPU a job would take the node's whole memory.
   mem=$(( $(awk '/MemTotal/ {print int($2 / 1024)}' /proc/meminfo) - 2048 ))
   mkdir -p "$STATE"/{etc,spool/ctld,spool/d,log,run,munge}
+  chmod 755 "$STATE"  # munged and mariadbd run as their own users
   cat > "$STATE/etc/slurm.conf" <<EOF
 ClusterName=$CLUSTER
 SlurmctldHost=localhost
@@ -141,8 +142,15 @@ up() {
     log "already up (see $PIDS); run down first"
     exit 1
   fi
+  if [ -e /etc/slurm/slurm.conf ] && [ ! -L /etc/slurm/slurm.conf ]; then
+    log "/etc/slurm/slurm.conf exists: this machine has its own SLURM configuration; not touching it"
+    exit 1
+  fi
   write_configs
   export SLURM_CONF=$STATE/etc/slurm.conf
+  # srun inside a batch job does not see the submitter's SLURM_CONF: it reads the default
+  # location. A symlink, removed again by `down`.
+  mkdir -p /etc/slurm && ln -sfn "$SLURM_CONF" /etc/slurm/slurm.conf
   start_munge
   start_mariadb
   slurmdbd  # reads slurmdbd.conf next to $SLURM_CONF
@@ -169,7 +177,15 @@ down() {
     log "nothing to stop"
     return
   fi
-  # Reverse start order; only the PIDs this script recorded.
+  # Jobs first (their slurmstepd processes belong to this cluster), then the daemons in reverse
+  # start order; only the PIDs this script recorded.
+  if [ -f "$STATE/etc/slurm.conf" ]; then
+    SLURM_CONF=$STATE/etc/slurm.conf scancel --user="$(id -un)" 2>/dev/null || true
+    for _ in $(seq 1 20); do
+      [ -z "$(SLURM_CONF=$STATE/etc/slurm.conf squeue -h 2>/dev/null)" ] && break
+      sleep 1
+    done
+  fi
   tac "$PIDS" | while read -r name pid; do
     if kill -0 "$pid" 2>/dev/null; then
       kill "$pid" 2>/dev/null || true
@@ -178,6 +194,10 @@ down() {
       log "stopped $name ($pid)"
     fi
   done
+  pkill -f "slurmstepd: \[" 2>/dev/null || true  # steps of cancelled jobs, if any outlived slurmd
+  if [ "$(readlink /etc/slurm/slurm.conf 2>/dev/null)" = "$STATE/etc/slurm.conf" ]; then
+    rm -f /etc/slurm/slurm.conf
+  fi
   rm -f /run/munge/munge.socket.2 /run/mysqld/mysqld.sock
   rm -rf "$STATE"
 }

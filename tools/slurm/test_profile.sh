@@ -13,6 +13,7 @@ REPO=$(cd "$(dirname "$0")/../.." && pwd)
 PYTHON=${1:-$REPO/.venv/bin/python}
 CLUSTER="$REPO/tools/slurm/local_cluster.sh"
 WORK=${SLURM_TEST_DIR:-$(mktemp -d /tmp/digitstudy-slurm-test.XXXXXX)}
+chmod 755 "$WORK"  # munged and mariadbd run as their own users and must reach their state below
 export SLURM_LOCAL_DIR=$WORK/cluster
 export SLURM_CONF=$SLURM_LOCAL_DIR/etc/slurm.conf
 
