@@ -73,3 +73,36 @@ def test_files_any_format_and_bad_files(tmp_path):
     for name in ("empty.png", "text.png", "missing.png"):
         with pytest.raises(UnreadableImage, match=name):
             preprocess_file(tmp_path / name)
+
+
+def _similar(a, b):
+    a, b = a.astype(np.float64).ravel(), b.astype(np.float64).ravel()
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def test_tight_crop_of_a_thick_digit_keeps_its_strokes():
+    """A digit that fills its image (USPS-style, or cropped tightly) must come out as it does
+    with paper around it: strokes along the edge are not taken for paper."""
+    roomy = np.full((260, 260), 225, np.uint8)
+    # A 0 whose stroke is a third of its width, as in USPS (and in marker pen).
+    cv2.ellipse(roomy, (130, 130), (52, 80), 0, 0, 360, 25, 50)
+    ys, xs = np.nonzero(roomy < 128)
+    tight = roomy[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    a, b = preprocess_gray(roomy).image, preprocess_gray(tight).image
+    assert _similar(a, b) > 0.95
+    # The ring is closed: every row through the middle has ink on both sides of the hole.
+    middle = b[10:18]
+    assert (middle[:, :12].max(axis=1) > 128).all() and (middle[:, 16:].max(axis=1) > 128).all()
+    assert b[14, 14] < 64  # and the hole stays empty
+
+
+def test_faint_stroke_joined_to_the_digit_is_kept_and_a_faint_speck_is_not():
+    image = np.full((200, 200), 230, np.uint8)
+    cv2.line(image, (60, 40), (140, 40), 40, 12)  # the bar of a 7, dark ink
+    cv2.line(image, (140, 40), (90, 170), 170, 10)  # its stem, drawn faintly
+    cv2.circle(image, (20, 180), 5, 170, -1)  # a faint speck on its own
+    result = preprocess_gray(image).image
+    ys, xs = np.nonzero(result > 32)
+    # The stem makes the digit taller than wide: the 20 px side is the height.
+    assert ys.max() - ys.min() + 1 >= BOX - 2 and xs.max() - xs.min() + 1 < BOX - 2
+    assert result[25:, 2:8].max() < 32  # no speck bottom left

@@ -67,6 +67,20 @@ def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
     return (255 - gray if inverted else gray), bool(inverted)
 
 
+def pad_with_paper(dark_on_light: np.ndarray) -> tuple[np.ndarray, int]:
+    """Surround the image with paper. Tightly cropped digits (and USPS-style ones that fill their
+    box) touch the edge; without paper around them the paper estimate below follows the strokes
+    that run along the edge and erases them. Each added pixel repeats the nearest edge pixel,
+    lifted to the paper level where that pixel is ink, so uneven lighting continues smoothly."""
+    pad = max(4, round(0.2 * max(dark_on_light.shape)))
+    border = np.concatenate([dark_on_light[0], dark_on_light[-1], dark_on_light[:, 0], dark_on_light[:, -1]])
+    paper_level = np.percentile(border, 75)
+    lifted = np.maximum(dark_on_light, np.uint8(paper_level))
+    padded = cv2.copyMakeBorder(lifted, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    padded[pad:-pad, pad:-pad] = dark_on_light
+    return padded, pad
+
+
 def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
     """Ink strength 0..255 with the (possibly uneven) paper removed."""
     side = max(15, (min(dark_on_light.shape) // 3) | 1)
@@ -77,8 +91,13 @@ def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(ink, (3, 3), 0)
 
 
-def digit_mask(ink: np.ndarray, min_contrast: float = 24.0) -> np.ndarray | None:
-    """Binary mask of the digit's strokes, or None where there is no ink to speak of."""
+def digit_mask(ink: np.ndarray, min_contrast: float = 24.0, frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
+    """Binary mask of the digit's strokes, or None where there is no ink to speak of.
+
+    Strokes are found with Otsu's threshold, then grown into the fainter ink connected to them
+    (hysteresis): a light pen stroke or MNIST's faint tails stay part of the digit while
+    unconnected faint specks do not. `frame` = (top, left, bottom, right) of the original image
+    inside a padded one; components touching it count as touching the image edge."""
     if float(ink.max()) < min_contrast:
         return None
     threshold, mask = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -88,20 +107,30 @@ def digit_mask(ink: np.ndarray, min_contrast: float = 24.0) -> np.ndarray | None
     if count <= 1:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
-    height, width = ink.shape
-    # Keep components that are large relative to the biggest and not glued to the border
-    # (page edges, shadows); a digit's separate parts (the bar of a 7, the dot of a 5) stay.
-    keep = np.zeros(count, bool)
+    top, left, bottom, right = frame if frame is not None else (0, 0, *ink.shape)
     largest = areas.max()
-    if largest < max(12, 0.0005 * height * width):
+    if largest < max(12, 0.0005 * (bottom - top) * (right - left)):
         return None
+    main = 1 + int(np.argmax(areas))
+    mx, my, mw, mh = stats[main, :4]
+    near = 0.15 * max(bottom - top, right - left)
+    # Keep components that are large relative to the biggest, and drop small ones at the image
+    # edge away from the digit (page edges, shadows); a digit's separate parts (the bar of a 7,
+    # the dot of a 5, a stroke broken at the edge of a tight crop) lie close to its main part.
+    keep = np.zeros(count, bool)
     for index in range(1, count):
         x, y, w, h, area = stats[index]
-        touches = x == 0 or y == 0 or x + w == width or y + h == height
-        if area >= 0.08 * largest and not (touches and area < 0.5 * largest):
+        touches = x <= left or y <= top or x + w >= right or y + h >= bottom
+        gap = max(mx - (x + w), x - (mx + mw), my - (y + h), y - (my + mh), 0)
+        if area >= 0.08 * largest and not (touches and area < 0.5 * largest and gap > near):
             keep[index] = True
-    result = keep[labels].astype(np.uint8) * 255
-    return result if result.any() else None
+    strong = keep[labels]
+    if not strong.any():
+        return None
+    weak = (ink >= max(min_contrast / 2, 0.5 * threshold)).astype(np.uint8)
+    _, weak_labels = cv2.connectedComponents(weak, connectivity=8)
+    grown = np.isin(weak_labels, np.unique(weak_labels[strong]))
+    return (grown | strong).astype(np.uint8) * 255
 
 
 def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -129,8 +158,10 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def preprocess_gray(gray: np.ndarray) -> Preprocessed:
     dark, inverted = dark_ink_on_light(_working_copy(gray))
-    ink = ink_map(dark)
-    mask = digit_mask(ink)
+    height, width = dark.shape
+    padded, pad = pad_with_paper(dark)
+    ink = ink_map(padded)
+    mask = digit_mask(ink, frame=(pad, pad, pad + height, pad + width))
     if mask is None:
         return Preprocessed(None, inverted, "no digit found (no ink that stands out from the background)")
     return Preprocessed(to_mnist(ink, mask), inverted)
