@@ -24,7 +24,7 @@ with log_to(snakemake.log[0]):
         limit=section["train_subset"],
     )
     settings = RecogniserSettings.from_config(section)
-    result = train_recogniser(data.train, settings)
+    result = train_recogniser(data.train, settings, data.train_copies)
     result.model.save(snakemake.output.h5)
     result.model.save(snakemake.output.keras)
     result.history.to_csv(snakemake.output.history, index=False)

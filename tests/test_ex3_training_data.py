@@ -28,7 +28,9 @@ def _inputs():
 def test_sets_left_out_of_training_are_held_out_entirely():
     data = assemble(*_inputs(), train_sets=["mnist", "semeion"], repeats=3)
     assert data.train_sources == ["mnist train", "semeion (x3)"]
-    assert len(data.train.labels) == 30 + 3 * 12
+    assert len(data.train.labels) == 30 + 12  # each image once, and how often it is shown per epoch:
+    assert sorted(np.bincount(data.train_copies)[1:].tolist()) == [0, 12, 30]
+    assert data.train_copies.sum() == 30 + 3 * 12
     assert data.held_out_writers == ["usps train", "usps test"]
     assert set(data.evaluation) == {"mnist test", "usps train", "usps test"}
     assert data.train.images.shape[1:] == (28, 28)

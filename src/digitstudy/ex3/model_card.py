@@ -17,12 +17,19 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         }
         for name, split in data.evaluation.items()
     }
+    last_epochs = result.history.groupby("member").tail(1)
+    members = settings.ensemble_size
     return {
-        "model": "digit_recogniser (Keras CNN, input 28x28x1 in [0, 1], white digit on black)",
+        "model": (
+            "digit_recogniser (Keras CNN, input 28x28x1 in [0, 1], white digit on black)" if members == 1 else
+            f"digit_recogniser: the mean of {members} Keras CNNs (input 28x28x1 in [0, 1], white digit on black)"
+        ),
+        "ensemble_size": members,
         "parameters": int(result.model.count_params()),
         "keras_version": keras.__version__,
         "training_data": data.train_sources,
         "training_images": result.train_images,
+        "validation_images": result.validation_images,
         "held_out_writers": data.held_out_writers,
         "preprocessing": (
             "grayscale; polarity from the border (inverted to dark ink on light paper); paper removed "
@@ -41,9 +48,10 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
             "epochs": settings.epochs,
             "batch_size": settings.batch_size,
             "optimizer": f"Adam, cosine decay from {settings.learning_rate}",
-            "seed": settings.seed,
+            "seeds": [settings.seed + member for member in range(members)],
             "train_seconds": round(result.train_seconds, 1),
-            "final_val_accuracy": float(result.history.val_accuracy.iloc[-1]),
+            # Per member: the validation images are MNIST/other-writer images it did not train on.
+            "final_val_accuracy": [round(float(v), 4) for v in last_epochs.val_accuracy],
         },
         "accuracy": accuracy,
         "images_without_digit": data.missing_digit,
@@ -60,7 +68,8 @@ def card_markdown(card: dict) -> str:
         "# Model card: digit recogniser",
         "",
         f"- Model: {card['model']}, {card['parameters']:,} parameters (Keras {card['keras_version']})",
-        f"- Trained on: {', '.join(card['training_data'])} ({card['training_images']:,} images)",
+        f"- Trained on: {', '.join(card['training_data'])} ({card['training_images']:,} images per epoch; "
+        f"{card['validation_images']:,} more held back for validation)",
         f"- Held-out writers (never trained on): {', '.join(card['held_out_writers']) or 'none available'}",
         f"- Preprocessing: {card['preprocessing']}",
         f"- Augmentation: {card['augmentation']}",

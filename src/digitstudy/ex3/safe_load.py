@@ -28,6 +28,7 @@ ALLOWED_HELPERS = {
     "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "Orthogonal",
     "VarianceScaling", "Identity", "L1", "L2", "L1L2", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
     "DTypePolicy", "FloatDTypePolicy", "__tuple__",
+    "__keras_tensor__",  # a functional graph's reference to another layer's output: data, not code
 }
 ALLOWED_ACTIVATIONS = {
     "relu", "relu6", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "softplus", "softsign",

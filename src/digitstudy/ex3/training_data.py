@@ -22,7 +22,8 @@ UPSCALE = {"mnist": 1, "usps": 4, "semeion": 4}
 
 @dataclass
 class RecogniserData:
-    train: Split
+    train: Split  # each image once
+    train_copies: np.ndarray  # how often each image is shown per epoch (sets other than MNIST: `repeats`)
     train_sources: list[str]
     evaluation: dict[str, Split]  # name -> preprocessed images and labels
     held_out_writers: list[str]
@@ -47,7 +48,8 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     trained on (`train_sets`; USPS then contributes its train split, and its test split is
     evaluated as a test split of a training source) or held out entirely (every split
     evaluated: writers the model never saw). Sets other than MNIST are small and are repeated
-    `repeats` times per epoch (augmentation makes the copies differ).
+    `repeats` times per epoch (augmentation makes the copies differ); the copies are made after
+    the validation split, so no validation image is also trained on.
     `limit` keeps only the first images of each training set (quick tests)."""
     available = {
         name: splits[f"{name}_arrays"]
@@ -62,12 +64,12 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     for warning in warnings:
         log.warning(warning)
     missing, evaluation, held_out = {}, {}, []
-    train_parts, sources = [], []
+    train_parts, train_copies, sources = [], [], []
 
     def add_training(label: str, split: Split, copies: int) -> None:
         keep = split.images.reshape(len(split.labels), -1).any(axis=1)  # drop images without a digit
-        images, labels = split.images[keep], split.labels[keep]
-        train_parts.append(Split(np.concatenate([images] * copies), np.concatenate([labels] * copies)))
+        train_parts.append(Split(split.images[keep], split.labels[keep]))
+        train_copies.append(np.full(int(keep.sum()), copies, np.int64))
         sources.append(label if copies == 1 else f"{label} (x{copies})")
 
     mnist_train, missing["mnist train"] = _convert("mnist", _head(available["mnist"]["train"], limit), workers)
@@ -89,6 +91,8 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     if not held_out:
         warnings.append("no set of other writers is held out: generalisation to new writers is not measured")
     train = Split(np.concatenate([p.images for p in train_parts]), np.concatenate([p.labels for p in train_parts]))
+    copies = np.concatenate(train_copies)
     # Shuffle once so that a train_subset draws from every source.
     order = np.random.default_rng(0).permutation(len(train.labels))
-    return RecogniserData(Split(train.images[order], train.labels[order]), sources, evaluation, held_out, missing, warnings)
+    return RecogniserData(Split(train.images[order], train.labels[order]), copies[order], sources, evaluation,
+                          held_out, missing, warnings)

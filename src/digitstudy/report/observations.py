@@ -192,10 +192,12 @@ def ex2(metrics: dict) -> list[str]:
 
 
 def ex3(card: dict) -> list[str]:
+    members = card.get("ensemble_size", 1)
+    what = "The recogniser" if members == 1 else f"The recogniser, the mean of {members} networks,"
     sentences = [
-        f"The recogniser ({card['parameters']:,} parameters) was trained on {join(card['training_data'])} "
-        f"({card['training_images']:,} images) for {card['training']['epochs']} epochs in "
-        f"{card['training']['train_seconds']:.0f} s."
+        f"{what} ({card['parameters']:,} parameters) was trained on {join(card['training_data'])} "
+        f"({card['training_images']:,} images per epoch) for {card['training']['epochs']} epochs"
+        f"{' each' if members > 1 else ''} in {card['training']['train_seconds']:.0f} s."
     ]
     for name, row in card["accuracy"].items():
         kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
