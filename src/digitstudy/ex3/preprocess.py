@@ -88,7 +88,10 @@ def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
     paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     paper = cv2.GaussianBlur(paper, (0, 0), side / 4)
     ink = cv2.subtract(paper, dark_on_light)
-    return cv2.GaussianBlur(ink, (3, 3), 0)
+    # Smooth away paper grain and sensor noise in photos; a blur of fixed size would soften the
+    # strokes of small images (MNIST's 28 px) far more than those of photos, so it scales.
+    sigma = max(dark_on_light.shape) / 300
+    return cv2.GaussianBlur(ink, (0, 0), sigma) if sigma >= 0.5 else ink
 
 
 def digit_mask(ink: np.ndarray, min_contrast: float = 24.0, frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
@@ -149,10 +152,12 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     canvas[y0 : y0 + new_h, x0 : x0 + new_w] = box
     moments = cv2.moments(canvas)
     if moments["m00"] > 0:
-        shift_x = CENTRE - moments["m10"] / moments["m00"]
-        shift_y = CENTRE - moments["m01"] / moments["m00"]
+        # Whole pixels, as MNIST did: a fractional shift would blur the strokes (the centre of mass
+        # ends up within half a pixel of the centre).
+        shift_x = round(CENTRE - moments["m10"] / moments["m00"])
+        shift_y = round(CENTRE - moments["m01"] / moments["m00"])
         canvas = cv2.warpAffine(canvas, np.float32([[1, 0, shift_x], [0, 1, shift_y]]), (SIZE, SIZE),
-                                flags=cv2.INTER_LINEAR, borderValue=0)
+                                flags=cv2.INTER_NEAREST, borderValue=0)
     return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
 
 

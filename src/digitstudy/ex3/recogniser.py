@@ -31,7 +31,7 @@ class RecogniserSettings:
     stroke_change_probability: float = 0.3
     train_subset: int | None = None
     validation_size: int = 5000
-    ensemble_size: int = 1
+    ensemble_size: int = 2
 
     @classmethod
     def from_config(cls, section: dict) -> "RecogniserSettings":
