@@ -32,10 +32,12 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         "validation_images": result.validation_images,
         "held_out_writers": data.held_out_writers,
         "preprocessing": (
-            "grayscale; polarity from the border (inverted to dark ink on light paper); paper removed "
-            "with a morphological closing; Otsu threshold; small and border-touching specks dropped; "
-            "crop to the digit; fit into 20x20 keeping aspect ratio; centre of mass moved to (14, 14) "
-            "in 28x28 - digitstudy.ex3.preprocess, the same code for training, evaluation, prediction, grading"
+            "grayscale; polarity from the border (inverted to dark ink on light paper); a margin of paper "
+            "added around the image; paper removed with a morphological closing; Otsu threshold grown into "
+            "the fainter ink joined to the strokes; small specks, and edge specks away from the digit, "
+            "dropped; crop to the digit; fit into 20x20 keeping aspect ratio; centre of mass moved to "
+            "(14, 14) in 28x28 by whole pixels - digitstudy.ex3.preprocess, the same code for training, "
+            "evaluation, prediction, grading"
         ),
         "augmentation": {
             "rotation_degrees": settings.rotation_degrees,
