@@ -150,3 +150,16 @@ def test_runtimes_sum_benchmark_files(tmp_path):
 
 def test_git_commit_outside_a_checkout(tmp_path):
     assert prov.git_commit(tmp_path).startswith("unknown")
+
+
+def test_recogniser_sentences_come_from_the_model_card():
+    card = {"ensemble_size": 2, "parameters": 485_460, "training_data": ["mnist train", "semeion (x4)"],
+            "training_images": 60_952, "training": {"epochs": 12, "train_seconds": 806.5}, "held_out_writers": ["usps test"],
+            "accuracy": {"mnist test": {"accuracy": 0.9943, "images": 10_000, "held_out_writers": False},
+                         "usps test": {"accuracy": 0.97857, "images": 2_007, "held_out_writers": True}}}
+    sentences = obs.ex3(card)
+    assert sentences[0] == ("The recogniser (the mean of 2 networks, 485,460 parameters in all) was trained on "
+                            "mnist train and semeion (x4) (60,952 images per epoch) for 12 epochs each in 806 s.")
+    assert "usps test: accuracy 0.9786 on 2,007 images (writers never seen in training)." in sentences
+    card.update(held_out_writers=[], ensemble_size=1, parameters=242_730)
+    assert "not measured" in obs.ex3(card)[-1] and "(242,730 parameters)" in obs.ex3(card)[0]

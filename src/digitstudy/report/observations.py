@@ -193,10 +193,12 @@ def ex2(metrics: dict) -> list[str]:
 
 def ex3(card: dict) -> list[str]:
     members = card.get("ensemble_size", 1)
-    what = "The recogniser" if members == 1 else f"The recogniser, the mean of {members} networks,"
+    size = f"{card['parameters']:,} parameters" if members == 1 else (
+        f"the mean of {members} networks, {card['parameters']:,} parameters in all")
+    epochs = card["training"]["epochs"]
     sentences = [
-        f"{what} ({card['parameters']:,} parameters) was trained on {join(card['training_data'])} "
-        f"({card['training_images']:,} images per epoch) for {card['training']['epochs']} epochs"
+        f"The recogniser ({size}) was trained on {join(card['training_data'])} "
+        f"({card['training_images']:,} images per epoch) for {epochs} epoch{'s' if epochs != 1 else ''}"
         f"{' each' if members > 1 else ''} in {card['training']['train_seconds']:.0f} s."
     ]
     for name, row in card["accuracy"].items():
