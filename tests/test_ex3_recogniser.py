@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from digitstudy.data.arrays import Split
+from digitstudy.data.splits import random_split
 from digitstudy.ex3.recogniser import RecogniserSettings, average_of, build_recogniser, train_recogniser
 from digitstudy.ex3.safe_load import find_code, load_untrusted, read_architecture
 
@@ -46,13 +47,7 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     settings = RecogniserSettings(epochs=1, batch_size=16, validation_size=10, ensemble_size=2)
     result = train_recogniser(train, settings, copies)
     assert result.validation_images == 10
-    kept = [i for i in range(60) if i not in set(_validation(60, 10, settings.seed))]
+    kept, _ = random_split(60, 10, settings.seed)
     assert result.train_images == sum(int(copies[i]) for i in kept)
     assert result.history.member.tolist() == [1, 2]
     assert result.model.output_shape == (None, 10)
-
-
-def _validation(count, size, seed):
-    from digitstudy.data.splits import random_split
-
-    return random_split(count, size, seed)[1]

@@ -164,6 +164,7 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
                              shuffle_seed=shuffle_seed)
         return data if shuffle_seed is None else data.map(augmenter(replace(settings, seed=shuffle_seed)))
 
+    steps = settings.epochs * int(np.ceil(len(train_idx) / settings.batch_size))
     members, histories = [], []
     started = time.perf_counter()
     for member in range(settings.ensemble_size):
@@ -172,7 +173,6 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
         model = build_recogniser()
         if settings.ensemble_size > 1:
             model.name = f"member_{member + 1}"
-        steps = settings.epochs * int(np.ceil(len(train_idx) / settings.batch_size))
         schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps, alpha=0.02)
         model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
