@@ -45,6 +45,8 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
             "shear": settings.shear,
             "shift": settings.shift,
             "stroke_change_probability": settings.stroke_change_probability,
+            "elastic_displacement_pixels": settings.elastic_displacement,
+            "elastic_control_points": settings.elastic_control_points,
         },
         "training": {
             "epochs": settings.epochs,

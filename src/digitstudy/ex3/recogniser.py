@@ -15,6 +15,7 @@ from ..config import settings_from_section
 from ..data.arrays import Split
 from ..data.pipelines import uint8_batches
 from ..data.splits import random_split
+from .augmentation import augmenter
 from .preprocess import preprocess_gray
 
 
@@ -29,6 +30,8 @@ class RecogniserSettings:
     shear: float = 0.2
     shift: float = 0.1
     stroke_change_probability: float = 0.3
+    elastic_displacement: float = 0.0
+    elastic_control_points: int = 6
     train_subset: int | None = None
     validation_size: int = 5000
     ensemble_size: int = 2
@@ -95,35 +98,6 @@ def build_recogniser():
         ],
         name="digit_recogniser",
     )
-
-
-def augmenter(settings: RecogniserSettings):
-    """Random rotation, slant (shear), size and aspect ratio, position and stroke width, applied
-    to training batches only: the ways one writer's digits differ from another's."""
-    import keras
-    import tensorflow as tf
-
-    geometric = keras.Sequential(
-        [
-            keras.layers.RandomRotation(settings.rotation_degrees / 360.0, fill_mode="constant", seed=settings.seed),
-            keras.layers.RandomShear(x_factor=settings.shear, fill_mode="constant", seed=settings.seed + 4),
-            # Height and width scale independently: aspect ratios vary between writers.
-            keras.layers.RandomZoom(settings.zoom, settings.zoom, fill_mode="constant", seed=settings.seed + 1),
-            keras.layers.RandomTranslation(settings.shift, settings.shift, fill_mode="constant", seed=settings.seed + 2),
-        ]
-    )
-    generator = tf.random.Generator.from_seed(settings.seed + 3)
-
-    def augment(x, y):
-        x = geometric(x, training=True)
-        choice = generator.uniform((tf.shape(x)[0], 1, 1, 1))
-        thicker = tf.nn.max_pool2d(x, 2, 1, "SAME")
-        thinner = -tf.nn.max_pool2d(-x, 2, 1, "SAME")
-        p = settings.stroke_change_probability / 2
-        x = tf.where(choice < p, thicker, tf.where(choice > 1 - p, thinner, x))
-        return x, y
-
-    return augment
 
 
 @dataclass
