@@ -47,6 +47,7 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
             "stroke_change_probability": settings.stroke_change_probability,
             "elastic_displacement_pixels": settings.elastic_displacement,
             "elastic_control_points": settings.elastic_control_points,
+            "resampling": "rotation, slant, scale and shift composed with the elastic field; one bilinear resampling per image",
         },
         "training": {
             "epochs": settings.epochs,

@@ -21,7 +21,7 @@ from .preprocess import preprocess_gray
 
 @dataclass(frozen=True)
 class RecogniserSettings:
-    epochs: int = 12
+    epochs: int = 20
     batch_size: int = 128
     learning_rate: float = 0.001
     seed: int = 0
