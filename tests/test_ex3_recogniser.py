@@ -51,3 +51,49 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     assert result.train_images == sum(int(copies[i]) for i in kept)
     assert result.history.member.tolist() == [1, 2]
     assert result.model.output_shape == (None, 10)
+
+
+def test_input_blur_is_a_frozen_gaussian_that_keeps_the_ink_and_loads_safely(tmp_path):
+    from digitstudy.ex3.recogniser import gaussian_kernel, with_input_blur
+
+    kernel = gaussian_kernel(0.5)
+    assert kernel.shape == (5, 5) and abs(kernel.sum() - 1) < 1e-6 and kernel[2, 2] == kernel.max()
+    keras.utils.set_random_seed(0)
+    network = build_recogniser()
+    assert with_input_blur(network, 0.0) is network
+    model = with_input_blur(network, 0.5)
+    assert model.count_params() == 242_730 + 25
+    dot = np.zeros((1, 28, 28, 1), np.float32)
+    dot[0, 14, 14] = 1.0
+    blurred = model.get_layer("input_blur")(dot).numpy()[0, ..., 0]
+    np.testing.assert_allclose(blurred[12:17, 12:17], kernel, atol=1e-6)
+    x = np.random.default_rng(1).random((3, 28, 28, 1)).astype(np.float32)
+    for suffix in (".h5", ".keras"):
+        path = tmp_path / f"blurred{suffix}"
+        model.save(path)
+        assert find_code(read_architecture(path).config) == []
+        np.testing.assert_allclose(load_untrusted(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5,
+                                   atol=1e-6)
+
+
+def test_input_blur_is_chosen_by_validation_loss():
+    from digitstudy.ex3.recogniser import choose_input_blur
+
+    # A stand-in model that is right exactly when its input is soft: it scores label 1 by how
+    # much the centre pixel has spread to its neighbour.
+    digit = keras.Input((28, 28, 1))
+    spread = keras.layers.Cropping2D(((14, 13), (15, 12)))(digit)  # pixel (14, 15)
+    logits = keras.layers.Dense(10, kernel_initializer="zeros", bias_initializer="zeros")(keras.layers.Flatten()(spread))
+    model = keras.Model(digit, keras.layers.Softmax()(logits))
+    dense = model.layers[-2]
+    weights = np.zeros((1, 10), np.float32)
+    weights[0, 1] = 20.0
+    dense.set_weights([weights, np.zeros(10, np.float32)])
+    images = np.zeros((4, 28, 28), np.uint8)
+    images[:, 14, 14] = 255
+    labels = np.ones(4, np.int64)
+    sigma, losses = choose_input_blur(model, images, labels, (0, 0.5, 1.0))
+    assert sorted(losses) == [0.0, 0.5, 1.0]
+    assert losses[0.0] > losses[0.5] > losses[1.0] and sigma == 1.0
+    sigma, losses = choose_input_blur(model, images, np.zeros(4, np.int64), (0, 0.5, 1.0))
+    assert sigma == 0.0  # for label 0 the sharp input is best

@@ -53,7 +53,8 @@ def augmenter(settings):
     displacement field and the image is resampled once. Chaining Keras' RandomRotation,
     RandomShear, RandomZoom and RandomTranslation resamples four times; each bilinear pass
     blurs, and networks trained that way read sharp test digits worse than blurred ones
-    (measured: MNIST test 99.04% sharp, 99.48% after a 0.6 px blur)."""
+    (measured on one such network: MNIST test 99.04% as is, 99.48% after a 0.6 px Gaussian blur;
+    resampled once, the blur no longer helps much: 99.47% and 99.52%)."""
     import math
 
     import tensorflow as tf

@@ -23,7 +23,8 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         "model": (
             "digit_recogniser (Keras CNN, input 28x28x1 in [0, 1], white digit on black)" if members == 1 else
             f"digit_recogniser: the mean of {members} Keras CNNs (input 28x28x1 in [0, 1], white digit on black)"
-        ),
+        ) + (f", behind a fixed Gaussian blur of the input (sigma {result.input_blur_sigma} px)"
+             if result.input_blur_sigma > 0 else ""),
         "ensemble_size": members,
         "parameters": int(result.model.count_params()),
         "keras_version": keras.__version__,
@@ -48,6 +49,11 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
             "elastic_displacement_pixels": settings.elastic_displacement,
             "elastic_control_points": settings.elastic_control_points,
             "resampling": "rotation, slant, scale and shift composed with the elastic field; one bilinear resampling per image",
+        },
+        "input_blur": {
+            "sigma_pixels": result.input_blur_sigma,
+            "chosen_by": "lowest loss on the validation images (test sets not used)",
+            "validation_loss": {str(sigma): round(loss, 5) for sigma, loss in (result.validation_loss_by_blur or {}).items()},
         },
         "training": {
             "epochs": settings.epochs,
@@ -78,6 +84,7 @@ def card_markdown(card: dict) -> str:
         f"- Held-out writers (never trained on): {', '.join(card['held_out_writers']) or 'none available'}",
         f"- Preprocessing: {card['preprocessing']}",
         f"- Augmentation: {card['augmentation']}",
+        f"- Input blur: {card['input_blur']}",
         f"- Training: {card['training']}",
         "",
         "| test set | images | accuracy | writers held out |",

@@ -35,6 +35,7 @@ class RecogniserSettings:
     train_subset: int | None = None
     validation_size: int = 5000
     ensemble_size: int = 2
+    input_blur_sigmas: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75)
 
     @classmethod
     def from_config(cls, section: dict) -> "RecogniserSettings":
@@ -107,6 +108,8 @@ class RecogniserResult:
     train_seconds: float
     train_images: int  # images shown per epoch (with the copies of repeated sets)
     validation_images: int
+    input_blur_sigma: float = 0.0  # Gaussian blur the model applies to its input (0: none)
+    validation_loss_by_blur: dict[float, float] | None = None  # how it was chosen
 
 
 def average_of(members: list, name: str = "digit_recogniser"):
@@ -119,6 +122,42 @@ def average_of(members: list, name: str = "digit_recogniser"):
         return members[0]
     digit = keras.Input((28, 28, 1), name="digit")
     return keras.Model(digit, keras.layers.Average(name="mean_probability")([m(digit) for m in members]), name=name)
+
+
+def gaussian_kernel(sigma: float, size: int = 5) -> np.ndarray:
+    offsets = np.arange(size) - (size - 1) / 2
+    line = np.exp(-(offsets**2) / (2 * sigma**2))
+    kernel = np.outer(line, line)
+    return (kernel / kernel.sum()).astype(np.float32)
+
+
+def with_input_blur(model, sigma: float, name: str = "digit_recogniser"):
+    """`model` behind a fixed Gaussian blur of its input (a frozen 5x5 DepthwiseConv2D, a
+    built-in layer: the file stays loadable by the grader and any Keras). sigma 0: `model`."""
+    import keras
+
+    if sigma <= 0:
+        return model
+    model.name = "sharp_input_recogniser"  # the wrapper takes the name
+    blur = keras.layers.DepthwiseConv2D(5, padding="same", use_bias=False, trainable=False, name="input_blur")
+    digit = keras.Input((28, 28, 1), name="digit")
+    output = model(blur(digit))
+    blur.set_weights([gaussian_kernel(sigma)[:, :, None, None]])
+    return keras.Model(digit, output, name=name)
+
+
+def choose_input_blur(model, images: np.ndarray, labels: np.ndarray, sigmas) -> tuple[float, dict[float, float]]:
+    """Training images are resampled by the augmentation, which softens them; test images are
+    not. The blur that brings the two together is the one with the lowest loss on the (never
+    augmented, never trained on) validation images; the test sets play no part in the choice.
+    Ties go to the smaller blur. Returns (sigma, {sigma: validation loss})."""
+    losses = {}
+    for sigma in sorted({float(s) for s in sigmas} or {0.0}):
+        probs = with_input_blur(model, sigma).predict(images[..., None].astype(np.float32) / 255.0, batch_size=512,
+                                                      verbose=0)
+        losses[sigma] = float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-7, 1.0)).mean())
+    best = min(losses, key=lambda sigma: (round(losses[sigma], 6), sigma))
+    return best, losses
 
 
 def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndarray | None = None) -> RecogniserResult:
@@ -159,8 +198,10 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
         members.append(model)
         histories.append(history)
     model = average_of(members)
+    sigma, losses = choose_input_blur(model, train.images[val_idx], train.labels[val_idx], settings.input_blur_sigmas)
+    model = with_input_blur(model, sigma)
     return RecogniserResult(model, pd.concat(histories, ignore_index=True), time.perf_counter() - started,
-                            len(train_idx), len(val_idx))
+                            len(train_idx), len(val_idx), sigma, losses)
 
 
 def accuracy_on(model, images: np.ndarray, labels: np.ndarray) -> float:
