@@ -163,3 +163,13 @@ def test_recogniser_sentences_come_from_the_model_card():
     assert "usps test: accuracy 0.9786 on 2,007 images (writers never seen in training)." in sentences
     card.update(held_out_writers=[], ensemble_size=1, parameters=242_730)
     assert "not measured" in obs.ex3(card)[-1] and "(242,730 parameters)" in obs.ex3(card)[0]
+
+
+def test_recogniser_sentence_names_the_input_blur_the_validation_loss_chose():
+    card = {"ensemble_size": 1, "parameters": 242_755, "training_data": ["mnist train"], "training_images": 55_000,
+            "training": {"epochs": 1, "train_seconds": 30.0}, "held_out_writers": ["usps test"], "accuracy": {},
+            "input_blur": {"sigma_pixels": 0.5, "validation_loss": {"0.0": 0.0179, "0.5": 0.0158}}}
+    assert ("Of the input blurs tried (sigma 0.0, 0.5 px), the lowest validation loss chose a fixed Gaussian blur "
+            "of its input (sigma 0.5 px).") in obs.ex3(card)
+    card["input_blur"]["sigma_pixels"] = 0.0
+    assert obs.ex3(card)[1].endswith("chose no blur of its input.")

@@ -201,6 +201,12 @@ def ex3(card: dict) -> list[str]:
         f"({card['training_images']:,} images per epoch) for {epochs} epoch{'s' if epochs != 1 else ''}"
         f"{' each' if members > 1 else ''} in {card['training']['train_seconds']:.0f} s."
     ]
+    blur = card.get("input_blur")
+    if blur:
+        tried = ", ".join(blur["validation_loss"])
+        chosen = (f"a fixed Gaussian blur of its input (sigma {blur['sigma_pixels']} px)" if blur["sigma_pixels"] > 0
+                  else "no blur of its input")
+        sentences.append(f"Of the input blurs tried (sigma {tried} px), the lowest validation loss chose {chosen}.")
     for name, row in card["accuracy"].items():
         kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
         sentences.append(f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind}).")
