@@ -20,7 +20,6 @@ with log_to(snakemake.log[0]):
         provenance,
         section["train_sets"],
         repeats=section["extra_set_repeats"],
-        workers=snakemake.threads,
         limit=section["train_subset"],
     )
     settings = RecogniserSettings.from_config(section)

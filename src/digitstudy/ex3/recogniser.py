@@ -42,16 +42,13 @@ class RecogniserSettings:
         return settings_from_section(cls, section)
 
 
-def to_mnist_geometry(images: np.ndarray, upscale: int = 1, workers: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def to_mnist_geometry(images: np.ndarray, upscale: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Run every image through the own-digit preprocessing. Returns (images, found) where
-    `found` marks images in which a digit was found (others are returned black)."""
-    if workers > 1 and len(images) > 4000:
-        from concurrent.futures import ProcessPoolExecutor
+    `found` marks images in which a digit was found (others are returned black).
 
-        chunks = np.array_split(images, workers * 4)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(to_mnist_geometry, chunks, [upscale] * len(chunks)))
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+    Serial on purpose (~4 s per 10,000 MNIST digits): a process pool forked after TensorFlow
+    has started its threads can deadlock in the child (seen under SLURM), and threads are
+    slower here than one loop."""
     import cv2
 
     out = np.zeros((len(images), 28, 28), np.uint8)

@@ -31,8 +31,8 @@ class RecogniserData:
     warnings: list[str] = field(default_factory=list)
 
 
-def _convert(name: str, split: Split, workers: int) -> tuple[Split, int]:
-    images, found = to_mnist_geometry(split.images, UPSCALE[name], workers)
+def _convert(name: str, split: Split) -> tuple[Split, int]:
+    images, found = to_mnist_geometry(split.images, UPSCALE[name])
     return Split(images, split.labels), int((~found).sum())
 
 
@@ -40,7 +40,7 @@ def _head(split: Split, limit: int | None) -> Split:
     return split if limit is None else Split(split.images[:limit], split.labels[:limit])
 
 
-def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1, workers: int = 1,
+def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1,
              limit: int | None = None) -> RecogniserData:
     """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
 
@@ -72,16 +72,16 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
         train_copies.append(np.full(int(keep.sum()), copies, np.int64))
         sources.append(label if copies == 1 else f"{label} (x{copies})")
 
-    mnist_train, missing["mnist train"] = _convert("mnist", _head(available["mnist"]["train"], limit), workers)
+    mnist_train, missing["mnist train"] = _convert("mnist", _head(available["mnist"]["train"], limit))
     add_training("mnist train", mnist_train, 1)
-    evaluation["mnist test"], missing["mnist test"] = _convert("mnist", available["mnist"]["test"], workers)
+    evaluation["mnist test"], missing["mnist test"] = _convert("mnist", available["mnist"]["test"])
     for name in ("usps", "semeion"):
         if name not in available:
             continue
         for split_name, split in available[name].items():
             label = name if split_name == "all" else f"{name} {split_name}"
             trained = name in train_sets and split_name in ("train", "all")
-            converted, missing[label] = _convert(name, _head(split, limit) if trained else split, workers)
+            converted, missing[label] = _convert(name, _head(split, limit) if trained else split)
             if trained:
                 add_training(label, converted, repeats)
             else:
