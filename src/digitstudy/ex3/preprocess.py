@@ -2,13 +2,24 @@
 
 MNIST's own geometry: the digit, white on black, anti-aliased, fitted into a 20x20 box keeping
 its aspect ratio, then placed in 28x28 so that its centre of mass is at the centre. The steps
-below reproduce that from arbitrary images: any size and format, dark ink on light paper or the
-reverse, uneven lighting, some background clutter. Deterministic; the same function serves
-training-time evaluation, prediction and grading.
+below reproduce that from arbitrary images: any size and format, phone photos with their EXIF
+rotation, dark ink on light paper or the reverse, shadows and vignetting, faint pencil, grid and
+ruled paper, the sheet's edge or the table in the frame. Deterministic, with no per-image
+settings; the same function serves training-time evaluation, prediction, evaluation and grading.
+
+1. read: decode, flatten transparency onto white paper, apply the EXIF orientation;
+2. shrink to a working size (the digit ends up 20 px tall anyway), find the polarity;
+3. estimate the paper (its brightness at a scale larger than any stroke) and divide it out, so
+   that shadows, vignetting and grey paper all become the same flat background;
+4. threshold the ink, remove ruled and grid lines (long, thin, straight, spanning the image),
+   and choose the digit's strokes by size, position and distance from each other; faint ink
+   connected to them is kept (hysteresis);
+5. MNIST geometry: crop, fit into 20x20, centre by centre of mass in 28x28.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +29,10 @@ import numpy as np
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
 BOX = 20
 SIZE = 28
-CENTRE = 14.0  # target centre of mass (row, column), as the issue and MNIST's layout put it
+CENTRE = 14.0  # target centre of mass (row, column), as MNIST's layout puts it
+WORKING_SIDE = 400  # longest side of the working copy, in pixels
+MIN_CONTRAST = 24.0  # weakest ink (0..255, relative to the paper) that can start a stroke
+EXIF_ORIENTATION = 0x0112
 
 
 class UnreadableImage(ValueError):
@@ -30,14 +44,43 @@ class Preprocessed:
     image: np.ndarray | None  # 28x28 uint8, white digit on black; None if no digit was found
     inverted: bool  # the input had light ink on a dark background
     reason: str = ""  # why no digit was found
+    # Where the digit was found: (top, left, bottom, right) as fractions of the (oriented) input.
+    box: tuple[float, float, float, float] | None = None
+
+
+def exif_orientation(raw: bytes) -> int:
+    """The EXIF orientation flag (1-8) of an encoded image; 1 (as stored) when there is none."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(raw)) as image:
+            value = image.getexif().get(EXIF_ORIENTATION, 1)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn stored pixels upright as the EXIF flag says (same result as PIL's exif_transpose)."""
+    turned = {
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: np.swapaxes(a, 0, 1),
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: np.swapaxes(a[::-1, ::-1], 0, 1),
+        8: lambda a: np.rot90(a, 1),
+    }.get(orientation, lambda a: a)(image)
+    return np.ascontiguousarray(turned)
 
 
 def read_gray(path: str | Path) -> np.ndarray:
-    """Any image file -> 2-D uint8 grayscale; transparent areas count as white paper."""
+    """Any image file -> 2-D uint8 grayscale, upright; transparent areas count as white paper."""
     path = Path(path)
     raw = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.zeros(0, np.uint8)
     if raw.size == 0:
         raise UnreadableImage(f"{path}: empty or missing file")
+    # IMREAD_UNCHANGED keeps alpha and 16-bit depth but ignores the EXIF orientation: applied below.
     image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise UnreadableImage(f"{path}: not an image that can be decoded")
@@ -48,10 +91,10 @@ def read_gray(path: str | Path) -> np.ndarray:
         image = (image[..., :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
     if image.ndim == 3:
         image = cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
-    return image
+    return apply_orientation(image, exif_orientation(raw.tobytes()))
 
 
-def _working_copy(gray: np.ndarray, longest: int = 400) -> np.ndarray:
+def _working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
     """Large photos are shrunk first: the digit ends up 20 px tall anyway."""
     scale = longest / max(gray.shape)
     if scale < 1:
@@ -60,80 +103,148 @@ def _working_copy(gray: np.ndarray, longest: int = 400) -> np.ndarray:
 
 
 def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Polarity: paper is what fills the border; if the border is darker than the middle of the
-    intensity range of the image, the ink is light, and the image is inverted."""
+    """Polarity: the background is what the border mostly shows, and the ink is the tail of the
+    histogram farther from it. Light ink on a dark ground (MNIST, USPS, chalk) is inverted. Not
+    fooled by a dark table or shadow along part of the border (the median ignores it), by dim or
+    grey paper (no fixed level), or by thick strokes that fill a tight crop (ink need not be the
+    minority of the pixels)."""
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    inverted = np.median(border) < np.median(gray) or np.median(border) < 96
+    background = float(np.median(border))
+    low, high = np.percentile(gray, (1, 99))
+    inverted = high - background > background - low
     return (255 - gray if inverted else gray), bool(inverted)
 
 
 def pad_with_paper(dark_on_light: np.ndarray) -> tuple[np.ndarray, int]:
     """Surround the image with paper. Tightly cropped digits (and USPS-style ones that fill their
     box) touch the edge; without paper around them the paper estimate below follows the strokes
-    that run along the edge and erases them. Each added pixel repeats the nearest edge pixel,
-    lifted to the paper level where that pixel is ink, so uneven lighting continues smoothly."""
+    that run along the edge and erases them. The added paper continues the paper along each
+    edge (a closing wider than any stroke), so uneven lighting continues smoothly and a darker
+    edge of a photo is not met by brighter paper (which would make it look like ink)."""
     pad = max(4, round(0.2 * max(dark_on_light.shape)))
-    border = np.concatenate([dark_on_light[0], dark_on_light[-1], dark_on_light[:, 0], dark_on_light[:, -1]])
-    paper_level = np.percentile(border, 75)
-    lifted = np.maximum(dark_on_light, np.uint8(paper_level))
-    padded = cv2.copyMakeBorder(lifted, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    # At the image's edge the closing's square is cut in half: twice the size fills strokes there.
+    side = max(31, (2 * min(dark_on_light.shape) // 3) | 1)
+    paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+    padded = cv2.copyMakeBorder(paper, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     padded[pad:-pad, pad:-pad] = dark_on_light
     return padded, pad
 
 
 def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
-    """Ink strength 0..255 with the (possibly uneven) paper removed."""
+    """Ink strength 0..255 relative to the paper under it, with the lighting divided out.
+
+    The paper is what a closing with a square wider than any stroke leaves (strokes vanish; the
+    slow changes of light stay). Dividing by it, rather than subtracting, makes the same ink on
+    paper in shadow and in full light equally strong: light multiplies."""
     side = max(15, (min(dark_on_light.shape) // 3) | 1)
-    # The paper is what a closing with a kernel wider than any stroke leaves: strokes vanish.
-    paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
-    paper = cv2.GaussianBlur(paper, (0, 0), side / 4)
-    ink = cv2.subtract(paper, dark_on_light)
+    square = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, square).astype(np.float32)
+    paper = cv2.GaussianBlur(paper, (0, 0), side / 6)  # a square leaves steps; smooth them
+    image = dark_on_light.astype(np.float32)
+    paper = np.maximum(paper, image)
+    ink = 255.0 * (paper - image) / np.maximum(paper, 16.0)
     # Smooth away paper grain and sensor noise in photos; a blur of fixed size would soften the
     # strokes of small images (MNIST's 28 px) far more than those of photos, so it scales.
     sigma = max(dark_on_light.shape) / 300
-    return cv2.GaussianBlur(ink, (0, 0), sigma) if sigma >= 0.5 else ink
+    ink = cv2.GaussianBlur(ink, (0, 0), sigma) if sigma >= 0.5 else ink
+    return np.clip(np.rint(ink), 0, 255).astype(np.uint8)
 
 
-def digit_mask(ink: np.ndarray, min_contrast: float = 24.0, frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
+def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarray:
+    """Pixels of grid and ruled lines: straight segments, found by a Hough transform (so tilted
+    lines of a photo are found too), that run across the whole image from one edge to the other
+    and are thin for their length. A digit's strokes stop short of the image's edges, or, in a
+    tight crop, are thick for their length."""
+    top, left, bottom, right = frame
+    height, width = bottom - top, right - left
+    lines = np.zeros_like(mask)
+    found = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, min(height, width) // 2),
+                            minLineLength=0.5 * min(height, width), maxLineGap=max(2, min(height, width) // 50))
+    if found is None:
+        return lines
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    for x1, y1, x2, y2 in found.reshape(-1, 4):
+        if abs(x2 - x1) >= abs(y2 - y1):  # across: from the left edge to the right edge
+            across = min(x1, x2) <= left + 0.1 * width and max(x1, x2) >= right - 1 - 0.1 * width
+        else:
+            across = min(y1, y2) <= top + 0.1 * height and max(y1, y2) >= bottom - 1 - 0.1 * height
+        length = float(np.hypot(x2 - x1, y2 - y1))
+        samples = np.linspace(0, 1, max(2, int(length)))
+        ys = np.clip(np.rint(y1 + (y2 - y1) * samples).astype(int), 0, mask.shape[0] - 1)
+        xs = np.clip(np.rint(x1 + (x2 - x1) * samples).astype(int), 0, mask.shape[1] - 1)
+        # Half-width along the segment; the median ignores where a stroke crosses the line.
+        half = float(np.median(distance[ys, xs]))
+        if across and 0 < half and length >= 30 * 2 * half:
+            cv2.line(lines, (int(x1), int(y1)), (int(x2), int(y2)), 255, max(1, int(np.ceil(2 * half)) + 2))
+    return lines
+
+
+def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
+               frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
     """Binary mask of the digit's strokes, or None where there is no ink to speak of.
 
-    Strokes are found with Otsu's threshold, then grown into the fainter ink connected to them
-    (hysteresis): a light pen stroke or MNIST's faint tails stay part of the digit while
-    unconnected faint specks do not. `frame` = (top, left, bottom, right) of the original image
-    inside a padded one; components touching it count as touching the image edge."""
+    Strokes are found with Otsu's threshold; ruled and grid lines are taken out; the digit is the
+    component with the most ink near the middle of the image, with the other components that
+    are large enough and close to it (the bar of a 7, the parts of a broken pencil stroke).
+    Components at the image's edge count for less (sheet edges, the table, shadows), and faint
+    ink connected to the chosen strokes is grown into them (hysteresis): a light pen stroke or
+    MNIST's faint tails stay part of the digit while unconnected faint specks do not.
+    `frame` = (top, left, bottom, right) of the original image inside a padded one."""
     if float(ink.max()) < min_contrast:
         return None
-    threshold, mask = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if threshold < min_contrast / 2:
-        return None
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    threshold, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = max(threshold, min_contrast)
+    top, left, bottom, right = frame if frame is not None else (0, 0, *ink.shape)
+    frame_h, frame_w = bottom - top, right - left
+    inside = np.zeros(ink.shape, bool)
+    inside[top:bottom, left:right] = True  # the padding is made up: no digit there
+    strong = ((ink > threshold) & inside).astype(np.uint8) * 255
+    # Faint ink may join the strokes, but not the grain of the paper: the weak threshold stays
+    # above the paper away from the strokes (its median plus four robust standard deviations,
+    # so that a faint stroke among it does not count as grain).
+    away = ink[top:bottom, left:right][cv2.dilate(strong, np.ones((5, 5), np.uint8))[top:bottom, left:right] == 0]
+    grain = 0.0
+    if away.size:
+        median = float(np.median(away))
+        grain = median + 4 * 1.4826 * float(np.median(np.abs(away - median)))
+    weak = ((ink >= min(threshold, max(min_contrast / 2, 0.5 * threshold, grain + 1))) & inside).astype(np.uint8) * 255
+    lines = ruled_lines(weak, (top, left, bottom, right))
+    if lines.any():
+        rest = cv2.connectedComponentsWithStats(np.where(lines > 0, 0, strong).astype(np.uint8), connectivity=8)[2]
+        if len(rest) > 1 and rest[1:, cv2.CC_STAT_AREA].max() >= max(12, 0.0005 * frame_h * frame_w):
+            strong[lines > 0] = 0
+            weak[lines > 0] = 0
+        # else: the only "line" is the digit itself (a 1 drawn thin across a tight crop)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
     if count <= 1:
         return None
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    top, left, bottom, right = frame if frame is not None else (0, 0, *ink.shape)
-    largest = areas.max()
-    if largest < max(12, 0.0005 * (bottom - top) * (right - left)):
+    x, y, w, h, areas = (stats[1:, i].astype(np.float64) for i in range(5))
+    if areas.max() < max(12, 0.0005 * frame_h * frame_w):
         return None
-    main = 1 + int(np.argmax(areas))
-    mx, my, mw, mh = stats[main, :4]
-    near = 0.15 * max(bottom - top, right - left)
-    # Keep components that are large relative to the biggest, and drop small ones at the image
-    # edge away from the digit (page edges, shadows); a digit's separate parts (the bar of a 7,
-    # the dot of a 5, a stroke broken at the edge of a tight crop) lie close to its main part.
-    keep = np.zeros(count, bool)
-    for index in range(1, count):
-        x, y, w, h, area = stats[index]
-        touches = x <= left or y <= top or x + w >= right or y + h >= bottom
-        gap = max(mx - (x + w), x - (mx + mw), my - (y + h), y - (my + mh), 0)
-        if area >= 0.08 * largest and not (touches and area < 0.5 * largest and gap > near):
-            keep[index] = True
-    strong = keep[labels]
-    if not strong.any():
-        return None
-    weak = (ink >= max(min_contrast / 2, 0.5 * threshold)).astype(np.uint8)
+    touches = (x <= left) | (y <= top) | (x + w >= right) | (y + h >= bottom)
+    # How far each component's middle is from the image's middle, as a fraction of the half-size.
+    off = np.hypot((x + w / 2 - (left + right) / 2) / (frame_w / 2), (y + h / 2 - (top + bottom) / 2) / (frame_h / 2))
+    score = areas * np.exp(-(off**2)) * np.where(touches, 0.25, 1.0)
+    main = int(np.argmax(score))
+    keep = np.zeros(len(areas), bool)
+    keep[main] = True
+    # Grow the digit by nearby parts until nothing more joins; "nearby" scales with the digit.
+    while True:
+        kx0, ky0 = x[keep].min(), y[keep].min()
+        kx1, ky1 = (x + w)[keep].max(), (y + h)[keep].max()
+        near = 0.25 * max(kx1 - kx0, ky1 - ky0)
+        gap = np.maximum.reduce([kx0 - (x + w), x - kx1, ky0 - (y + h), y - ky1, np.zeros_like(x)])
+        joins = ~keep & (gap <= near) & (areas >= 0.08 * areas[keep].max())
+        # At the edge of the image only what overlaps the digit joins (not the sheet's edge).
+        joins &= ~touches | (gap <= 0) | touches[main]
+        if not joins.any():
+            break
+        keep |= joins
+    chosen = np.isin(labels, 1 + np.flatnonzero(keep))
     _, weak_labels = cv2.connectedComponents(weak, connectivity=8)
-    grown = np.isin(weak_labels, np.unique(weak_labels[strong]))
-    return (grown | strong).astype(np.uint8) * 255
+    touched = np.unique(weak_labels[chosen])
+    grown = np.isin(weak_labels, touched[touched > 0])
+    return (grown | chosen).astype(np.uint8) * 255
 
 
 def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -169,7 +280,9 @@ def preprocess_gray(gray: np.ndarray) -> Preprocessed:
     mask = digit_mask(ink, frame=(pad, pad, pad + height, pad + width))
     if mask is None:
         return Preprocessed(None, inverted, "no digit found (no ink that stands out from the background)")
-    return Preprocessed(to_mnist(ink, mask), inverted)
+    ys, xs = np.nonzero(mask[pad : pad + height, pad : pad + width])
+    box = (ys.min() / height, xs.min() / width, (ys.max() + 1) / height, (xs.max() + 1) / width) if len(ys) else None
+    return Preprocessed(to_mnist(ink, mask), inverted, box=box)
 
 
 def preprocess_file(path: str | Path) -> Preprocessed:
