@@ -74,16 +74,15 @@ def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(turned)
 
 
-def read_gray(path: str | Path) -> np.ndarray:
-    """Any image file -> 2-D uint8 grayscale, upright; transparent areas count as white paper."""
-    path = Path(path)
-    raw = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.zeros(0, np.uint8)
+def decode_gray(raw: bytes | np.ndarray, name: str = "image") -> np.ndarray:
+    """Encoded image bytes -> 2-D uint8 grayscale, upright; transparent areas count as white paper."""
+    raw = np.frombuffer(raw, np.uint8) if isinstance(raw, (bytes, bytearray)) else raw
     if raw.size == 0:
-        raise UnreadableImage(f"{path}: empty or missing file")
+        raise UnreadableImage(f"{name}: empty or missing file")
     # IMREAD_UNCHANGED keeps alpha and 16-bit depth but ignores the EXIF orientation: applied below.
     image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise UnreadableImage(f"{path}: not an image that can be decoded")
+        raise UnreadableImage(f"{name}: not an image that can be decoded")
     if image.dtype != np.uint8:
         image = cv2.normalize(image.astype(np.float64), None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
     if image.ndim == 3 and image.shape[2] == 4:
@@ -92,6 +91,13 @@ def read_gray(path: str | Path) -> np.ndarray:
     if image.ndim == 3:
         image = cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
     return apply_orientation(image, exif_orientation(raw.tobytes()))
+
+
+def read_gray(path: str | Path) -> np.ndarray:
+    """Any image file -> 2-D uint8 grayscale, upright (see decode_gray)."""
+    path = Path(path)
+    raw = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.zeros(0, np.uint8)
+    return decode_gray(raw, str(path))
 
 
 def _working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
@@ -118,14 +124,21 @@ def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
 def pad_with_paper(dark_on_light: np.ndarray) -> tuple[np.ndarray, int]:
     """Surround the image with paper. Tightly cropped digits (and USPS-style ones that fill their
     box) touch the edge; without paper around them the paper estimate below follows the strokes
-    that run along the edge and erases them. The added paper continues the paper along each
-    edge (a closing wider than any stroke), so uneven lighting continues smoothly and a darker
-    edge of a photo is not met by brighter paper (which would make it look like ink)."""
+    that run along the edge and erases them. The added paper continues each edge's own paper:
+    the edge's pixels with strokes closed along the edge (a 1-D closing, so a darker corner or
+    side of a photo stays as dark as it is and is not met by brighter paper, which would look
+    like ink)."""
     pad = max(4, round(0.2 * max(dark_on_light.shape)))
-    # At the image's edge the closing's square is cut in half: twice the size fills strokes there.
-    side = max(31, (2 * min(dark_on_light.shape) // 3) | 1)
-    paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
-    padded = cv2.copyMakeBorder(paper, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+    window = max(15, (2 * min(dark_on_light.shape) // 3) | 1)
+    edges = dark_on_light.copy()
+
+    def closed(line: np.ndarray) -> np.ndarray:
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min(window, line.size | 1), 1))
+        return cv2.morphologyEx(line[None, :], cv2.MORPH_CLOSE, kernel)[0]
+
+    edges[0], edges[-1] = closed(edges[0]), closed(edges[-1])
+    edges[:, 0], edges[:, -1] = closed(edges[:, 0]), closed(edges[:, -1])
+    padded = cv2.copyMakeBorder(edges, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     padded[pad:-pad, pad:-pad] = dark_on_light
     return padded, pad
 
@@ -134,12 +147,13 @@ def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
     """Ink strength 0..255 relative to the paper under it, with the lighting divided out.
 
     The paper is what a closing with a square wider than any stroke leaves (strokes vanish; the
-    slow changes of light stay). Dividing by it, rather than subtracting, makes the same ink on
-    paper in shadow and in full light equally strong: light multiplies."""
+    slow changes of light stay). Dividing by it, rather
+    than subtracting, makes the same ink on paper in shadow and in full light equally strong:
+    light multiplies."""
     side = max(15, (min(dark_on_light.shape) // 3) | 1)
     square = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, square).astype(np.float32)
-    paper = cv2.GaussianBlur(paper, (0, 0), side / 6)  # a square leaves steps; smooth them
+    paper = cv2.GaussianBlur(paper, (0, 0), 2.0)  # a square leaves steps; smooth them, but not across a shadow's edge
     image = dark_on_light.astype(np.float32)
     paper = np.maximum(paper, image)
     ink = 255.0 * (paper - image) / np.maximum(paper, 16.0)
@@ -179,6 +193,25 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
     return lines
 
 
+def _clutter(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Dark areas at the image's edge that are far thicker than the strokes: the table beyond
+    the sheet, the sheet's edge, a hand's shadow. The strokes' width is read from the ridge of
+    the distance transform (strokes make most of it; a table is one long ridge)."""
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
+    if not ridge.any():
+        return np.zeros_like(mask)
+    stroke = 2 * float(np.percentile(distance[ridge], 30))
+    side = max(5, int(2.5 * stroke) | 1)
+    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    edge = inside & ~cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    at_edge = np.unique(labels[edge & (thick > 0)])
+    clutter = np.isin(labels, at_edge[at_edge > 0])
+    # Grown by a little so that a digit touching the table comes loose from it.
+    return cv2.dilate(clutter.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
+
+
 def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
                frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
     """Binary mask of the digit's strokes, or None where there is no ink to speak of.
@@ -215,6 +248,7 @@ def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
             strong[lines > 0] = 0
             weak[lines > 0] = 0
         # else: the only "line" is the digit itself (a 1 drawn thin across a tight crop)
+    strong[_clutter(strong, inside) > 0] = 0
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
     if count <= 1:
         return None
