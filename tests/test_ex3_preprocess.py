@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 
 from digitstudy.ex3.preprocess import (
+    apply_orientation,
+    read_gray,
     BOX,
     UnreadableImage,
     centre_of_mass,
@@ -106,3 +108,97 @@ def test_faint_stroke_joined_to_the_digit_is_kept_and_a_faint_speck_is_not():
     # The stem makes the digit taller than wide: the 20 px side is the height.
     assert ys.max() - ys.min() + 1 >= BOX - 2 and xs.max() - xs.min() + 1 < BOX - 2
     assert result[25:, 2:8].max() < 32  # no speck bottom left
+
+
+# --- Phone photos of paper: one synthetic image per failure mode seen on real photos. Each is
+# compared with the same digit on clean, evenly lit paper.
+
+
+def _sheet(digit="4", height=480, width=360, paper=225.0, ink=40.0, thickness=9):
+    """A digit written on a sheet, as floats (light falls on it multiplicatively later)."""
+    coverage = np.zeros((height, width), np.uint8)
+    cv2.putText(coverage, digit, (width // 2 - 70, height // 2 + 75), cv2.FONT_HERSHEY_SIMPLEX, 6, 255, thickness,
+                cv2.LINE_AA)
+    alpha = coverage.astype(np.float32) / 255.0
+    return paper * (1 - alpha) + ink * alpha
+
+
+def _photo_of(sheet):
+    return np.clip(np.rint(sheet), 0, 255).astype(np.uint8)
+
+
+def _reads_like_clean(image, digit="4"):
+    clean = preprocess_gray(_photo_of(_sheet(digit))).image
+    result = preprocess_gray(image).image
+    assert result is not None, "no digit found"
+    assert _similar(result, clean) > 0.85
+    return result
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    """Phones store the pixels sideways and an EXIF flag saying how to turn them upright."""
+    from PIL import Image
+
+    upright = _photo_of(_sheet("7"))
+    for flag, stored in ((6, np.rot90(upright, 1)), (8, np.rot90(upright, -1)), (3, np.rot90(upright, 2))):
+        exif = Image.Exif()
+        exif[0x0112] = flag
+        path = tmp_path / f"seven_{flag}.jpg"
+        Image.fromarray(np.ascontiguousarray(stored)).save(path, "JPEG", quality=95, exif=exif.tobytes())
+        assert read_gray(path).shape == upright.shape
+        _reads_like_clean(read_gray(path), "7")
+
+
+@pytest.mark.parametrize("flag", range(1, 9))
+def test_orientation_matches_pillow(flag):
+    from PIL import Image, ImageOps
+
+    pixels = np.arange(6 * 4, dtype=np.uint8).reshape(6, 4) * 10
+    image = Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[0x0112] = flag
+    image.info["exif"] = exif.tobytes()
+    expected = np.asarray(ImageOps.exif_transpose(image))
+    np.testing.assert_array_equal(apply_orientation(pixels, flag), expected)
+
+
+def test_vignetted_photo():
+    sheet = _sheet()
+    yy, xx = np.mgrid[0 : sheet.shape[0], 0 : sheet.shape[1]]
+    radius = np.hypot(xx / sheet.shape[1] - 0.5, yy / sheet.shape[0] - 0.5) / np.hypot(0.5, 0.5)
+    _reads_like_clean(_photo_of(sheet * (1 - 0.6 * radius**2)))
+
+
+def test_shadow_across_the_sheet():
+    """A hard-edged shadow (a hand, the phone) darkens a third of the sheet, through the digit."""
+    sheet = _sheet()
+    yy, xx = np.mgrid[0 : sheet.shape[0], 0 : sheet.shape[1]]
+    shadow = (xx + 0.5 * yy) > 0.55 * sheet.shape[1] + 0.5 * sheet.shape[0] * 0.9
+    _reads_like_clean(_photo_of(sheet * np.where(shadow, 0.5, 1.0)))
+
+
+def test_faint_thin_pencil_on_grey_paper():
+    """Pencil 15% darker than grey paper, a thin line, grain, and light falling off across the page."""
+    rng = np.random.default_rng(0)
+    sheet = _sheet(paper=170.0, ink=145.0, thickness=4) + rng.normal(0, 3, (480, 360))
+    sheet *= np.linspace(1.0, 0.8, 360)[None, :]
+    _reads_like_clean(_photo_of(sheet))
+
+
+def test_grid_paper_lines_are_not_part_of_the_digit():
+    """3-px grid lines, 60 px apart, a third as dark as the ink, slightly tilted as photographed.
+    (Denser or darker grids are still read less well: see the photo benchmark.)"""
+    sheet = _sheet()
+    for position in range(15, 480, 60):
+        cv2.line(sheet, (0, position), (359, position + 4), 160.0, 3)
+    for position in range(10, 360, 60):
+        cv2.line(sheet, (position, 0), (position - 4, 479), 160.0, 3)
+    clean = preprocess_gray(_photo_of(_sheet())).image
+    assert _similar(preprocess_gray(_photo_of(sheet)).image, clean) > 0.8
+
+
+def test_sheet_edge_and_table_in_the_frame():
+    sheet = _sheet()
+    sheet[:, :80] = 60.0 + np.random.default_rng(1).normal(0, 5, (480, 80))  # dark table beside the sheet
+    result = _reads_like_clean(_photo_of(sheet))
+    assert result[:, :4].max() == 0  # nothing of the table's edge at the side

@@ -189,7 +189,7 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
         # Half-width along the segment; the median ignores where a stroke crosses the line.
         half = float(np.median(distance[ys, xs]))
         if across and 0 < half and length >= 30 * 2 * half:
-            cv2.line(lines, (int(x1), int(y1)), (int(x2), int(y2)), 255, max(1, int(np.ceil(2 * half)) + 2))
+            cv2.line(lines, (int(x1), int(y1)), (int(x2), int(y2)), 255, int(np.ceil(2 * half)) + 4)
     return lines
 
 
