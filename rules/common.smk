@@ -129,7 +129,7 @@ def ex3_train_settings():
     return {
         k: v
         for k, v in config["ex3"].items()
-        if k not in {"predict", "evaluate", "grade"}
+        if k not in {"predict", "evaluate", "grade", "photo_benchmark"}
     }
 
 
@@ -139,7 +139,11 @@ def ex3_evaluation_folder(wildcards):
 
 def ex3_targets():
     ex3 = config["ex3"]
-    targets = ["results/ex3/recogniser.h5", "results/ex3/model_card.json"]
+    targets = [
+        "results/ex3/recogniser.h5",
+        "results/ex3/model_card.json",
+        "results/ex3/photo_benchmark/summary.json",
+    ]
     if ex3["predict"]:
         targets.append("results/ex3/predict/predictions.csv")
     targets += expand(
@@ -186,6 +190,10 @@ def report_inputs(wildcards=None):
         "ex2_kernels": "results/ex2/conv_1_kernels.png",
         "ex2_feature_maps": "results/ex2/feature_maps",
         "ex3_model_card": "results/ex3/model_card.json",
+        "ex3_photo_benchmark": [
+            "results/ex3/photo_benchmark/summary.json",
+            "results/ex3/photo_benchmark/examples.png",
+        ],
         "ex3_contact_sheet": (
             ["results/ex3/predict/contact_sheet.png"] if ex3["predict"] else []
         ),

@@ -38,6 +38,38 @@ rule ex3_train:
         "../scripts/ex3_train.py"
 
 
+rule ex3_photo_benchmark:
+    input:
+        model="results/ex3/recogniser.keras",
+        mnist_arrays="resources/mnist/mnist.npz",
+        usps_arrays="resources/usps/usps.npz",
+        usps_provenance="resources/usps/provenance.json",
+    output:
+        table="results/ex3/photo_benchmark/conditions.csv",
+        summary="results/ex3/photo_benchmark/summary.json",
+        examples=report(
+            "results/ex3/photo_benchmark/examples.png",
+            caption="../report/captions/ex3_photo_benchmark.rst",
+            category="Exercise 3",
+            subcategory="Photo benchmark",
+            labels={"figure": "simulated photos"},
+        ),
+    log:
+        "logs/ex3_photo_benchmark/ex3_photo_benchmark.log",
+    benchmark:
+        "benchmarks/ex3_photo_benchmark/ex3_photo_benchmark.tsv"
+    conda:
+        "../envs/train.yaml"
+    threads: 1
+    resources:
+        mem_mb=memory_mb(2000),
+        runtime=20,
+    params:
+        settings=config["ex3"]["photo_benchmark"],
+    script:
+        "../scripts/ex3_photo_benchmark.py"
+
+
 rule ex3_predict:
     input:
         model="results/ex3/recogniser.keras",

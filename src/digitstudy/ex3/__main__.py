@@ -3,6 +3,8 @@
     python -m digitstudy.ex3 predict  --model recogniser.h5 IMAGES_OR_FOLDERS... --out results/predict
     python -m digitstudy.ex3 evaluate --model recogniser.h5 --folder DIR --out results/evaluate
     python -m digitstudy.ex3 grade    --submissions SUBMISSIONS_DIR --folder DIR --out results/grade
+    python -m digitstudy.ex3 photo-benchmark --model recogniser.keras --mnist resources/mnist/mnist.npz \
+        [--usps resources/usps/usps.npz] [--photos DIR] --out results/photo_benchmark
 
 DIR holds one sub-folder per digit (DIR/0 ... DIR/9) with images in any common format.
 """
@@ -71,6 +73,27 @@ def grade_command(args) -> int:
     return 0
 
 
+def photo_benchmark_command(args) -> int:
+    from ..data.arrays import load_splits
+    from .photo_benchmark import write_benchmark
+
+    sources = {"mnist test": load_splits(args.mnist)["test"]}
+    for path in args.usps or []:
+        splits = load_splits(path)
+        if "test" in splits and len(splits["test"].labels):
+            sources["usps test"] = splits["test"]
+    summary = write_benchmark(_load(args.model), {name: (s.images, s.labels) for name, s in sources.items()},
+                              args.out, per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos)
+    print(f"photo benchmark: accuracy {summary['overall_accuracy']:.4f} on {summary['images']} simulated photos; "
+          f"worst condition {summary['worst_condition']} ({summary['worst_condition_accuracy']:.4f}); "
+          f"a {summary['timing']['image_size'][0]}-px photo read and preprocessed in "
+          f"{summary['timing']['decode_and_preprocess_seconds']:.3f} s")
+    if "photos" in summary:
+        print(f"real photos {summary['photos']['folder']}: {summary['photos']['correct']} of "
+              f"{summary['photos']['images']} ({summary['photos']['accuracy']:.4f})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m digitstudy.ex3", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -89,6 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--folder", required=True)
     g.add_argument("--out", required=True)
     g.set_defaults(run=grade_command)
+    b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
+    b.add_argument("--model", required=True)
+    b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
+    b.add_argument("--usps", action="append", help="usps.npz (its test split is rendered too, when present)")
+    b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
+    b.add_argument("--per-condition", type=int, default=100, help="digits per source and condition")
+    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--out", required=True)
+    b.set_defaults(run=photo_benchmark_command)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -13,7 +13,8 @@ from .recognise import Batch, raw_thumbnail
 
 
 def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 6, limit: int = 120) -> plt.Figure:
-    """One cell per file: raw (left), preprocessed 28x28 (right), prediction or status below."""
+    """One cell per file: raw (left, with the box where the digit was found), preprocessed 28x28
+    (right), prediction or status below."""
     rows_shown = table.head(limit)
     count = max(len(rows_shown), 1)
     rows = math.ceil(count / columns)
@@ -28,7 +29,15 @@ def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 
             raw_axis.imshow(thumbnail, cmap="gray", vmin=0, vmax=255)
         file_position = list(map(str, batch.files)).index(row.file)
         if file_position in batch.ok:
-            pre_axis.imshow(batch.images[batch.ok.index(file_position)], cmap="gray", vmin=0, vmax=255)
+            index = batch.ok.index(file_position)
+            pre_axis.imshow(batch.images[index], cmap="gray", vmin=0, vmax=255)
+            box = batch.boxes[index] if index < len(batch.boxes) else None
+            if thumbnail is not None and box is not None:
+                # Where the digit was found: the crop that became the 28x28 image.
+                height, width = thumbnail.shape
+                top, left, bottom, right = box
+                raw_axis.add_patch(plt.Rectangle((left * width - 0.5, top * height - 0.5), (right - left) * width,
+                                                 (bottom - top) * height, fill=False, edgecolor="#00a0ff", lw=1))
         if row.status == "ok":
             label = f"{int(row.digit)} ({row.confidence:.2f})"
             if hasattr(row, "label"):

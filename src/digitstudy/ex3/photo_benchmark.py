@@ -285,3 +285,45 @@ def _replace(photo: Photo, attribute: str, value) -> Photo:
     from dataclasses import replace
 
     return replace(photo, **{attribute: value})
+
+
+def examples_figure(result: BenchmarkResult):
+    """One simulated photo per condition, next to the 28x28 image the network was given."""
+    import math
+
+    from ..plots.provenance import plt
+
+    names = list(result.examples)
+    columns = 4
+    rows = math.ceil(len(names) / columns)
+    figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns * 2 / 2, 1.5 * rows + 0.5), squeeze=False)
+    for axis in axes.flat:
+        axis.set_axis_off()
+    for position, name in enumerate(names):
+        gray, image = result.examples[name]
+        r, c = divmod(position, columns)
+        axes[r, 2 * c].imshow(gray, cmap="gray", vmin=0, vmax=255)
+        axes[r, 2 * c].set_title(name, fontsize=6)
+        axes[r, 2 * c + 1].imshow(image, cmap="gray", vmin=0, vmax=255)
+        axes[r, 2 * c + 1].set_title("28x28", fontsize=6)
+    figure.suptitle("Photo benchmark: one simulated photo per condition and what the network saw", fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 0.96))
+    return figure
+
+
+def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
+                    photos_folder: str | None = None) -> dict:
+    """Run the benchmark and write conditions.csv, summary.json and examples.png under `out`."""
+    import json
+    from pathlib import Path
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result = run(model, sources, per_condition=per_condition, seed=seed, photos_folder=photos_folder)
+    result.per_condition.to_csv(out / "conditions.csv", index=False)
+    summary = result.summary()
+    summary["digits_per_condition"] = per_condition
+    summary["seed"] = seed
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    examples_figure(result).savefig(out / "examples.png", dpi=120)
+    return summary

@@ -43,10 +43,11 @@ class Batch:
     images: np.ndarray  # (n_ok, 28, 28) uint8
     ok: list[int]  # positions in `files` of the rows in `images`
     status: list[str] = field(default_factory=list)
+    boxes: list = field(default_factory=list)  # per row of `images`: where the digit was found (fractions)
 
 
 def prepare(files: list[Path]) -> Batch:
-    images, ok, status = [], [], []
+    images, ok, status, boxes = [], [], [], []
     for position, path in enumerate(files):
         try:
             result = preprocess_file(path)
@@ -57,10 +58,11 @@ def prepare(files: list[Path]) -> Batch:
             status.append(result.reason)
             continue
         images.append(result.image)
+        boxes.append(result.box)
         ok.append(position)
         status.append("ok")
     stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
-    return Batch(files, stacked, ok, status)
+    return Batch(files, stacked, ok, status, boxes)
 
 
 def to_model_input(images: np.ndarray, input_shape: tuple) -> np.ndarray:

@@ -225,3 +225,18 @@ def grading(frame) -> list[str]:
     for row in refused.itertuples():
         sentences.append(f"{row.submission}: {row.status}.")
     return sentences
+
+
+def photo_benchmark(summary: dict) -> list[str]:
+    sentences = [
+        f"Photo benchmark: {summary['overall_accuracy']:.4f} of {summary['images']:,} simulated phone photos of "
+        f"{join(summary['sources'])} digits were read correctly; the hardest condition was "
+        f"{summary['worst_condition']} ({summary['worst_condition_accuracy']:.4f}).",
+        f"A {summary['timing']['image_size'][0]:,}-px photo was read and preprocessed in "
+        f"{summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
+    ]
+    photos = summary.get("photos")
+    if photos:
+        sentences.append(f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} read correctly "
+                         f"({photos['accuracy']:.4f}).")
+    return sentences

@@ -77,6 +77,7 @@ class ReportInputs:
     ex3_contact_sheet: list[str] = field(default_factory=list)
     ex3_evaluations: list[str] = field(default_factory=list)  # summary.json per evaluated folder
     ex3_grades: list[str] = field(default_factory=list)
+    ex3_photo_benchmark: list[str] = field(default_factory=list)  # [summary.json, examples.png] or []
     benchmarks: str = "benchmarks"
 
 
@@ -172,6 +173,13 @@ def build_sections(files: ReportInputs) -> list[Section]:
             folder = Path(path).parent
             ex3.figures += [Figure(str(folder / "confusion_matrix.png"), f"{name}: confusion matrix"),
                             Figure(str(folder / "mistakes.png"), f"{name}: misrecognised images")]
+    if files.ex3_photo_benchmark:
+        summary_path, examples = files.ex3_photo_benchmark
+        table_path = str(Path(summary_path).with_name("conditions.csv"))
+        ex3.tables.append(tables.photo_benchmark(table_path))
+        ex3.sentences += obs.photo_benchmark(tables.read_json(summary_path))
+        ex3.figures.append(Figure(examples, "Photo benchmark: one simulated photo per condition and the 28x28 image "
+                                            "the network was given"))
     ex3.figures += [Figure(p, "Predictions: raw image, preprocessed 28x28, predicted digit") for p in files.ex3_contact_sheet]
     if files.ex3_grades:
         ex3.tables.append(tables.grades(files.ex3_grades[0]))

@@ -202,3 +202,12 @@ def grades(path: str | Path) -> Table:
     ]
     return Table("ex3-grades", "Grades: marks = 40 × accuracy / best accuracy", str(path),
                  ["submission", "accuracy", "marks", "status"], rows, align=["l", "r", "r", "l"])
+
+
+def photo_benchmark(path: str | Path) -> Table:
+    frame = pd.read_csv(path)
+    rows = [[r.source, r.condition, r.description, count(r.images), accuracy(r.accuracy), count(r.no_digit)]
+            for r in frame.itertuples()]
+    return Table("ex3-photo-benchmark", "Photo benchmark: accuracy on simulated phone photos, per condition", str(path),
+                 ["digits", "condition", "what it simulates", "images", "accuracy", "no digit found"], rows,
+                 align=["l", "l", "l", "r", "r", "r"])
