@@ -109,15 +109,24 @@ def _working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
 
 
 def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Polarity: the background is what the border mostly shows, and the ink is the tail of the
-    histogram farther from it. Light ink on a dark ground (MNIST, USPS, chalk) is inverted. Not
-    fooled by a dark table or shadow along part of the border (the median ignores it), by dim or
-    grey paper (no fixed level), or by thick strokes that fill a tight crop (ink need not be the
-    minority of the pixels)."""
+    """Polarity, by two witnesses; the more decided one wins. (1) The border: what it mostly
+    shows is the background, and the ink is the tail of the histogram farther from it (decisive
+    for scans, crops and MNIST, where ink may fill much of the image). (2) Departure from the
+    surroundings: a median filter wider than a stroke keeps the edges of shadows, of the sheet
+    and of the table but not the strokes, so the ink is what departs most from it (decisive
+    when a shadow or the table covers much of the border). Light ink on a dark ground (MNIST,
+    USPS, chalk) is inverted."""
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
     low, high = np.percentile(gray, (1, 99))
-    inverted = high - background > background - low
+    by_border = (high - background) - (background - low)  # > 0: light ink
+    side = max(3, (min(gray.shape) // 3) | 1)
+    departure = gray.astype(np.float64) - cv2.medianBlur(gray, side)
+    lighter, darker = departure[departure > 0].sum(), -departure[departure < 0].sum()
+    by_departure = lighter - darker  # > 0: light ink
+    border_weight = abs(by_border) / max(high - low, 1.0)
+    departure_weight = abs(by_departure) / max(lighter + darker, 1.0)
+    inverted = (by_border if border_weight >= departure_weight else by_departure) > 0
     return (255 - gray if inverted else gray), bool(inverted)
 
 
