@@ -143,17 +143,21 @@ def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
     if photo.pencil_grain:
         alpha *= np.clip(rng.normal(1.0, 0.25, alpha.shape), 0.3, 1.3).astype(np.float32)
     ah, aw = alpha.shape
+    # The digit is written on the sheet: where the table shows on one side, it is on the rest.
+    table_left = bool(rng.random() < 0.5)
+    cut = round(width * photo.table_edge)
+    sheet_left, sheet_right = (cut, width) if table_left else (0, width - cut)
     top = int(np.clip((height - ah) / 2 + rng.uniform(-0.08, 0.08) * height, 0, max(0, height - ah)))
-    left = int(np.clip((width - aw) / 2 + rng.uniform(-0.08, 0.08) * width, 0, max(0, width - aw)))
+    left = int(np.clip((sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width, sheet_left,
+                       max(sheet_left, sheet_right - aw)))
     coverage = np.zeros((height, width), np.float32)
     coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
     ink = np.asarray(photo.ink, np.float32)
     image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
     if photo.table_edge:
         table = np.zeros((height, width), bool)
-        cut = round(width * photo.table_edge)
         table[:, :cut] = True
-        if rng.random() < 0.5:
+        if not table_left:
             table = table[:, ::-1]
         wood = np.array([40.0, 60.0, 90.0]) + rng.normal(0, 6, (height, width, 1))
         image = np.where(table[..., None], wood, image)

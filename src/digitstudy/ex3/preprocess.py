@@ -205,12 +205,17 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
 def _clutter(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
     """Dark areas at the image's edge that are far thicker than the strokes: the table beyond
     the sheet, the sheet's edge, a hand's shadow. The strokes' width is read from the ridge of
-    the distance transform (strokes make most of it; a table is one long ridge)."""
+    the distance transform in the middle half of the image, where the digit is and the table
+    is not."""
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
+    ys, xs = np.nonzero(inside)
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    middle = np.zeros_like(ridge)
+    middle[top + (bottom - top) // 4 : bottom - (bottom - top) // 4, left + (right - left) // 4 : right - (right - left) // 4] = True
     if not ridge.any():
         return np.zeros_like(mask)
-    stroke = 2 * float(np.percentile(distance[ridge], 30))
+    stroke = 2 * float(np.median(distance[ridge & middle]) if (ridge & middle).any() else np.percentile(distance[ridge], 30))
     side = max(5, int(2.5 * stroke) | 1)
     thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
