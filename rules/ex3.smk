@@ -14,14 +14,7 @@ rule ex3_train:
         h5="results/ex3/recogniser.h5",
         keras="results/ex3/recogniser.keras",
         history="results/ex3/history.csv",
-        card_json=report(
-            "results/ex3/model_card.json",
-            caption="../report/captions/ex3_model_card.rst",
-            category="Exercise 3",
-            subcategory="Recogniser",
-            labels={"table": "model card"},
-        ),
-        card_md="results/ex3/model_card.md",
+        card="results/ex3/training_card.json",
     log:
         "logs/ex3_train/ex3_train.log",
     benchmark:
@@ -70,9 +63,31 @@ rule ex3_photo_benchmark:
         "../scripts/ex3_photo_benchmark.py"
 
 
+rule ex3_model_card:
+    input:
+        training="results/ex3/training_card.json",
+        photo_benchmark="results/ex3/photo_benchmark/summary.json",
+    output:
+        json=report(
+            "results/ex3/model_card.json",
+            caption="../report/captions/ex3_model_card.rst",
+            category="Exercise 3",
+            subcategory="Recogniser",
+            labels={"table": "model card"},
+        ),
+        markdown="results/ex3/model_card.md",
+    log:
+        "logs/ex3_model_card/ex3_model_card.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/ex3_model_card.py"
+
+
 rule ex3_predict:
     input:
         model="results/ex3/recogniser.keras",
+        card="results/ex3/model_card.json",
         images=config["ex3"]["predict"],
     output:
         table="results/ex3/predict/predictions.csv",
@@ -96,6 +111,7 @@ rule ex3_predict:
 rule ex3_evaluate:
     input:
         model="results/ex3/recogniser.keras",
+        card="results/ex3/model_card.json",
         folder=ex3_evaluation_folder,
     output:
         table="results/ex3/evaluate/{name}/evaluation.csv",

@@ -92,3 +92,26 @@ def test_command_line_predict_evaluate_grade(tmp_path, labelled):
     constant_model(7).save(submissions / "a.keras")
     assert main(["grade", "--submissions", str(submissions), "--folder", str(labelled), "--out", str(tmp_path / "g")]) == 0
     assert pd.read_csv(tmp_path / "g" / "grades.csv").marks.tolist() == [40.0]
+
+
+def test_unsure_flags_predictions_below_the_threshold(tmp_path, labelled):
+    files = image_files([labelled / "7"])
+    # The constant model answers 7 with confidence e^5 / (e^5 + 9 e^-5) ~ 0.9996.
+    sure, _ = predict_table(constant_model(7), files, unsure_below=0.5)
+    doubtful, _ = predict_table(constant_model(7), files, unsure_below=0.99999)
+    unknown, _ = predict_table(constant_model(7), files)
+    assert not sure.unsure.any() and doubtful.unsure.all() and not unknown.unsure.any()
+    assert (doubtful.digit == 7).all()  # flagged, not dropped
+
+
+def test_unsure_threshold_is_read_from_the_model_card_beside_the_model(tmp_path):
+    import json
+
+    from digitstudy.ex3.recognise import unsure_threshold_beside
+
+    model = tmp_path / "recogniser.keras"
+    assert unsure_threshold_beside(model) is None
+    (tmp_path / "training_card.json").write_text(json.dumps({"unsure": {"below": 0.8}}))
+    assert unsure_threshold_beside(model) == 0.8
+    (tmp_path / "model_card.json").write_text(json.dumps({"unsure": {"below": 0.7}}))
+    assert unsure_threshold_beside(model) == 0.7

@@ -97,3 +97,19 @@ def test_input_blur_is_chosen_by_validation_loss():
     assert losses[0.0] > losses[0.5] > losses[1.0] and sigma == 1.0
     sigma, losses = choose_input_blur(model, images, np.zeros(4, np.int64), (0, 0.5, 1.0))
     assert sigma == 0.0  # for label 0 the sharp input is best
+
+
+def test_unsure_threshold_puts_most_validation_mistakes_below_it():
+    from digitstudy.ex3.recogniser import choose_unsure_threshold
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 1000)
+    confidence = np.where(np.arange(1000) < 100, rng.uniform(0.3, 0.7, 1000), rng.uniform(0.9, 1.0, 1000))
+    predicted = np.where(np.arange(1000) < 100, (labels + 1) % 10, labels)  # the 100 unsure ones are wrong
+    probs = np.full((1000, 10), 0.0)
+    probs[np.arange(1000), predicted] = confidence
+    chosen = choose_unsure_threshold(probs, labels)
+    assert 0.6 <= chosen["below"] <= 0.7
+    assert chosen["validation_mistakes"] == 100 and chosen["mistakes_flagged"] == pytest.approx(0.9, abs=0.011)
+    assert chosen["correct_flagged"] == 0.0
+    assert choose_unsure_threshold(probs[100:], labels[100:])["below"] == 0.0  # no mistakes: nothing flagged

@@ -273,6 +273,18 @@ def test_end_to_end_ex3(test_run):
         assert load_untrusted(workdir / "results/ex3" / name).input_shape == (None, 28, 28, 1)
     predictions = pd.read_csv(workdir / "results/ex3/predict/predictions.csv")
     assert len(predictions) == 3 and (predictions.status == "ok").sum() == 2
+    # Unsure: flagged below the threshold chosen on validation data, recorded in the card.
+    assert 0 <= card["unsure"]["below"] <= 1
+    ok = predictions[predictions.status == "ok"]
+    assert (ok.unsure == (ok.confidence < card["unsure"]["below"])).all()
+    # The photo benchmark: every condition, its numbers in the model card.
+    benchmark = json.loads((workdir / "results/ex3/photo_benchmark/summary.json").read_text())
+    conditions = pd.read_csv(workdir / "results/ex3/photo_benchmark/conditions.csv")
+    assert card["photo_benchmark"] == benchmark
+    assert set(conditions.source) == {"mnist test", "usps test"} and len(conditions) == 2 * conditions.condition.nunique()
+    assert (conditions.images == 3).all()
+    assert benchmark["overall_accuracy"] == pytest.approx(conditions.correct.sum() / conditions.images.sum())
+    assert "Photo benchmark" in (workdir / "results/ex3/model_card.md").read_text()
     assert predictions.loc[predictions.file.str.endswith("not_an_image.png"), "status"].iloc[0].startswith("unreadable")
     assert (workdir / "results/ex3/predict/contact_sheet.png").stat().st_size > 10_000
     summary = json.loads((workdir / "results/ex3/evaluate/own/summary.json").read_text())
@@ -401,6 +413,9 @@ def test_report_tables_equal_the_metrics_files(test_run):
     shown = {row[0]: row for row in tables["ex3-accuracy"]}
     for name, values in card["accuracy"].items():
         assert numbers(shown[name][1]) == [values["images"]] and _close(numbers(shown[name][2])[0], values["accuracy"])
+    conditions = pd.read_csv(results / "ex3/photo_benchmark/conditions.csv")
+    for row, source in zip(tables["ex3-photo-benchmark"], conditions.itertuples()):
+        assert row[1] == source.condition and _close(numbers(row[4])[0], source.accuracy)
     evaluation = json.loads((results / "ex3/evaluate/own/summary.json").read_text())
     assert _close(numbers(tables["ex3-evaluations"][0][2])[0], evaluation["accuracy"])
     grades = pd.read_csv(results / "ex3/grade/grades.csv")

@@ -23,6 +23,17 @@ def _load(path: str):
     return load_untrusted(path)
 
 
+def _unsure_below(args) -> float | None:
+    from .recognise import unsure_threshold_beside
+
+    if args.unsure_below is not None:
+        return args.unsure_below
+    found = unsure_threshold_beside(args.model)
+    if found is None:
+        print("no model card beside the model and no --unsure-below: nothing is flagged unsure", file=sys.stderr)
+    return found
+
+
 def predict(args) -> int:
     from .figures import contact_sheet
     from .recognise import image_files, predict_table
@@ -31,7 +42,7 @@ def predict(args) -> int:
     if not files:
         print("no image files found", file=sys.stderr)
         return 2
-    table, batch = predict_table(_load(args.model), files)
+    table, batch = predict_table(_load(args.model), files, _unsure_below(args))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "predictions.csv", index=False)
@@ -47,7 +58,7 @@ def evaluate_command(args) -> int:
     from .figures import confusion_counts, mistakes_gallery
     from .recognise import evaluate
 
-    result = evaluate(_load(args.model), args.folder)
+    result = evaluate(_load(args.model), args.folder, _unsure_below(args))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out / "evaluation.csv", index=False)
@@ -101,11 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("inputs", nargs="+")
+    p.add_argument("--unsure-below", type=float, help="flag predictions below this confidence (default: the "
+                   "threshold chosen on validation data, from the model card beside the model)")
     p.set_defaults(run=predict)
     e = commands.add_parser("evaluate", help="labelled folder DIR/<digit>/* -> accuracy, confusion, mistakes")
     e.add_argument("--model", required=True)
     e.add_argument("--folder", required=True)
     e.add_argument("--out", required=True)
+    e.add_argument("--unsure-below", type=float, help="as for predict")
     e.set_defaults(run=evaluate_command)
     g = commands.add_parser("grade", help="folder of .h5/.keras submissions + labelled folder -> grades.csv")
     g.add_argument("--submissions", required=True)

@@ -39,7 +39,7 @@ def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 
                 raw_axis.add_patch(plt.Rectangle((left * width - 0.5, top * height - 0.5), (right - left) * width,
                                                  (bottom - top) * height, fill=False, edgecolor="#00a0ff", lw=1))
         if row.status == "ok":
-            label = f"{int(row.digit)} ({row.confidence:.2f})"
+            label = f"{int(row.digit)} ({row.confidence:.2f}{', unsure' if getattr(row, 'unsure', False) else ''})"
             if hasattr(row, "label"):
                 label = f"true {row.label} -> {label}"
             colour = "black" if not hasattr(row, "correct") or row.correct else "#b00020"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import keras
-
 from .recogniser import RecogniserResult, RecogniserSettings, accuracy_on
 from .training_data import RecogniserData
 
 
 def build_card(result: RecogniserResult, data: RecogniserData, settings: RecogniserSettings, provenance: dict) -> dict:
+    import keras
+
     accuracy = {
         name: {
             "accuracy": accuracy_on(result.model, split.images, split.labels),
@@ -33,12 +33,15 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         "validation_images": result.validation_images,
         "held_out_writers": data.held_out_writers,
         "preprocessing": (
-            "grayscale; polarity from the border (inverted to dark ink on light paper); a margin of paper "
-            "added around the image; paper removed with a morphological closing; Otsu threshold grown into "
-            "the fainter ink joined to the strokes; small specks, and edge specks away from the digit, "
-            "dropped; crop to the digit; fit into 20x20 keeping aspect ratio; centre of mass moved to "
-            "(14, 14) in 28x28 by whole pixels - digitstudy.ex3.preprocess, the same code for training, "
-            "evaluation, prediction, grading"
+            "EXIF orientation applied; grayscale; polarity from the border's level and from what departs "
+            "from a wide median (inverted to dark ink on light paper); a margin continuing the paper added; "
+            "paper estimated by a morphological closing wider than the strokes and divided out (shadows, "
+            "vignetting, grey paper); Otsu threshold; grid and ruled lines (Hough, edge to edge, thin) and "
+            "thick dark areas at the image's edge (table, sheet edge) removed; the digit chosen as the "
+            "component with the most ink near the middle plus the parts close to it, grown into the fainter "
+            "ink joined to it (above the paper's grain); crop to the digit; fit into 20x20 keeping aspect "
+            "ratio; centre of mass moved to (14, 14) in 28x28 by whole pixels - digitstudy.ex3.preprocess, "
+            "the same code for training, evaluation, prediction, grading"
         ),
         "augmentation": {
             "rotation_degrees": settings.rotation_degrees,
@@ -55,6 +58,7 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
             "chosen_by": "lowest loss on the validation images (test sets not used)",
             "validation_loss": {str(sigma): round(loss, 5) for sigma, loss in (result.validation_loss_by_blur or {}).items()},
         },
+        "unsure": result.unsure,
         "training": {
             "epochs": settings.epochs,
             "batch_size": settings.batch_size,
@@ -86,6 +90,7 @@ def card_markdown(card: dict) -> str:
         f"- Augmentation: {card['augmentation']}",
         f"- Input blur: {card['input_blur']}",
         f"- Training: {card['training']}",
+        f"- Unsure: {card['unsure']}" if card.get("unsure") else "- Unsure: not chosen",
         "",
         "| test set | images | accuracy | writers held out |",
         "|---|---|---|---|",
@@ -94,4 +99,29 @@ def card_markdown(card: dict) -> str:
         lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {'yes' if row['held_out_writers'] else 'no'} |")
     for warning in card["warnings"]:
         lines.append(f"\n**Warning:** {warning}")
+    return "\n".join(lines) + "\n"
+
+
+def with_photo_benchmark(card: dict, summary: dict) -> dict:
+    """The model card with the photo benchmark's numbers (see digitstudy.ex3.photo_benchmark)."""
+    return {**card, "photo_benchmark": summary}
+
+
+def photo_benchmark_markdown(summary: dict) -> str:
+    lines = [
+        "",
+        "## Photo benchmark (simulated phone photos of test digits, one condition at a time)",
+        "",
+        f"Overall accuracy {summary['overall_accuracy']:.4f} on {summary['images']:,} photos of "
+        f"{', '.join(summary['sources'])} digits; a {summary['timing']['image_size'][0]:,}-px photo read and "
+        f"preprocessed in {summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
+        "",
+        "| condition | accuracy |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {value:.4f} |" for name, value in summary["accuracy_by_condition"].items()]
+    photos = summary.get("photos")
+    if photos:
+        lines += ["", f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} "
+                      f"({photos['accuracy']:.4f})."]
     return "\n".join(lines) + "\n"

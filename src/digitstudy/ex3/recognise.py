@@ -85,22 +85,40 @@ def probabilities(model, images: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(to_model_input(images, model.input_shape), verbose=0, batch_size=256))
 
 
-def predict_table(model, files: list[Path]) -> tuple[pd.DataFrame, Batch]:
+def unsure_threshold_beside(model_path: str | Path) -> float | None:
+    """The "unsure" confidence chosen on validation data, from the model card next to a model
+    trained by this workflow (model_card.json, else training_card.json); None if there is none."""
+    import json
+
+    for name in ("model_card.json", "training_card.json"):
+        card = Path(model_path).with_name(name)
+        if card.is_file():
+            unsure = json.loads(card.read_text()).get("unsure") or {}
+            if "below" in unsure:
+                return float(unsure["below"])
+    return None
+
+
+def predict_table(model, files: list[Path], unsure_below: float | None = None) -> tuple[pd.DataFrame, Batch]:
+    """One row per file. `unsure` flags predictions whose confidence is below `unsure_below`
+    (flagged, not dropped; never flagged when no threshold is known)."""
     batch = prepare(files)
     probs = probabilities(model, batch.images)
     rows = []
     for position, path in enumerate(files):
-        row = {"file": str(path), "digit": None, "confidence": None, "top3": "", "status": batch.status[position]}
+        row = {"file": str(path), "digit": None, "confidence": None, "unsure": False, "top3": "",
+               "status": batch.status[position]}
         if position in batch.ok:
             p = probs[batch.ok.index(position)]
             order = np.argsort(-p)[:3]
             row.update(
                 digit=int(order[0]),
                 confidence=round(float(p[order[0]]), 4),
+                unsure=bool(unsure_below is not None and p[order[0]] < unsure_below),
                 top3=" ".join(f"{d}:{p[d]:.3f}" for d in order),
             )
         rows.append(row)
-    return pd.DataFrame(rows, columns=["file", "digit", "confidence", "top3", "status"]), batch
+    return pd.DataFrame(rows, columns=["file", "digit", "confidence", "unsure", "top3", "status"]), batch
 
 
 def labelled_files(folder: str | Path) -> tuple[list[Path], np.ndarray]:
@@ -124,9 +142,9 @@ class Evaluation:
     batch: Batch
 
 
-def evaluate(model, folder: str | Path) -> Evaluation:
+def evaluate(model, folder: str | Path, unsure_below: float | None = None) -> Evaluation:
     files, labels = labelled_files(folder)
-    table, batch = predict_table(model, files)
+    table, batch = predict_table(model, files, unsure_below)
     table.insert(1, "label", labels)
     table["correct"] = table.digit.to_numpy() == labels
     confusion = np.zeros((10, 10), int)

@@ -107,6 +107,7 @@ class RecogniserResult:
     validation_images: int
     input_blur_sigma: float = 0.0  # Gaussian blur the model applies to its input (0: none)
     validation_loss_by_blur: dict[float, float] | None = None  # how it was chosen
+    unsure: dict | None = None  # the confidence below which a prediction is flagged, and how it was chosen
 
 
 def average_of(members: list, name: str = "digit_recogniser"):
@@ -165,6 +166,24 @@ def choose_input_blur(model, images: np.ndarray, labels: np.ndarray, sigmas) -> 
     return best, losses
 
 
+def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, share_of_mistakes: float = 0.9) -> dict:
+    """The confidence below which a prediction is flagged "unsure": the level under which
+    `share_of_mistakes` of the validation mistakes fall. Returns it with what it flags on the
+    validation images (share of mistakes and of correct predictions). No mistakes: nothing flagged."""
+    confidence = probs.max(axis=1)
+    wrong = probs.argmax(axis=1) != labels
+    below = float(np.quantile(confidence[wrong], share_of_mistakes)) if wrong.any() else 0.0
+    flagged = confidence < below
+    return {
+        "below": round(below, 4),
+        "chosen_by": f"{share_of_mistakes:.0%} of the mistakes on the validation images fall below it",
+        "validation_images": int(len(labels)),
+        "validation_mistakes": int(wrong.sum()),
+        "mistakes_flagged": float(flagged[wrong].mean()) if wrong.any() else 0.0,
+        "correct_flagged": float(flagged[~wrong].mean()) if (~wrong).any() else 0.0,
+    }
+
+
 def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndarray | None = None) -> RecogniserResult:
     """`train` must already be in MNIST geometry (to_mnist_geometry); `copies[i]` is how often
     image i is shown per epoch (default once). Validation images are drawn before the copies
@@ -205,8 +224,11 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
     model = average_of(members)
     sigma, losses = choose_input_blur(model, train.images[val_idx], train.labels[val_idx], settings.input_blur_sigmas)
     model = with_input_blur(model, sigma)
+    validation_probs = model.predict(train.images[val_idx][..., None].astype(np.float32) / 255.0, batch_size=512,
+                                     verbose=0)
+    unsure = choose_unsure_threshold(validation_probs, train.labels[val_idx])
     return RecogniserResult(model, pd.concat(histories, ignore_index=True), time.perf_counter() - started,
-                            len(train_idx), len(val_idx), sigma, losses)
+                            len(train_idx), len(val_idx), sigma, losses, unsure)
 
 
 def accuracy_on(model, images: np.ndarray, labels: np.ndarray) -> float:

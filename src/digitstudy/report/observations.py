@@ -207,6 +207,14 @@ def ex3(card: dict) -> list[str]:
         chosen = (f"a fixed Gaussian blur of its input (sigma {blur['sigma_pixels']} px)" if blur["sigma_pixels"] > 0
                   else "no blur of its input")
         sentences.append(f"Of the input blurs tried (sigma {tried} px), the lowest validation loss chose {chosen}.")
+    unsure = card.get("unsure")
+    if unsure:
+        sentences.append(
+            f"Predictions with a confidence below {unsure['below']:.4f} are flagged unsure: on the "
+            f"{unsure['validation_images']:,} validation images that threshold flags "
+            f"{unsure['mistakes_flagged']:.0%} of the {unsure['validation_mistakes']} mistakes and "
+            f"{unsure['correct_flagged']:.2%} of the correct answers."
+        )
     for name, row in card["accuracy"].items():
         kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
         sentences.append(f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind}).")

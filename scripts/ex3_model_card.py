@@ -1,0 +1,18 @@
+"""Snakemake adapter: the recogniser's model card = what training recorded + the photo benchmark."""
+
+import json
+
+from digitstudy.ex3.model_card import card_markdown, photo_benchmark_markdown, with_photo_benchmark
+from digitstudy.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    with open(snakemake.input.training) as handle:
+        training = json.load(handle)
+    with open(snakemake.input.photo_benchmark) as handle:
+        benchmark = json.load(handle)
+    card = with_photo_benchmark(training, benchmark)
+    with open(snakemake.output.json, "w") as handle:
+        json.dump(card, handle, indent=2)
+    with open(snakemake.output.markdown, "w") as handle:
+        handle.write(card_markdown(card) + photo_benchmark_markdown(benchmark))
+    print(f"model card with photo benchmark: overall {benchmark['overall_accuracy']:.4f}")

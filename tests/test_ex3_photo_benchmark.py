@@ -1,0 +1,81 @@
+"""The photo benchmark's renderer and bookkeeping (the benchmark itself is run by the workflow)."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from digitstudy.ex3 import photo_benchmark as bench
+from digitstudy.ex3.model_card import photo_benchmark_markdown, with_photo_benchmark
+from digitstudy.ex3.preprocess import decode_gray, preprocess_gray
+
+keras = pytest.importorskip("keras")
+
+
+def _digit(text="3"):
+    """A 28x28 white-on-black digit, as the benchmark's sources are."""
+    image = np.zeros((28, 28), np.uint8)
+    cv2.putText(image, text, (6, 23), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+    return image
+
+
+def _similar(a, b):
+    return float(np.corrcoef(a.astype(np.float64).ravel(), b.astype(np.float64).ravel())[0, 1])
+
+
+@pytest.mark.parametrize("condition", bench.CONDITIONS, ids=lambda c: c.name)
+def test_every_condition_renders_a_photo_that_reads_back(condition):
+    digit = _digit()
+    photo = condition.photo
+    for attribute, values in condition.vary.items():
+        photo = bench._replace(photo, attribute, values[0])
+    encoded = bench.render(digit, photo, np.random.default_rng(0))
+    assert encoded[:2] == b"\xff\xd8"  # a JPEG file, as phones write
+    gray = decode_gray(encoded)
+    assert max(gray.shape) == photo.size and gray.shape[0] > gray.shape[1]  # upright portrait
+    result = preprocess_gray(gray)
+    assert result.image is not None
+    assert _similar(result.image, preprocess_gray(digit).image) > 0.6
+
+
+def test_exif_flag_is_stored_and_undone():
+    upright = np.zeros((40, 30, 3), np.uint8)
+    upright[:10] = 255  # a light band at the top
+    for flag in (1, 3, 6, 8):
+        gray = decode_gray(bench.encode_jpeg(upright, 95, flag))
+        assert gray.shape == (40, 30) and gray[:8].mean() > 200 and gray[12:].mean() < 40
+
+
+def test_rendering_is_deterministic_for_a_seed():
+    photo = bench.Photo(texture=10.0, shadow=0.4, lines="grid")
+    first = bench.render(_digit(), photo, np.random.default_rng(5))
+    assert first == bench.render(_digit(), photo, np.random.default_rng(5))
+    assert first != bench.render(_digit(), photo, np.random.default_rng(6))
+
+
+def constant_model(digit):
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    bias = np.full(10, -5.0, np.float32)
+    bias[digit] = 5.0
+    model.layers[-1].set_weights([np.zeros((784, 10), np.float32), bias])
+    return model
+
+
+def test_accuracy_per_condition_and_summary(tmp_path):
+    labels = np.array([3, 3, 1, 3])
+    images = np.stack([_digit(str(d)) for d in labels])
+    conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "exif rotation", "size 40 px")]
+    summary = bench.write_benchmark(constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4)
+    # A model that always answers 3 is right on the three 3s of every condition.
+    table = json.loads((tmp_path / "summary.json").read_text())
+    assert summary == table
+    assert summary["overall_accuracy"] == pytest.approx(0.75) and summary["images"] == 4 * len(bench.CONDITIONS)
+    assert set(summary["accuracy_by_condition"]) == {c.name for c in bench.CONDITIONS}
+    assert summary["timing"]["image_size"] == [4000, 3200] and summary["timing"]["decode_and_preprocess_seconds"] > 0
+    assert (tmp_path / "conditions.csv").is_file() and (tmp_path / "examples.png").is_file()
+    result = bench.run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions)
+    assert result.per_condition.accuracy.tolist() == [0.25, 0.25, 0.25]
+    card = with_photo_benchmark({"model": "m"}, summary)
+    assert card["photo_benchmark"]["overall_accuracy"] == pytest.approx(0.75)
+    assert "| exif rotation | 0.7500 |" in photo_benchmark_markdown(summary)
