@@ -255,19 +255,25 @@ def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
         median = float(np.median(away))
         grain = median + 4 * 1.4826 * float(np.median(np.abs(away - median)))
     weak = ((ink >= min(threshold, max(min_contrast / 2, 0.5 * threshold, grain + 1))) & inside).astype(np.uint8) * 255
-    lines = ruled_lines(weak, (top, left, bottom, right))
-    if lines.any():
-        rest = cv2.connectedComponentsWithStats(np.where(lines > 0, 0, strong).astype(np.uint8), connectivity=8)[2]
-        if len(rest) > 1 and rest[1:, cv2.CC_STAT_AREA].max() >= max(12, 0.0005 * frame_h * frame_w):
-            strong[lines > 0] = 0
-            weak[lines > 0] = 0
-        # else: the only "line" is the digit itself (a 1 drawn thin across a tight crop)
-    strong[_clutter(strong, inside) > 0] = 0
+    enough = max(12, 0.0005 * frame_h * frame_w)  # the least ink that can be a digit
+
+    def remove(unwanted: np.ndarray, *masks: np.ndarray) -> None:
+        """Take `unwanted` out of `masks`, unless nothing that could be a digit would be left
+        (then the "line" is the digit itself: a 1 drawn thin across a tight crop, a fat blob)."""
+        rest = cv2.connectedComponentsWithStats(np.where(unwanted > 0, 0, strong).astype(np.uint8), connectivity=8)[2]
+        if len(rest) > 1 and rest[1:, cv2.CC_STAT_AREA].max() >= enough:
+            for mask in masks:
+                mask[unwanted > 0] = 0
+
+    remove(ruled_lines(weak, (top, left, bottom, right)), strong, weak)
+    # Clutter only stops being a place to start from: faint ink joined to the digit may still
+    # reach into it (thick strokes of a tight crop meet the edge too).
+    remove(_clutter(strong, inside), strong)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
     if count <= 1:
         return None
     x, y, w, h, areas = (stats[1:, i].astype(np.float64) for i in range(5))
-    if areas.max() < max(12, 0.0005 * frame_h * frame_w):
+    if areas.max() < enough:
         return None
     touches = (x <= left) | (y <= top) | (x + w >= right) | (y + h >= bottom)
     # How far each component's middle is from the image's middle, as a fraction of the half-size.
