@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import time
+import zlib
 from dataclasses import dataclass, field
 
 import cv2
@@ -256,7 +257,7 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
     for source, (images, labels) in sources.items():
         count = min(per_condition, len(labels))
         for index, condition in enumerate(conditions):
-            rng = np.random.default_rng([seed, index, len(source)])
+            rng = np.random.default_rng([seed, index, zlib.crc32(source.encode())])
             inputs, found = np.zeros((count, 28, 28), np.uint8), np.zeros(count, bool)
             for position in range(count):
                 photo = condition.photo
