@@ -167,8 +167,8 @@ def choose_input_blur(model, images: np.ndarray, labels: np.ndarray, sigmas) -> 
 
 
 def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, share_of_mistakes: float = 0.9) -> dict:
-    """The confidence below which a prediction is flagged "unsure": the level under which
-    `share_of_mistakes` of the validation mistakes fall. Returns it with what it flags on the
+    """The confidence below which a prediction is flagged "unsure": the `share_of_mistakes`
+    quantile of the confidence of the validation mistakes. Returns it with what it flags on the
     validation images (share of mistakes and of correct predictions). No mistakes: nothing flagged."""
     confidence = probs.max(axis=1)
     wrong = probs.argmax(axis=1) != labels
@@ -176,7 +176,7 @@ def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, share_of_mist
     flagged = confidence < below
     return {
         "below": round(below, 4),
-        "chosen_by": f"{share_of_mistakes:.0%} of the mistakes on the validation images fall below it",
+        "chosen_by": f"the {share_of_mistakes:.0%} quantile of the confidence of the mistakes on the validation images",
         "validation_images": int(len(labels)),
         "validation_mistakes": int(wrong.sum()),
         "mistakes_flagged": float(flagged[wrong].mean()) if wrong.any() else 0.0,
