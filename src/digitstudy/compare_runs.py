@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 # Measurements of the machine, not results: they differ between any two runs.
-VOLATILE = {"train_seconds", "train_seconds_mean", "seconds", "wall_seconds", "retrieved_at", "rendered_at", "path"}
+VOLATILE = {"train_seconds", "train_seconds_mean", "seconds", "wall_seconds", "retrieved_at", "rendered_at", "path",
+            "decode_and_preprocess_seconds", "preprocess_seconds"}
 
 
 def _strip(node):
