@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+FIXTURES = REPO / ".test" / "data"  # tiny subsets of USPS and Semeion, see its README
 
 
 @pytest.fixture
@@ -40,9 +40,3 @@ def dead_url():
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/"
 
-
-def shared_file(name: str) -> Path:
-    path = SHARED_DATA / name
-    if not path.is_file():
-        pytest.skip(f"{path} not present (only on the project's machines)")
-    return path

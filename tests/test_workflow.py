@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.conftest import REPO, SHARED_DATA
+from tests.conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
@@ -121,8 +121,6 @@ def _submissions(root):
 @pytest.fixture(scope="module")
 def test_run(tmp_path_factory):
     """Run the .test configuration once in a scratch directory; tests below inspect it."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip("the .test configuration reads ../shared/data")
     workdir = tmp_path_factory.mktemp("run")
     config = yaml.safe_load((REPO / ".test/config.yaml").read_text())
     # .test/config.yaml's relative paths are relative to the repository root.

@@ -6,7 +6,7 @@ import pytest
 
 from digitstudy.data import writers
 from digitstudy.data.download import DownloadError
-from tests.conftest import shared_file
+from tests.conftest import FIXTURES
 
 
 def test_usps_h5_loader(tmp_path):
@@ -63,11 +63,11 @@ def test_explicit_download_raises(monkeypatch, dead_url, tmp_path):
         writers.fetch_semeion("download", tmp_path)
 
 
-def test_shared_copies_match_published_counts(tmp_path):
-    usps, provenance = writers.fetch_usps(str(shared_file("usps.h5")), tmp_path)
-    assert provenance.warnings == []
-    assert usps["train"].class_counts() == [1194, 1005, 731, 658, 652, 556, 664, 645, 542, 644]
-    assert usps["test"].class_counts() == [359, 264, 198, 166, 200, 160, 170, 147, 166, 177]
-    semeion, provenance = writers.fetch_semeion(str(shared_file("semeion.data")), tmp_path)
-    assert provenance.warnings == []
-    assert semeion["all"].class_counts() == [161, 162, 159, 159, 161, 159, 161, 158, 155, 158]
+def test_fixture_subsets_load_with_their_class_counts(tmp_path):
+    usps, provenance = writers.fetch_usps(str(FIXTURES / "usps.h5"), tmp_path)
+    assert provenance.source == "local"
+    assert usps["train"].class_counts() == [20] * 10 and usps["test"].class_counts() == [10] * 10
+    assert usps["train"].images.shape == (200, 16, 16) and usps["train"].images.max() == 255
+    semeion, provenance = writers.fetch_semeion(str(FIXTURES / "semeion.data"), tmp_path)
+    assert semeion["all"].class_counts() == [20] * 10
+    assert set(np.unique(semeion["all"].images)) == {0, 255}

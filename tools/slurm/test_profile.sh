@@ -6,7 +6,7 @@
 #   4. stop only the daemons started in step 1 and check that none is left running.
 #
 # Usage (root, from anywhere): tools/slurm/test_profile.sh [PYTHON]
-# PYTHON defaults to .venv/bin/python (make setup). Needs ../shared/data for the .test config.
+# PYTHON defaults to .venv/bin/python (make setup). The .test config reads its fixtures in .test/data.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
