@@ -1,6 +1,7 @@
 """The photo benchmark's renderer and bookkeeping (the benchmark itself is run by the workflow)."""
 
 import json
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -29,7 +30,7 @@ def test_every_condition_renders_a_photo_that_reads_back(condition):
     digit = _digit()
     photo = condition.photo
     for attribute, values in condition.vary.items():
-        photo = bench._replace(photo, attribute, values[0])
+        photo = replace(photo, **{attribute: values[0]})
     encoded = bench.render(digit, photo, np.random.default_rng(0))
     assert encoded[:2] == b"\xff\xd8"  # a JPEG file, as phones write
     gray = decode_gray(encoded)

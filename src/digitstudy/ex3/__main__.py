@@ -85,16 +85,10 @@ def grade_command(args) -> int:
 
 
 def photo_benchmark_command(args) -> int:
-    from ..data.arrays import load_splits
-    from .photo_benchmark import write_benchmark
+    from .photo_benchmark import source_digits, write_benchmark
 
-    sources = {"mnist test": load_splits(args.mnist)["test"]}
-    for path in args.usps or []:
-        splits = load_splits(path)
-        if "test" in splits and len(splits["test"].labels):
-            sources["usps test"] = splits["test"]
-    summary = write_benchmark(_load(args.model), {name: (s.images, s.labels) for name, s in sources.items()},
-                              args.out, per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos)
+    summary = write_benchmark(_load(args.model), source_digits(args.mnist, args.usps), args.out,
+                              per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos)
     print(f"photo benchmark: accuracy {summary['overall_accuracy']:.4f} on {summary['images']} simulated photos; "
           f"worst condition {summary['worst_condition']} ({summary['worst_condition_accuracy']:.4f}); "
           f"a {summary['timing']['image_size'][0]}-px photo read and preprocessed in "
@@ -129,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
     b.add_argument("--model", required=True)
     b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
-    b.add_argument("--usps", action="append", help="usps.npz (its test split is rendered too, when present)")
+    b.add_argument("--usps", help="usps.npz (its test split is rendered too, when present)")
     b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
     b.add_argument("--per-condition", type=int, default=100, help="digits per source and condition")
     b.add_argument("--seed", type=int, default=0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -262,7 +262,7 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
             for position in range(count):
                 photo = condition.photo
                 for attribute, values in condition.vary.items():
-                    photo = _replace(photo, attribute, values[position % len(values)])
+                    photo = replace(photo, **{attribute: values[position % len(values)]})
                 gray = decode_gray(render(images[position], photo, rng))
                 result = preprocess_gray(gray)
                 if result.image is not None:
@@ -286,12 +286,6 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
     return BenchmarkResult(pd.DataFrame(rows), examples, time_large_photo(seed), photos)
 
 
-def _replace(photo: Photo, attribute: str, value) -> Photo:
-    from dataclasses import replace
-
-    return replace(photo, **{attribute: value})
-
-
 def examples_figure(result: BenchmarkResult):
     """One simulated photo per condition, next to the 28x28 image the network was given."""
     import math
@@ -301,7 +295,7 @@ def examples_figure(result: BenchmarkResult):
     names = list(result.examples)
     columns = 4
     rows = math.ceil(len(names) / columns)
-    figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns * 2 / 2, 1.5 * rows + 0.5), squeeze=False)
+    figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns, 1.5 * rows + 0.5), squeeze=False)
     for axis in axes.flat:
         axis.set_axis_off()
     for position, name in enumerate(names):
@@ -314,6 +308,19 @@ def examples_figure(result: BenchmarkResult):
     figure.suptitle("Photo benchmark: one simulated photo per condition and what the network saw", fontsize=9)
     figure.tight_layout(rect=(0, 0, 1, 0.96))
     return figure
+
+
+def source_digits(mnist_npz, usps_npz=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The benchmark's sources: MNIST's test split, and USPS's when a (non-empty) file is given."""
+    from ..data.arrays import load_splits
+
+    test = load_splits(mnist_npz)["test"]
+    sources = {"mnist test": (test.images, test.labels)}
+    if usps_npz is not None:
+        usps = load_splits(usps_npz).get("test")
+        if usps is not None and len(usps.labels):
+            sources["usps test"] = (usps.images, usps.labels)
+    return sources
 
 
 def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
