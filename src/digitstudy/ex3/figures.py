@@ -31,7 +31,7 @@ def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 
         if file_position in batch.ok:
             index = batch.ok.index(file_position)
             pre_axis.imshow(batch.images[index], cmap="gray", vmin=0, vmax=255)
-            box = batch.boxes[index] if index < len(batch.boxes) else None
+            box = batch.boxes[index]
             if thumbnail is not None and box is not None:
                 # Where the digit was found: the crop that became the 28x28 image.
                 height, width = thumbnail.shape

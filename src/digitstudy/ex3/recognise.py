@@ -9,7 +9,7 @@ Files that cannot be read, or show no digit, get a row saying so; the others are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +42,8 @@ class Batch:
     files: list[Path]
     images: np.ndarray  # (n_ok, 28, 28) uint8
     ok: list[int]  # positions in `files` of the rows in `images`
-    status: list[str] = field(default_factory=list)
-    boxes: list = field(default_factory=list)  # per row of `images`: where the digit was found (fractions)
+    status: list[str]  # per file
+    boxes: list  # per row of `images`: where the digit was found (fractions of the image)
 
 
 def prepare(files: list[Path]) -> Batch:
