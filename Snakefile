@@ -9,8 +9,10 @@ configfile: "config.yaml"
 include: "rules/common.smk"
 
 
-# Friendly errors first (they name the key and the allowed values), then snakemake's
+# --config hands nested values over as strings: convert those the schema wants as numbers.
+# Then friendly errors (they name the key and the allowed values), then snakemake's
 # validation, which also fills in the schema's defaults.
+coerce_overrides(config, CONFIG_SCHEMA)
 check_config(config, CONFIG_SCHEMA)
 validate(config, CONFIG_SCHEMA)
 

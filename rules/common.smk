@@ -2,21 +2,14 @@ import os
 import sys
 from pathlib import Path
 
-# Jobs import the project's package from this checkout, so that they also work in conda
-# environments and on cluster nodes where it is not pip-installed.
-PACKAGE_DIR = str(Path(workflow.basedir) / "src")
-sys.path.insert(0, PACKAGE_DIR)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (PACKAGE_DIR, os.environ.get("PYTHONPATH")) if p
-)
+# Jobs import the package installed in their environment: `make setup` installs it into .venv,
+# and each conda env installs it after creation (envs/*.post-deploy.sh, which reads
+# DIGITSTUDY_ROOT). Only this process, which checks the config below, reads it from the checkout,
+# so that a Snakemake installed elsewhere can run the workflow.
+os.environ["DIGITSTUDY_ROOT"] = str(workflow.basedir)
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
-
-# Declared so that cluster and remote jobs receive it too.
-envvars:
-    "PYTHONPATH",
-
-
-from digitstudy.config import check_config
+from digitstudy.config import check_config, coerce_overrides
 
 CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"

@@ -1,6 +1,7 @@
 """Snakemake adapter: train one MLP of the Exercise 1 grid and save model, history, metrics, gradients."""
 
-from digitstudy.runtime import configure_tensorflow, log_to
+from digitstudy.runtime import log_to
+from digitstudy.tensorflow_setup import configure_tensorflow
 
 with log_to(snakemake.log[0]):
     seed = int(snakemake.wildcards.seed)

@@ -1,6 +1,7 @@
 """Snakemake adapter: train the SVHN CNN with early stopping and measure it on the test set."""
 
-from digitstudy.runtime import configure_tensorflow, log_to
+from digitstudy.runtime import log_to
+from digitstudy.tensorflow_setup import configure_tensorflow
 
 with log_to(snakemake.log[0]):
     settings_section = snakemake.params.cnn

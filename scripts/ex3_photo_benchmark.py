@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from digitstudy.runtime import configure_tensorflow, log_to
+from digitstudy.runtime import log_to
+from digitstudy.tensorflow_setup import configure_tensorflow
 
 with log_to(snakemake.log[0]):
     settings = snakemake.params.settings

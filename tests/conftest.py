@@ -1,4 +1,5 @@
 import http.server
+import os
 import socket
 import threading
 from pathlib import Path
@@ -7,6 +8,35 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / ".test" / "data"  # tiny subsets of USPS and Semeion, see its README
+
+pytest_plugins = ["pytester"]
+
+
+def running_in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _fail_instead_of_skip(report) -> None:
+    """Under CI=true a test that cannot run (a missing tool, file or module) fails: a skip
+    would let CI pass without it. Locally it stays a skip, with its reason."""
+    if running_in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, which CI=true does not allow: {reason}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    _fail_instead_of_skip(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    report = yield
+    _fail_instead_of_skip(report)
+    return report
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """Activation functions: analytic derivatives, their ranges, and LeCun as a Keras activation."""
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from digitstudy import activations as A
-
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
+from digitstudy.keras_activations import keras_activation
 
 
 @pytest.mark.parametrize("name", A.NAMES)
@@ -15,7 +15,7 @@ def test_derivative_matches_automatic_differentiation(name):
     keras_fn = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid}.get(name)
     with tf.GradientTape() as tape:
         tape.watch(x)
-        y = keras_fn(x) if keras_fn else A.keras_activation(name)(x)
+        y = keras_fn(x) if keras_fn else keras_activation(name)(x)
     autodiff = tape.gradient(y, x).numpy()
     np.testing.assert_allclose(A.DERIVATIVES[name](x.numpy()), autodiff, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(A.FUNCTIONS[name](x.numpy()), y.numpy(), rtol=1e-9, atol=1e-12)
@@ -41,7 +41,7 @@ def test_relu_derivative_takes_only_zero_and_one():
 
 def test_unknown_activation_is_named():
     with pytest.raises(ValueError, match="swish"):
-        A.keras_activation("swish")
+        keras_activation("swish")
 
 
 @pytest.mark.parametrize("suffix", [".h5", ".keras"])

@@ -4,20 +4,17 @@ import json
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
 
+from digitstudy.data.arrays import Split
+from digitstudy.ex1 import analysis
+from digitstudy.ex1.gradients import layer_gradients, summarise
+from digitstudy.ex1.mlp import build_mlp, dense_layers
+from digitstudy.ex1.train import TrainSettings, prepare_inputs, validation_split
 from tests.conftest import REPO
-
-keras = pytest.importorskip("keras")
-tf = pytest.importorskip("tensorflow")
-
-from digitstudy.data.arrays import Split  # noqa: E402
-from digitstudy.ex1 import analysis  # noqa: E402
-from digitstudy.ex1.gradients import layer_gradients, summarise  # noqa: E402
-from digitstudy.ex1.mlp import build_mlp, dense_layers  # noqa: E402
-from digitstudy.ex1.train import TrainSettings, prepare_inputs, validation_split  # noqa: E402
 
 
 @pytest.mark.parametrize("depth, expected", [(5, 29_674), (20, 45_514), (40, 66_634)])
@@ -112,7 +109,7 @@ def test_prepare_inputs_scales_and_picks_a_fixed_batch():
 RERUN = """
 import json, sys
 sys.path.insert(0, {src!r})
-from digitstudy.runtime import configure_tensorflow
+from digitstudy.tensorflow_setup import configure_tensorflow
 configure_tensorflow(1, 0)
 import numpy as np
 from digitstudy.data.arrays import Split

@@ -1,16 +1,14 @@
 """Exercise 2: topology arithmetic, config errors, the validation split, best weights, figures."""
 
+import keras
 import numpy as np
 import pytest
 
 from digitstudy.config import ConfigError, check_config, load_schema
+from digitstudy.ex2.model import build_cnn
 from digitstudy.ex2.topology import CnnSpec, TopologyError, parameter_count, shape_trace
+from digitstudy.ex2.train import BestWeights, validation_indices
 from tests.conftest import REPO
-
-keras = pytest.importorskip("keras")
-
-from digitstudy.ex2.model import build_cnn  # noqa: E402
-from digitstudy.ex2.train import BestWeights, validation_indices  # noqa: E402
 
 
 @pytest.mark.parametrize(

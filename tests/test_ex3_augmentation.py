@@ -1,12 +1,10 @@
 """Training-time augmentation: the bilinear warp, the elastic field, and the whole map function."""
 
 import numpy as np
-import pytest
+import tensorflow as tf
 
 from digitstudy.ex3.augmentation import augmenter, elastic_field, warp_bilinear
 from digitstudy.ex3.recogniser import RecogniserSettings
-
-tf = pytest.importorskip("tensorflow")
 
 NO_AUGMENTATION = dict(rotation_degrees=0, zoom=0, shear=0, shift=0, stroke_change_probability=0,
                        elastic_displacement=0)

@@ -4,14 +4,13 @@ import json
 from dataclasses import replace
 
 import cv2
+import keras
 import numpy as np
 import pytest
 
 from digitstudy.ex3 import photo_benchmark as bench
 from digitstudy.ex3.model_card import photo_benchmark_markdown, with_photo_benchmark
 from digitstudy.ex3.preprocess import decode_gray, preprocess_gray
-
-keras = pytest.importorskip("keras")
 
 
 def _digit(text="3"):

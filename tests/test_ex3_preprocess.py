@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from digitstudy.ex3.preprocess import (
-    apply_orientation,
-    read_gray,
     BOX,
     UnreadableImage,
+    apply_orientation,
     centre_of_mass,
     preprocess_file,
     preprocess_gray,
+    read_gray,
 )
 
 

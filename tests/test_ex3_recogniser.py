@@ -1,5 +1,6 @@
 """The recogniser: architecture, training with repeated sets, and averaging several networks."""
 
+import keras
 import numpy as np
 import pytest
 
@@ -7,8 +8,6 @@ from digitstudy.data.arrays import Split
 from digitstudy.data.splits import random_split
 from digitstudy.ex3.recogniser import RecogniserSettings, average_of, build_recogniser, train_recogniser
 from digitstudy.ex3.safe_load import find_code, load_untrusted, read_architecture
-
-keras = pytest.importorskip("keras")
 
 
 def test_single_network_shape_and_size():

@@ -6,7 +6,8 @@ from tests.conftest import REPO
 PROGRAM = """
 import os, sys
 sys.path.insert(0, {src!r})
-from digitstudy.runtime import configure_tensorflow, log_to
+from digitstudy.runtime import log_to
+from digitstudy.tensorflow_setup import configure_tensorflow
 with log_to({log!r}):
     tf = configure_tensorflow(threads=1, seed=7)
     print("intra", tf.config.threading.get_intra_op_parallelism_threads())

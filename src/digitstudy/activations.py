@@ -67,14 +67,3 @@ def numerical_derivative_range(name: str, low: float = -50.0, high: float = 50.0
     grid = np.linspace(low, high, points)
     values = DERIVATIVES[name](grid)
     return float(values.min()), float(values.max())
-
-
-def keras_activation(name: str):
-    """What to pass to keras.layers.Dense(activation=...) for a config name."""
-    if name not in NAMES:
-        raise ValueError(f"unknown activation {name!r}; known: {', '.join(NAMES)}")
-    if name == "lecun":
-        from .keras_activations import lecun as keras_lecun
-
-        return keras_lecun
-    return name

@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from ..runtime import configure_tensorflow
+    from ..tensorflow_setup import configure_tensorflow
 
     configure_tensorflow(args.threads, args.seed)
     import numpy as np

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .train import TrainResult
+if TYPE_CHECKING:  # only for annotations: collecting runs needs no TensorFlow
+    from .train import TrainResult
 
 
 def save_run(result: TrainResult, *, h5: str, keras_path: str, history: str, metrics: str, gradients: str) -> None:

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from ..config import settings_from_section
+from ..settings import settings_from_section
 from ..data.arrays import Split
 from ..data.splits import random_split as validation_split
 from .gradients import GradientRecorder
@@ -103,7 +103,7 @@ def compile_mlp(model: keras.Model, settings: TrainSettings) -> None:
 
 
 def train_mlp(activation: str, depth: int, seed: int, data: MnistInputs, settings: TrainSettings) -> TrainResult:
-    """Seeds must already be set (runtime.configure_tensorflow) for a reproducible run."""
+    """Seeds must already be set (tensorflow_setup.configure_tensorflow) for a reproducible run."""
     keras.utils.set_random_seed(seed)
     model = build_mlp(depth, activation, units=settings.units)
     compile_mlp(model, settings)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .topology import CnnSpec, shape_trace
-from .train import CnnResult
+if TYPE_CHECKING:  # only for annotations: collecting runs needs no TensorFlow
+    from .train import CnnResult
 
 
 def shape_trace_table(spec: CnnSpec) -> pd.DataFrame:

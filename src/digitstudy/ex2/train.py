@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from ..config import settings_from_section
+from ..settings import settings_from_section
 from ..data.arrays import Split
 from ..data.pipelines import uint8_batches as batches
 from ..data.splits import random_split as validation_indices

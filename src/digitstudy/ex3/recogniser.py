@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..config import settings_from_section
+from ..settings import settings_from_section
 from ..data.arrays import Split
 from ..data.pipelines import uint8_batches
 from ..data.splits import random_split
