@@ -9,6 +9,12 @@ from pathlib import Path
 os.environ["DIGITSTUDY_ROOT"] = str(workflow.basedir)
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 
+
+# Declared, as Snakemake's linter asks for every environment variable the workflow reads.
+envvars:
+    "DIGITSTUDY_ROOT",
+
+
 from digitstudy.config import check_config, coerce_overrides
 
 CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")

@@ -41,6 +41,10 @@ def test_default_config_dry_run(tmp_path):
     assert len(jobs) == 36 and len(set(jobs)) == 36
     for activation in ("relu", "tanh", "sigmoid", "lecun"):
         assert sum(1 for job in jobs if job[0] == activation) == 9
+    # The README states the counts as they are.
+    total = int(re.search(r"^total\s+(\d+)$", result.stdout, re.M).group(1))
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert f"so 36 `ex1_train` jobs of the {total} in the default run" in readme
     # The default target ends in the study's report.
     for output in ("results/report/report.html", "results/report/report.tex", "results/report/report.pdf"):
         assert output in result.stdout

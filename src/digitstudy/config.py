@@ -1,8 +1,10 @@
 """Config validation with messages a user can act on.
 
 jsonschema's own messages say *that* something is wrong; these say which key, what was
-given, and what is allowed (with a "did you mean" for typos). Defaults are filled in by
-snakemake.utils.validate afterwards, from the same schema.
+given, and what is allowed (with a "did you mean" for typos). Strings from `--config` are first
+converted to the schema's types (coerce_overrides). Defaults are filled in by
+snakemake.utils.validate afterwards, from the same schema; the cross-field checks read a copy
+with the defaults filled in.
 """
 
 from __future__ import annotations
