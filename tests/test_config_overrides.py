@@ -51,7 +51,7 @@ BAD = [
     ("ex2: {padding: full}", "'ex2.padding' is the string 'full'", "one of same, valid"),
     ("mnist: {source: synthetc}", "'mnist.source' is the string 'synthetc'", "one of auto, download, pypi-mirror; or a path"),
     ("ex1: {epoch: 5}", "unknown config key 'ex1.epoch'", "Did you mean 'epochs'?"),
-    ("ex1: {depths: []}", "'ex1.depths' is []", "a list of integer >= 1 (at least 1)"),
+    ("ex1: {depths: []}", "'ex1.depths' is []", "a list of integers >= 1 (at least 1)"),
     ("ex3: {train_subset: 50}", "'ex3.train_subset' is 50", "an integer >= 100 or null"),
     ("ex3: {stroke_change_probability: 1.5}", "'ex3.stroke_change_probability' is 1.5", "a number from 0 to 1"),
     ("ex3: {seed: -1}", "'ex3.seed' is -1", "an integer from 0 to 4294967295"),

@@ -144,7 +144,9 @@ def allowed(schema: dict, root: dict) -> str:
         if kind in ("integer", "number") and bounds:
             word += " " + " and ".join(bounds)
         if kind == "array" and isinstance(schema.get("items"), dict):
-            word += " of " + allowed(schema["items"], root).removeprefix("an ").removeprefix("a ")
+            item = allowed(schema["items"], root)
+            first, _, rest = item.removeprefix("an ").removeprefix("a ").partition(" ")
+            word += f" of {first}s {rest}".rstrip() if item.startswith(("a ", "an ")) else f" of values, each {item}"
             if schema.get("minItems"):
                 word += f" (at least {schema['minItems']})"
             if schema.get("uniqueItems"):
