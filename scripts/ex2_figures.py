@@ -12,11 +12,10 @@ with log_to(snakemake.log[0]):
     import keras
     import pandas as pd
 
-    from digitstudy.data.arrays import load_splits, read_provenance
+    from digitstudy.data.arrays import load_splits, read_provenance, unit_scale
     from digitstudy.ex2.features import feature_maps, pick_one_per_class
     from digitstudy.ex2.figures import confusion_figure, feature_maps_figure, kernels_figure, training_curves
     from digitstudy.ex2.runs import load_confusion
-    from digitstudy.ex2.train import scale
 
     provenance = read_provenance(snakemake.input.provenance)
     metrics = json.loads(Path(snakemake.input.metrics).read_text())
@@ -31,6 +30,6 @@ with log_to(snakemake.log[0]):
     out_dir = Path(snakemake.output.feature_maps)
     out_dir.mkdir(parents=True, exist_ok=True)
     for digit, index in chosen.items():
-        maps = feature_maps(model, scale(test.images[index : index + 1]))
+        maps = feature_maps(model, unit_scale(test.images[index : index + 1]))
         figure = feature_maps_figure(test.images[index], {k: v[0] for k, v in maps.items()}, digit, index, provenance)
         figure.savefig(out_dir / f"digit{digit}.png", dpi=110)

@@ -22,6 +22,7 @@ with log_to(snakemake.log[0]):
         section["train_sets"],
         repeats=section["extra_set_repeats"],
         limit=section["train_subset"],
+        seed=section["seed"],
     )
     settings = RecogniserSettings.from_config(section)
     result = train_recogniser(data.train, settings, data.train_copies)

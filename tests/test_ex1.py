@@ -13,7 +13,8 @@ from digitstudy.data.arrays import Split
 from digitstudy.ex1 import analysis
 from digitstudy.ex1.gradients import layer_gradients, summarise
 from digitstudy.ex1.mlp import build_mlp, dense_layers
-from digitstudy.ex1.train import TrainSettings, prepare_inputs, validation_split
+from digitstudy.ex1.train import TrainSettings, prepare_inputs
+from digitstudy.settings import schema_defaults
 from tests.conftest import REPO
 
 
@@ -84,21 +85,11 @@ def test_untrained_deep_sigmoid_gradients_vanish():
     assert last / first > 1e10, f"only {np.log10(last / first):.1f} orders of magnitude"
 
 
-def test_validation_split_is_seeded_and_disjoint():
-    train, val = validation_split(100, 20, seed=5)
-    again_train, again_val = validation_split(100, 20, seed=5)
-    assert len(val) == 20 and len(set(train) | set(val)) == 100 and not set(train) & set(val)
-    np.testing.assert_array_equal(val, again_val)
-    assert not np.array_equal(val, validation_split(100, 20, seed=6)[1])
-    with pytest.raises(ValueError, match="validation_size"):
-        validation_split(10, 10, seed=0)
-
-
 def test_prepare_inputs_scales_and_picks_a_fixed_batch():
     rng = np.random.default_rng(0)
     train = Split(rng.integers(0, 256, (200, 28, 28), dtype=np.uint8), rng.integers(0, 10, 200))
     test = Split(rng.integers(0, 256, (30, 28, 28), dtype=np.uint8), rng.integers(0, 10, 30))
-    settings = TrainSettings(validation_size=50, gradient_batch_size=8)
+    settings = TrainSettings.from_config({**schema_defaults("ex1"), "validation_size": 50, "gradient_batch_size": 8})
     data = prepare_inputs(train, test, settings)
     assert data.x_train.shape == (150, 784) and data.x_val.shape == (50, 784)
     assert 0 <= data.x_train.min() and data.x_train.max() <= 1
@@ -114,10 +105,11 @@ configure_tensorflow(1, 0)
 import numpy as np
 from digitstudy.data.arrays import Split
 from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
+from digitstudy.settings import schema_defaults
 rng = np.random.default_rng(0)
 train = Split(rng.integers(0, 256, (600, 28, 28), dtype=np.uint8), rng.integers(0, 10, 600))
 test = Split(rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), rng.integers(0, 10, 100))
-settings = TrainSettings(epochs=2, validation_size=100, gradient_epochs=(0, 2))
+settings = TrainSettings.from_config({{**schema_defaults("ex1"), "epochs": 2, "validation_size": 100, "gradient_epochs": [0, 2]}})
 result = train_mlp("tanh", 3, 0, prepare_inputs(train, test, settings), settings)
 metrics = {{k: v for k, v in result.metrics.items() if k != "train_seconds"}}
 np.savez({out!r}, *[w for w in result.model.get_weights()])

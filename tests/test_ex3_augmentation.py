@@ -5,9 +5,14 @@ import tensorflow as tf
 
 from digitstudy.ex3.augmentation import augmenter, elastic_field, warp_bilinear
 from digitstudy.ex3.recogniser import RecogniserSettings
+from digitstudy.settings import schema_defaults
 
 NO_AUGMENTATION = dict(rotation_degrees=0, zoom=0, shear=0, shift=0, stroke_change_probability=0,
                        elastic_displacement=0)
+
+
+def _settings(**changes):
+    return RecogniserSettings.from_config({**schema_defaults("ex3"), **NO_AUGMENTATION, **changes})
 
 
 def _images(count=3, seed=0):
@@ -52,7 +57,7 @@ def test_elastic_field_has_the_set_size_and_is_smooth():
 
 def test_augmenter_with_everything_off_returns_the_batch_unchanged():
     x = _images()[..., None]
-    out, labels = augmenter(RecogniserSettings(**NO_AUGMENTATION))(tf.constant(x), tf.constant([1, 2, 3]))
+    out, labels = augmenter(_settings())(tf.constant(x), tf.constant([1, 2, 3]))
     np.testing.assert_allclose(out.numpy(), x, atol=1e-6)
     assert labels.numpy().tolist() == [1, 2, 3]
 
@@ -60,7 +65,7 @@ def test_augmenter_with_everything_off_returns_the_batch_unchanged():
 def test_elastic_distortion_moves_ink_without_losing_much_of_it_and_repeats_with_the_seed():
     digit = np.zeros((8, 28, 28, 1), np.float32)
     digit[:, 6:22, 12:16] = 1.0  # a thick vertical stroke, like a 1
-    settings = RecogniserSettings(**{**NO_AUGMENTATION, "elastic_displacement": 0.8})
+    settings = _settings(elastic_displacement=0.8)
     first = augmenter(settings)(tf.constant(digit), None)[0].numpy()
     again = augmenter(settings)(tf.constant(digit), None)[0].numpy()
     np.testing.assert_array_equal(first, again)
@@ -84,12 +89,12 @@ def _centre_and_extent(images):
 def test_shift_and_zoom_stay_within_their_bounds():
     square = np.zeros((64, 28, 28, 1), np.float32)
     square[:, 9:19, 9:19] = 1.0  # 10x10, centred at (13.5, 13.5)
-    shifted = augmenter(RecogniserSettings(**{**NO_AUGMENTATION, "shift": 0.1}))(tf.constant(square), None)[0]
+    shifted = augmenter(_settings(shift=0.1))(tf.constant(square), None)[0]
     centre, height, width = _centre_and_extent(shifted.numpy()[..., 0])
     offset = np.abs(centre - 13.5)
     assert offset.max() <= 2.8 + 0.01 and offset.max() > 1.0  # up to 0.1 x 28 px, and it does move
     assert np.all(height == 10) and np.all(width == 10)  # shifting alone keeps the size
-    zoomed = augmenter(RecogniserSettings(**{**NO_AUGMENTATION, "zoom": 0.2}))(tf.constant(square), None)[0]
+    zoomed = augmenter(_settings(zoom=0.2))(tf.constant(square), None)[0]
     centre, height, width = _centre_and_extent(zoomed.numpy()[..., 0])
     assert np.abs(centre - 13.5).max() < 0.01  # scaling about the centre
     assert height.min() >= 8 and height.max() <= 12 and width.min() >= 8 and width.max() <= 12

@@ -8,6 +8,7 @@ from digitstudy.data.arrays import Split
 from digitstudy.data.splits import random_split
 from digitstudy.ex3.recogniser import RecogniserSettings, average_of, build_recogniser, train_recogniser
 from digitstudy.ex3.safe_load import find_code, load_untrusted, read_architecture
+from digitstudy.settings import schema_defaults
 
 
 def test_single_network_shape_and_size():
@@ -43,7 +44,8 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     images = (rng.random((60, 28, 28)) * 255).astype(np.uint8)
     train = Split(images, np.arange(60) % 10)
     copies = np.where(np.arange(60) < 20, 3, 1)
-    settings = RecogniserSettings(epochs=1, batch_size=16, validation_size=10, ensemble_size=2)
+    settings = RecogniserSettings.from_config(
+        {**schema_defaults("ex3"), "epochs": 1, "batch_size": 16, "validation_size": 10, "ensemble_size": 2})
     result = train_recogniser(train, settings, copies)
     assert result.validation_images == 10
     kept, _ = random_split(60, 10, settings.seed)
@@ -52,11 +54,23 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     assert result.model.output_shape == (None, 10)
 
 
-def test_input_blur_is_a_frozen_gaussian_that_keeps_the_ink_and_loads_safely(tmp_path):
-    from digitstudy.ex3.recogniser import gaussian_kernel, with_input_blur
+def test_train_subset_is_not_applied_again_to_the_assembled_set():
+    """ex3.train_subset keeps the first images of each set when the data is assembled; the
+    trainer then uses every image it is given (it used to cut the assembled set once more)."""
+    rng = np.random.default_rng(0)
+    train = Split((rng.random((60, 28, 28)) * 255).astype(np.uint8), np.arange(60) % 10)
+    section = {**schema_defaults("ex3"), "epochs": 1, "batch_size": 32, "validation_size": 10, "ensemble_size": 1,
+               "train_subset": 30}
+    result = train_recogniser(train, RecogniserSettings.from_config(section))
+    assert result.train_images + result.validation_images == 60
 
-    kernel = gaussian_kernel(0.5)
-    assert kernel.shape == (5, 5) and abs(kernel.sum() - 1) < 1e-6 and kernel[2, 2] == kernel.max()
+
+def test_input_blur_is_a_frozen_gaussian_that_keeps_the_ink_and_loads_safely(tmp_path):
+    from digitstudy.ex3.recogniser import with_input_blur
+
+    offsets = np.arange(5) - 2.0  # the 5x5 Gaussian of sigma 0.5, normalised to keep the ink
+    kernel = np.exp(-(offsets[:, None] ** 2 + offsets[None, :] ** 2) / (2 * 0.5**2))
+    kernel /= kernel.sum()
     keras.utils.set_random_seed(0)
     network = build_recogniser()
     assert with_input_blur(network, 0.0) is network

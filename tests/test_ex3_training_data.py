@@ -54,3 +54,14 @@ def test_unavailable_set_is_skipped_with_a_warning():
     provenance["usps_provenance"] = {"available": False, "warnings": ["download failed"]}
     data = assemble(splits, provenance, train_sets=["mnist", "semeion"])
     assert "usps test" not in data.evaluation and any("USPS unavailable" in w for w in data.warnings)
+
+
+def test_the_training_order_follows_the_configured_seed():
+    orders = [assemble(*_inputs(), train_sets=["mnist", "semeion"], seed=seed).train.labels for seed in (0, 0, 7)]
+    np.testing.assert_array_equal(orders[0], orders[1])
+    assert not np.array_equal(orders[0], orders[2])
+
+
+def test_limit_keeps_the_first_images_of_each_training_set():
+    data = assemble(*_inputs(), train_sets=["mnist", "semeion"], repeats=2, limit=8)
+    assert len(data.train.labels) == 8 + 8 and data.train_copies.sum() == 8 + 2 * 8

@@ -32,6 +32,16 @@ def test_usps_libsvm_loader_maps_labels_and_pixels(tmp_path):
     assert split.images[1].min() == 255
 
 
+def test_usps_libsvm_omitted_feature_is_zero_and_bad_lines_are_named(tmp_path):
+    path = tmp_path / "usps.t.bz2"
+    path.write_bytes(bz2.compress(b"3 1:-1 3:1\n"))  # feature 2 omitted: 0, mid-grey
+    split = writers.read_usps_libsvm(path)
+    assert split.labels.tolist() == [2] and split.images[0, 0, :4].tolist() == [0, 128, 255, 128]
+    path.write_bytes(bz2.compress(b"3 1:-1 x:y\n"))
+    with pytest.raises(writers.DatasetFormatError, match="usps.t.bz2"):
+        writers.read_usps_libsvm(path)
+
+
 def test_semeion_loader(tmp_path):
     path = tmp_path / "semeion.data"
     pixels = np.zeros((2, 256), int)

@@ -9,42 +9,27 @@ with the defaults filled in.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import math
 import os
 import re
-from pathlib import Path
 
 import jsonschema
-import yaml
+
+from .settings import resolve_ref, load_schema, with_defaults
 
 
 class ConfigError(ValueError):
     pass
 
 
-def load_schema(path: str | os.PathLike) -> dict:
-    return yaml.safe_load(Path(path).read_text())
-
-
 def _key(path) -> str:
     return ".".join(str(part) for part in path) or "(top level)"
 
 
-def _resolve(schema: dict, root: dict) -> dict:
-    ref = schema.get("$ref")
-    if ref and ref.startswith("#/"):
-        node = root
-        for part in ref[2:].split("/"):
-            node = node[part]
-        return node
-    return schema
-
-
 def _types(schema: dict, root: dict) -> set[str]:
     """The JSON types a schema node accepts (through $ref, anyOf, oneOf and enum)."""
-    schema = _resolve(schema, root)
+    schema = resolve_ref(schema, root)
     declared = schema.get("type", [])
     types = {declared} if isinstance(declared, str) else set(declared)
     for option in schema.get("anyOf", []) + schema.get("oneOf", []):
@@ -90,7 +75,7 @@ def coerce_overrides(config: dict, schema: dict | str | os.PathLike) -> dict:
         schema = load_schema(schema)
 
     def walk(value, node):
-        node = _resolve(node, schema)
+        node = resolve_ref(node, schema)
         if isinstance(value, dict):
             extra = node.get("additionalProperties")
             for key, item in value.items():
@@ -119,7 +104,7 @@ def _show(value) -> str:
 
 def allowed(schema: dict, root: dict) -> str:
     """What a schema node allows, in words: 'an integer >= 1', 'one of relu, tanh', ..."""
-    schema = _resolve(schema, root)
+    schema = resolve_ref(schema, root)
     if "enum" in schema:
         return "one of " + ", ".join(map(str, schema["enum"]))
     if "anyOf" in schema or "oneOf" in schema:
@@ -177,26 +162,6 @@ def _describe(error: jsonschema.ValidationError, root: dict) -> list[str]:
                            "exclusiveMinimum", "minItems", "uniqueItems"):
         return [f"config key '{where}' is {_show(error.instance)}; allowed: {allowed(error.schema, root)}."]
     return [f"config key '{where}': {error.message}; allowed: {allowed(error.schema, root)}."]
-
-
-def with_defaults(config: dict, schema: dict) -> dict:
-    """A copy of a valid config with the schema's defaults filled in (as snakemake.utils.validate
-    does afterwards), so that the cross-checks read every value from one place: the schema."""
-    config = copy.deepcopy(config)
-
-    def fill(value, node):
-        node = _resolve(node, schema)
-        if not isinstance(value, dict):
-            return
-        for key, child in node.get("properties", {}).items():
-            child = _resolve(child, schema)
-            if key not in value and "default" in child:
-                value[key] = copy.deepcopy(child["default"])
-            if key in value:
-                fill(value[key], child)
-
-    fill(config, schema)
-    return config
 
 
 def check_config(config: dict, schema: dict | str | os.PathLike) -> None:

@@ -16,6 +16,13 @@ from pathlib import Path
 import numpy as np
 
 NUM_CLASSES = 10
+# Largest uint8 pixel value: networks see pixels / PIXEL_MAX, in [0, 1].
+PIXEL_MAX = 255.0
+
+
+def unit_scale(images: np.ndarray) -> np.ndarray:
+    """uint8 pixels as float32 in [0, 1], what every network here takes as input."""
+    return images.astype(np.float32) / PIXEL_MAX
 
 
 @dataclass

@@ -12,3 +12,10 @@ def random_split(count: int, held_out: int, seed: int) -> tuple[np.ndarray, np.n
         raise ValueError(f"validation_size must lie in 1..{count - 1}, got {held_out}")
     order = np.random.default_rng(seed).permutation(count)
     return np.sort(order[held_out:]), np.sort(order[:held_out])
+
+
+def split_training_set(total: int, subset: int | None, validation_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(train, validation) indices into the first `subset` of `total` training images (all of
+    them when `subset` is None): config key `train_subset`, for quick runs."""
+    count = total if subset is None else min(subset, total)
+    return random_split(count, validation_size, seed)

@@ -7,12 +7,12 @@ Images are stored like MNIST: uint8, white ink on black.
 
 from __future__ import annotations
 
-import bz2
 import logging
 from pathlib import Path
 
 import h5py
 import numpy as np
+from sklearn.datasets import load_svmlight_file
 
 from .arrays import Provenance, Split
 from .download import Checksum, DownloadError, download, file_digest
@@ -64,24 +64,14 @@ def read_usps_h5(path: str | Path) -> dict[str, Split]:
 
 
 def read_usps_libsvm(path: str | Path) -> Split:
-    """LIBSVM's usps(.t).bz2: `label 1:v1 ... 256:v256`, labels 1-10 (digit + 1), v in [-1, 1]."""
-    images, labels = [], []
-    with bz2.open(path, "rt") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.split()
-            if not fields:
-                continue
-            pixels = np.full(256, -1.0)
-            try:
-                for item in fields[1:]:
-                    index, value = item.split(":")
-                    pixels[int(index) - 1] = float(value)
-                labels.append(int(float(fields[0])) - 1)
-            except (ValueError, IndexError) as error:
-                raise DatasetFormatError(f"{path}, line {number}: not LIBSVM USPS format") from error
-            images.append(pixels)
-    unit = (np.asarray(images).reshape(-1, 16, 16) + 1) / 2
-    return Split(_to_uint8(unit), np.asarray(labels))
+    """LIBSVM's usps(.t).bz2: `label 1:v1 ... 256:v256`, labels 1-10 (digit + 1), v in [-1, 1]
+    (an omitted feature is 0, as LIBSVM's sparse format says)."""
+    try:
+        features, labels = load_svmlight_file(str(path), n_features=256, zero_based=False)
+    except ValueError as error:
+        raise DatasetFormatError(f"{path}: not LIBSVM USPS format: {error}") from error
+    unit = (features.toarray().reshape(-1, 16, 16) + 1) / 2
+    return Split(_to_uint8(unit), labels.astype(np.int64) - 1)
 
 
 def read_semeion(path: str | Path) -> Split:

@@ -51,9 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
 
     from ..data.arrays import load_splits
+    from ..settings import schema_defaults
     from .train import TrainSettings, prepare_inputs, train_mlp
 
-    settings = TrainSettings(epochs=args.epochs, gradient_epochs=tuple(e for e in (0, 1, 2, 3) if e <= args.epochs))
+    defaults = schema_defaults("ex1")
+    settings = TrainSettings.from_config(
+        {**defaults, "epochs": args.epochs, "gradient_epochs": [e for e in defaults["gradient_epochs"] if e <= args.epochs]}
+    )
     splits = load_splits(args.mnist)
     data = prepare_inputs(splits["train"], splits["test"], settings)
     print(f"{'configuration':<16}{'plain fit s':>12}{'workflow s':>12}{'ratio':>8}  same weights")

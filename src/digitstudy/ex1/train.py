@@ -17,27 +17,26 @@ import numpy as np
 import pandas as pd
 
 from ..settings import settings_from_section
-from ..data.arrays import Split
-from ..data.splits import random_split as validation_split
+from ..data.arrays import Split, unit_scale
+from ..data.pipelines import EVAL_BATCH
+from ..data.splits import split_training_set
 from .gradients import GradientRecorder
 from .mlp import build_mlp
-
-EVAL_BATCH = 1024
 
 
 @dataclass(frozen=True)
 class TrainSettings:
-    units: int = 32
-    epochs: int = 20
-    batch_size: int = 32
-    learning_rate: float = 0.01
-    validation_size: int = 6000
-    split_seed: int = 0
-    train_subset: int | None = None
-    gradient_epochs: tuple[int, ...] = (0, 1, 2, 3)
-    gradient_batch_size: int = 32
-    gradient_batch_seed: int = 0
-    steps_per_execution: int = 32
+    units: int
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    validation_size: int
+    split_seed: int
+    train_subset: int | None
+    gradient_epochs: tuple[int, ...]
+    gradient_batch_size: int
+    gradient_batch_seed: int
+    steps_per_execution: int
 
     @classmethod
     def from_config(cls, section: dict) -> "TrainSettings":
@@ -59,7 +58,7 @@ class MnistInputs:
 
 def scale(images: np.ndarray) -> np.ndarray:
     """uint8 28x28 -> float32 784-vectors in [0, 1]."""
-    return images.reshape(len(images), -1).astype(np.float32) / 255.0
+    return unit_scale(images.reshape(len(images), -1))
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
@@ -67,8 +66,7 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 
 def prepare_inputs(train: Split, test: Split, settings: TrainSettings) -> MnistInputs:
-    count = len(train.labels) if settings.train_subset is None else min(settings.train_subset, len(train.labels))
-    train_idx, val_idx = validation_split(count, settings.validation_size, settings.split_seed)
+    train_idx, val_idx = split_training_set(len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed)
     grad_idx = np.sort(
         np.random.default_rng(settings.gradient_batch_seed).choice(train_idx, settings.gradient_batch_size, replace=False)
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..settings import settings_from_section
+
 
 class TopologyError(ValueError):
     pass
@@ -17,25 +19,20 @@ class TopologyError(ValueError):
 
 @dataclass(frozen=True)
 class CnnSpec:
-    filters: tuple[int, ...] = (9, 36, 49)
-    kernel_size: int = 3
-    pool_size: int = 3
-    padding: str = "same"  # of the convolutions
-    pool_strides: int | None = None  # None: Keras' default, the pool size
-    pool_padding: str = "valid"
-    input_shape: tuple[int, int, int] = (32, 32, 3)
+    """The CNN's topology: the config keys of section ex2 that shape it, and SVHN's input."""
+
+    filters: tuple[int, ...]
+    kernel_size: int
+    pool_size: int
+    padding: str  # of the convolutions
+    pool_strides: int | None  # None: Keras' default, the pool size
+    pool_padding: str
+    input_shape: tuple[int, int, int] = (32, 32, 3)  # SVHN's crops, not a setting
     classes: int = 10
 
     @classmethod
     def from_config(cls, section: dict) -> "CnnSpec":
-        return cls(
-            filters=tuple(section.get("filters", (9, 36, 49))),
-            kernel_size=section.get("kernel_size", 3),
-            pool_size=section.get("pool_size", 3),
-            padding=section.get("padding", "same"),
-            pool_strides=section.get("pool_strides"),
-            pool_padding=section.get("pool_padding", "valid"),
-        )
+        return settings_from_section(cls, section)
 
 
 def _conv(size: int, kernel: int, padding: str) -> int:

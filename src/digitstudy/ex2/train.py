@@ -7,7 +7,6 @@ lowest validation loss in every case.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -18,56 +17,29 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from ..settings import settings_from_section
 from ..data.arrays import Split
-from ..data.pipelines import uint8_batches as batches
-from ..data.splits import random_split as validation_indices
+from ..data.pipelines import EVAL_BATCH, uint8_batches
+from ..data.splits import split_training_set
 from .model import build_cnn
 from .topology import CnnSpec
-
-EVAL_BATCH = 1024
 
 
 @dataclass(frozen=True)
 class CnnTrainSettings:
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
-    batch_size: int = 32
-    max_epochs: int = 30
-    patience: int = 5
-    validation_size: int = 7326
-    split_seed: int = 0
-    seed: int = 0
-    train_subset: int | None = None
-    activation: str = "relu"
-    steps_per_execution: int = 32
+    optimizer: str
+    learning_rate: float
+    batch_size: int
+    max_epochs: int
+    patience: int
+    validation_size: int
+    split_seed: int
+    seed: int
+    train_subset: int | None
+    activation: str
+    steps_per_execution: int
 
     @classmethod
     def from_config(cls, section: dict) -> "CnnTrainSettings":
         return settings_from_section(cls, section)
-
-
-def scale(images: np.ndarray) -> np.ndarray:
-    return images.astype(np.float32) / 255.0
-
-
-class BestWeights(keras.callbacks.Callback):
-    """Remember the weights of the epoch with the lowest monitored value; restore them at the end."""
-
-    def __init__(self, monitor: str = "val_loss"):
-        super().__init__()
-        self.monitor = monitor
-        self.best = math.inf
-        self.best_epoch = 0
-        self.best_weights = None
-
-    def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
-        if value is not None and value < self.best:
-            self.best, self.best_epoch = float(value), epoch + 1
-            self.best_weights = self.model.get_weights()
-
-    def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
 
 
 def make_optimizer(name: str, learning_rate: float):
@@ -85,10 +57,9 @@ class CnnResult:
 
 def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettings) -> CnnResult:
     keras.utils.set_random_seed(settings.seed)
-    count = len(train.labels) if settings.train_subset is None else min(settings.train_subset, len(train.labels))
-    train_idx, val_idx = validation_indices(count, settings.validation_size, settings.split_seed)
-    training = batches(train.images[train_idx], train.labels[train_idx], settings.batch_size, shuffle_seed=settings.seed)
-    validation = batches(train.images[val_idx], train.labels[val_idx], EVAL_BATCH)
+    train_idx, val_idx = split_training_set(len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed)
+    training = uint8_batches(train.images[train_idx], train.labels[train_idx], settings.batch_size, shuffle_seed=settings.seed)
+    validation = uint8_batches(train.images[val_idx], train.labels[val_idx], EVAL_BATCH)
     model = build_cnn(spec, settings.activation)
     model.compile(
         optimizer=make_optimizer(settings.optimizer, settings.learning_rate),
@@ -96,17 +67,17 @@ def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettin
         metrics=["accuracy"],
         steps_per_execution=settings.steps_per_execution,
     )
-    best = BestWeights()
-    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience)
+    # Restores the best epoch's weights at the end of training, whether or not it stopped early.
+    stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True)
     started = time.perf_counter()
     # The pipeline shuffles (seeded) each epoch; fit must not try to.
     fit = model.fit(
-        training, epochs=settings.max_epochs, validation_data=validation, callbacks=[stopper, best], shuffle=False, verbose=2
+        training, epochs=settings.max_epochs, validation_data=validation, callbacks=[stopper], shuffle=False, verbose=2
     )
     train_seconds = time.perf_counter() - started
     history = pd.DataFrame(fit.history)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
-    testing = batches(test.images, test.labels, EVAL_BATCH)
+    testing = uint8_batches(test.images, test.labels, EVAL_BATCH)
     test_loss, test_accuracy = model.evaluate(testing, verbose=0)
     predicted = model.predict(testing, verbose=0).argmax(axis=1)
     precision, recall, _, support = precision_recall_fscore_support(
@@ -116,8 +87,8 @@ def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettin
         "test_accuracy": float(test_accuracy),
         "test_loss": float(test_loss),
         "epochs": int(len(history)),
-        "best_epoch": int(best.best_epoch),
-        "best_val_loss": float(best.best),
+        "best_epoch": int(stopper.best_epoch) + 1,
+        "best_val_loss": float(stopper.best),
         "stopped_early": bool(len(history) < settings.max_epochs),
         "train_images": int(len(train_idx)),
         "validation_images": int(len(val_idx)),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.arrays import Split
-from .recogniser import to_mnist_geometry
+from .preprocess import to_mnist_geometry
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _head(split: Split, limit: int | None) -> Split:
 
 
 def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1,
-             limit: int | None = None) -> RecogniserData:
+             limit: int | None = None, seed: int = 0) -> RecogniserData:
     """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
 
     MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
@@ -50,7 +50,8 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     evaluated: writers the model never saw). Sets other than MNIST are small and are repeated
     `repeats` times per epoch (augmentation makes the copies differ); the copies are made after
     the validation split, so no validation image is also trained on.
-    `limit` keeps only the first images of each training set (quick tests)."""
+    `limit` keeps only the first images of each training set (quick tests; config key
+    ex3.train_subset, applied here only). The training images are shuffled once with `seed`."""
     available = {
         name: splits[f"{name}_arrays"]
         for name in ("mnist", "usps", "semeion")
@@ -92,7 +93,7 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
         warnings.append("no set of other writers is held out: generalisation to new writers is not measured")
     train = Split(np.concatenate([p.images for p in train_parts]), np.concatenate([p.labels for p in train_parts]))
     copies = np.concatenate(train_copies)
-    # Shuffle once so that a train_subset draws from every source.
-    order = np.random.default_rng(0).permutation(len(train.labels))
+    # Shuffle once: the validation split then draws from every source.
+    order = np.random.default_rng(seed).permutation(len(train.labels))
     return RecogniserData(Split(train.images[order], train.labels[order]), copies[order], sources, evaluation,
                           held_out, missing, warnings)
