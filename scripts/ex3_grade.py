@@ -1,8 +1,9 @@
 """Snakemake adapter: grade a folder of submitted models on a labelled folder."""
 
-from digitstudy.ex3.__main__ import main
+from pathlib import Path
+
+from digitstudy.ex3.outputs import write_grades
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    out = str(snakemake.output[0]).rsplit("/", 1)[0]
-    main(["grade", "--submissions", snakemake.input.submissions, "--folder", snakemake.input.folder, "--out", out])
+    write_grades(snakemake.input.submissions, snakemake.input.folder, Path(snakemake.output[0]).parent)

@@ -12,82 +12,14 @@ DIR holds one sub-folder per digit (DIR/0 ... DIR/9) with images in any common f
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-
-
-def _load(path: str):
-    from .safe_load import load_untrusted
-
-    return load_untrusted(path)
-
-
-def _unsure_below(args) -> float | None:
-    from .recognise import unsure_threshold_beside
-
-    if args.unsure_below is not None:
-        return args.unsure_below
-    found = unsure_threshold_beside(args.model)
-    if found is None:
-        print("no model card beside the model and no --unsure-below: nothing is flagged unsure", file=sys.stderr)
-    return found
-
-
-def predict(args) -> int:
-    from .figures import contact_sheet
-    from .recognise import image_files, predict_table
-
-    files = image_files(args.inputs)
-    if not files:
-        print("no image files found", file=sys.stderr)
-        return 2
-    table, batch = predict_table(_load(args.model), files, _unsure_below(args))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "predictions.csv", index=False)
-    contact_sheet(table, batch, f"Predictions of {Path(args.model).name}").savefig(out / "contact_sheet.png", dpi=110)
-    for row in table.itertuples():
-        if row.status != "ok":
-            print(f"{row.file}: {row.status}", file=sys.stderr)
-    print(f"{(table.status == 'ok').sum()} of {len(table)} images predicted -> {out / 'predictions.csv'}")
-    return 0
-
-
-def evaluate_command(args) -> int:
-    from .figures import confusion_counts, mistakes_gallery
-    from .recognise import evaluate
-
-    result = evaluate(_load(args.model), args.folder, _unsure_below(args))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "evaluation.csv", index=False)
-    result.per_class.to_csv(out / "per_class.csv", index=False)
-    (out / "summary.json").write_text(json.dumps({"accuracy": result.accuracy, "images": len(result.table)}, indent=2))
-    confusion_counts(result.confusion, f"{Path(args.folder).name}: accuracy {result.accuracy:.4f}").savefig(
-        out / "confusion_matrix.png", dpi=120
-    )
-    mistakes_gallery(result.table, result.batch).savefig(out / "mistakes.png", dpi=110)
-    print(f"accuracy {result.accuracy:.4f} on {len(result.table)} images -> {out}")
-    return 0
-
-
-def grade_command(args) -> int:
-    from .recognise import grade
-
-    submissions = sorted(p for p in Path(args.submissions).iterdir() if p.suffix.lower() in (".h5", ".keras"))
-    table = grade(submissions, args.folder)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "grades.csv", index=False)
-    print(table.to_string(index=False))
-    return 0
 
 
 def photo_benchmark_command(args) -> int:
     from .photo_benchmark import source_digits, write_benchmark
+    from .safe_load import load_untrusted
 
-    summary = write_benchmark(_load(args.model), source_digits(args.mnist, args.usps), args.out,
+    summary = write_benchmark(load_untrusted(args.model), source_digits(args.mnist, args.usps), args.out,
                               per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos)
     print(f"photo benchmark: accuracy {summary['overall_accuracy']:.4f} on {summary['images']} simulated photos; "
           f"worst condition {summary['worst_condition']} ({summary['worst_condition_accuracy']:.4f}); "
@@ -100,6 +32,10 @@ def photo_benchmark_command(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..settings import schema_defaults
+    from . import outputs
+
+    benchmark_defaults = schema_defaults("ex3")["photo_benchmark"]
     parser = argparse.ArgumentParser(prog="python -m digitstudy.ex3", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser("predict", help="image files or folders -> predictions.csv and contact_sheet.png")
@@ -108,29 +44,35 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("inputs", nargs="+")
     p.add_argument("--unsure-below", type=float, help="flag predictions below this confidence (default: the "
                    "threshold chosen on validation data, from the model card beside the model)")
-    p.set_defaults(run=predict)
+    p.set_defaults(run=lambda a: outputs.write_predictions(a.model, a.inputs, a.out, a.unsure_below))
     e = commands.add_parser("evaluate", help="labelled folder DIR/<digit>/* -> accuracy, confusion, mistakes")
     e.add_argument("--model", required=True)
     e.add_argument("--folder", required=True)
     e.add_argument("--out", required=True)
     e.add_argument("--unsure-below", type=float, help="as for predict")
-    e.set_defaults(run=evaluate_command)
+    e.set_defaults(run=lambda a: outputs.write_evaluation(a.model, a.folder, a.out, a.unsure_below))
     g = commands.add_parser("grade", help="folder of .h5/.keras submissions + labelled folder -> grades.csv")
     g.add_argument("--submissions", required=True)
     g.add_argument("--folder", required=True)
     g.add_argument("--out", required=True)
-    g.set_defaults(run=grade_command)
+    g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, a.out))
     b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
     b.add_argument("--model", required=True)
     b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
     b.add_argument("--usps", help="usps.npz (its test split is rendered too, when present)")
     b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
-    b.add_argument("--per-condition", type=int, default=100, help="digits per source and condition")
-    b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--per-condition", type=int, default=benchmark_defaults["digits_per_condition"],
+                   help="digits per source and condition")
+    b.add_argument("--seed", type=int, default=benchmark_defaults["seed"])
     b.add_argument("--out", required=True)
     b.set_defaults(run=photo_benchmark_command)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        args.run(args)
+    except FileNotFoundError as error:
+        print(error, file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

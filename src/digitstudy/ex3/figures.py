@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 
 from ..plots.provenance import plt
-from .recognise import Batch, raw_thumbnail
+from .inference import Batch
+from .preprocess import UnreadableImage, read_gray
 
 
 def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 6, limit: int = 120) -> plt.Figure:
@@ -76,3 +78,13 @@ def confusion_counts(matrix: np.ndarray, title: str) -> plt.Figure:
     axis.set_title(title, fontsize=9)
     figure.tight_layout()
     return figure
+
+
+def raw_thumbnail(path: Path, size: int = 96) -> np.ndarray | None:
+    try:
+        gray = read_gray(path)
+    except UnreadableImage:
+        return None
+    scale = size / max(gray.shape)
+    return cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
+                      interpolation=cv2.INTER_AREA)

@@ -251,7 +251,7 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
         conditions: list[Condition] = CONDITIONS, photos_folder: str | None = None) -> BenchmarkResult:
     """`sources`: name -> (images white on black, labels). The first `per_condition` digits of
     each source are rendered once per condition; each condition has its own random stream."""
-    from .recognise import probabilities
+    from .inference import probabilities
 
     rows, examples = [], {}
     for source, (images, labels) in sources.items():
@@ -276,7 +276,7 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
                          "no_digit": int((~found).sum())})
     photos = None
     if photos_folder:
-        from .recognise import evaluate
+        from .inference import evaluate
 
         evaluation = evaluate(model, photos_folder)
         wrong = evaluation.table[~evaluation.table.correct.astype(bool)]

@@ -1,8 +1,8 @@
-"""Predict, evaluate and grade on image files, all through the same preprocessing.
+"""A trained recogniser on image files, all through the same preprocessing as in training.
 
 - predict: image files or folders -> one row per file (digit, confidence, top-3, status)
 - evaluate: a labelled folder DIR/<digit>/*.png|jpg|... -> accuracy, per-class accuracy, confusion
-- grade: a folder of submitted .h5/.keras models -> accuracy and marks = 40 x accuracy / best
+(Grading submitted models on a labelled folder: grading.py.)
 
 Files that cannot be read, or show no digit, get a row saying so; the others are processed.
 """
@@ -15,9 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .preprocess import IMAGE_SUFFIXES, UnreadableImage, preprocess_file, read_gray
+from sklearn.metrics import confusion_matrix
 
-MARKS = 40.0
+from ..data.arrays import unit_scale
+from .preprocess import IMAGE_SUFFIXES, UnreadableImage, preprocess_file
 
 
 class InputShapeError(ValueError):
@@ -67,7 +68,7 @@ def prepare(files: list[Path]) -> Batch:
 
 def to_model_input(images: np.ndarray, input_shape: tuple) -> np.ndarray:
     """(N, 28, 28) uint8 -> floats in [0, 1] shaped as the model expects."""
-    x = images.astype(np.float32) / 255.0
+    x = unit_scale(images)
     expected = tuple(input_shape[1:])
     for candidate in (x, x[..., None], x.reshape(len(x), -1)):
         if len(candidate.shape[1:]) == len(expected) and all(
@@ -147,45 +148,11 @@ def evaluate(model, folder: str | Path, unsure_below: float | None = None) -> Ev
     table, batch = predict_table(model, files, unsure_below)
     table.insert(1, "label", labels)
     table["correct"] = table.digit.to_numpy() == labels
-    confusion = np.zeros((10, 10), int)
-    for label, digit in zip(labels, table.digit):
-        if digit is not None and not pd.isna(digit):
-            confusion[label, int(digit)] += 1
+    # Files without a prediction (unreadable, no digit) count as wrong but have no cell.
+    found = table.digit.notna().to_numpy()
+    confusion = confusion_matrix(labels[found], table.digit[found].astype(int), labels=list(range(10)))
     per_class = (
         table.groupby("label").agg(images=("correct", "size"), correct=("correct", "sum")).reset_index()
     )
     per_class["accuracy"] = per_class.correct / per_class.images
     return Evaluation(table, float(table.correct.mean()), per_class, confusion, batch)
-
-
-def grade(submissions: list[Path], folder: str | Path) -> pd.DataFrame:
-    """Every submission gets the same preprocessed images; refused ones get no marks."""
-    from .safe_load import UnsafeModel, load_untrusted
-
-    rows = []
-    for path in submissions:
-        try:
-            model = load_untrusted(path)
-            accuracy = evaluate(model, folder).accuracy
-            rows.append({"submission": path.name, "accuracy": accuracy, "status": "graded"})
-        except (UnsafeModel, InputShapeError) as error:
-            rows.append({"submission": path.name, "accuracy": None, "status": f"refused: {error}"})
-    table = pd.DataFrame(rows, columns=["submission", "accuracy", "status"])
-    best = table.accuracy.max()
-    table["marks"] = [
-        round(MARKS * a / best, 2) if a is not None and not pd.isna(a) and best and best > 0 else 0.0
-        for a in table.accuracy
-    ]
-    return table
-
-
-def raw_thumbnail(path: Path, size: int = 96) -> np.ndarray | None:
-    try:
-        gray = read_gray(path)
-    except UnreadableImage:
-        return None
-    scale = size / max(gray.shape)
-    import cv2
-
-    return cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
-                      interpolation=cv2.INTER_AREA)

@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from digitstudy.ex3.recognise import evaluate, grade, image_files, predict_table
+from digitstudy.ex3.grading import grade
+from digitstudy.ex3.inference import evaluate, image_files, predict_table
 
 
 def constant_model(digit: int, input_shape=(28, 28)):
@@ -106,7 +107,7 @@ def test_unsure_flags_predictions_below_the_threshold(tmp_path, labelled):
 def test_unsure_threshold_is_read_from_the_model_card_beside_the_model(tmp_path):
     import json
 
-    from digitstudy.ex3.recognise import unsure_threshold_beside
+    from digitstudy.ex3.inference import unsure_threshold_beside
 
     model = tmp_path / "recogniser.keras"
     assert unsure_threshold_beside(model) is None

@@ -1,0 +1,77 @@
+"""What predict, evaluate and grade write into a folder (for the command line and the rules)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .safe_load import load_untrusted
+
+
+def unsure_below(model_path: str | Path, given: float | None = None) -> float | None:
+    """`given`, else the threshold in the model card beside the model, else None (say so)."""
+    from .inference import unsure_threshold_beside
+
+    if given is not None:
+        return given
+    found = unsure_threshold_beside(model_path)
+    if found is None:
+        print("no model card beside the model and no --unsure-below: nothing is flagged unsure", file=sys.stderr)
+    return found
+
+
+def write_predictions(model_path: str | Path, inputs: list[str | Path], out: str | Path,
+                      unsure: float | None = None) -> int:
+    """predictions.csv and contact_sheet.png for image files and folders; returns how many
+    images gave a prediction. Files that could not be read are named on stderr."""
+    from .figures import contact_sheet
+    from .inference import image_files, predict_table
+
+    files = image_files(inputs)
+    if not files:
+        raise FileNotFoundError(f"no image files found in {', '.join(map(str, inputs))}")
+    table, batch = predict_table(load_untrusted(model_path), files, unsure_below(model_path, unsure))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "predictions.csv", index=False)
+    contact_sheet(table, batch, f"Predictions of {Path(model_path).name}").savefig(out / "contact_sheet.png", dpi=110)
+    for row in table.itertuples():
+        if row.status != "ok":
+            print(f"{row.file}: {row.status}", file=sys.stderr)
+    predicted = int((table.status == "ok").sum())
+    print(f"{predicted} of {len(table)} images predicted -> {out / 'predictions.csv'}")
+    return predicted
+
+
+def write_evaluation(model_path: str | Path, folder: str | Path, out: str | Path, unsure: float | None = None) -> float:
+    """evaluation.csv, per_class.csv, summary.json, confusion_matrix.png and mistakes.png for a
+    labelled folder DIR/<digit>/*; returns the accuracy."""
+    from .figures import confusion_counts, mistakes_gallery
+    from .inference import evaluate
+
+    result = evaluate(load_untrusted(model_path), folder, unsure_below(model_path, unsure))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    result.table.to_csv(out / "evaluation.csv", index=False)
+    result.per_class.to_csv(out / "per_class.csv", index=False)
+    (out / "summary.json").write_text(json.dumps({"accuracy": result.accuracy, "images": len(result.table)}, indent=2))
+    confusion_counts(result.confusion, f"{Path(folder).name}: accuracy {result.accuracy:.4f}").savefig(
+        out / "confusion_matrix.png", dpi=120
+    )
+    mistakes_gallery(result.table, result.batch).savefig(out / "mistakes.png", dpi=110)
+    print(f"accuracy {result.accuracy:.4f} on {len(result.table)} images -> {out}")
+    return result.accuracy
+
+
+def write_grades(submissions: str | Path, folder: str | Path, out: str | Path):
+    """grades.csv for every .h5 / .keras file in `submissions`; returns the table."""
+    from .grading import grade
+
+    files = sorted(p for p in Path(submissions).iterdir() if p.suffix.lower() in (".h5", ".keras"))
+    table = grade(files, folder)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "grades.csv", index=False)
+    print(table.to_string(index=False))
+    return table
