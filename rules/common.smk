@@ -153,12 +153,43 @@ def ex3_targets():
     return targets
 
 
+def optional(condition, path):
+    """A named input that exists only in some configurations: [] when absent."""
+    return path if condition else []
+
+
+def benchmark_files():
+    """The benchmark file of every job in this configuration: the report's runtime table."""
+    ex3 = config["ex3"]
+    grade = ex3["grade"]
+    singles = [
+        rules.data_mnist,
+        rules.data_svhn_mat,
+        rules.data_svhn,
+        rules.data_usps,
+        rules.data_semeion,
+        rules.ex2_train,
+        rules.ex2_figures,
+        rules.ex3_train,
+        rules.ex3_photo_benchmark,
+    ]
+    files = [str(rule.benchmark) for rule in singles]
+    files += [str(rules.ex1_train.benchmark).format(**key) for key in ex1_run_keys()]
+    files += expand(str(rules.ex3_evaluate.benchmark), name=list(ex3["evaluate"]))
+    if ex3["predict"]:
+        files.append(str(rules.ex3_predict.benchmark))
+    if grade["submissions"] and grade["folder"]:
+        files.append(str(rules.ex3_grade.benchmark))
+    return files
+
+
 def report_inputs(wildcards=None):
-    """Named inputs of the report rules: every result the report shows (see
-    digitstudy.report.render.ReportInputs). Optional parts are empty lists when not run.
+    """Named inputs of the report rules: every file the report reads, by the name of its
+    field in digitstudy.report.render.ReportInputs. Optional ones are [] when not run.
     """
     ex3 = config["ex3"]
-    lecun = ex1_lecun_targets()
+    lecun = bool(ex1_lecun_targets())
+    grade = ex3["grade"]
     return {
         "datasets_csv": "results/data/datasets.csv",
         "data_samples": expand("results/data/{dataset}_samples.png", dataset=DATASETS),
@@ -180,8 +211,12 @@ def report_inputs(wildcards=None):
             "results/ex1/gradients_epoch{epoch}.png",
             epoch=config["ex1"]["figure_epochs"],
         ),
-        # Order matters: json, scores, curves, untrained gradients.
-        "ex1_lecun": [lecun[3], lecun[0], lecun[1], lecun[2]] if lecun else [],
+        "ex1_lecun_json": optional(lecun, "results/ex1/lecun_vs_baseline.json"),
+        "ex1_lecun_scores": optional(lecun, "results/ex1/lecun_vs_baseline_scores.csv"),
+        "ex1_lecun_curves": optional(lecun, "results/ex1/lecun_vs_baseline_curves.png"),
+        "ex1_lecun_untrained_gradients": optional(
+            lecun, "results/ex1/lecun_vs_baseline_untrained_gradients.png"
+        ),
         "ex2_shape_trace": "results/ex2/shape_trace.csv",
         "ex2_metrics": "results/ex2/metrics.json",
         "ex2_training_curves": "results/ex2/training_curves.png",
@@ -189,21 +224,19 @@ def report_inputs(wildcards=None):
         "ex2_kernels": "results/ex2/conv_1_kernels.png",
         "ex2_feature_maps": "results/ex2/feature_maps",
         "ex3_model_card": "results/ex3/model_card.json",
-        "ex3_photo_benchmark": [
-            "results/ex3/photo_benchmark/summary.json",
-            "results/ex3/photo_benchmark/examples.png",
-        ],
-        "ex3_contact_sheet": (
-            ["results/ex3/predict/contact_sheet.png"] if ex3["predict"] else []
+        "ex3_photo_benchmark_summary": "results/ex3/photo_benchmark/summary.json",
+        "ex3_photo_benchmark_conditions": "results/ex3/photo_benchmark/conditions.csv",
+        "ex3_photo_benchmark_examples": "results/ex3/photo_benchmark/examples.png",
+        "ex3_contact_sheet": optional(
+            ex3["predict"], "results/ex3/predict/contact_sheet.png"
         ),
         "ex3_evaluations": expand(
             "results/ex3/evaluate/{name}/summary.json", name=list(ex3["evaluate"])
         ),
-        "ex3_grades": (
-            ["results/ex3/grade/grades.csv"]
-            if ex3["grade"]["submissions"] and ex3["grade"]["folder"]
-            else []
+        "ex3_grades": optional(
+            grade["submissions"] and grade["folder"], "results/ex3/grade/grades.csv"
         ),
+        "benchmarks": benchmark_files(),
     }
 
 

@@ -1,14 +1,12 @@
 """Snakemake adapter: render the HTML and LaTeX reports from the run's result files."""
 
-from dataclasses import fields
 from pathlib import Path
 
 from digitstudy.report.render import ReportInputs, render
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    names = {f.name for f in fields(ReportInputs)} - {"benchmarks"}
-    files = ReportInputs(**{name: snakemake.input[name] for name in names})
+    files = ReportInputs.from_named(snakemake.input)
     # The templates live in the checkout (report/templates/): its git commit goes in the report.
     template_dir = Path(snakemake.input.templates[0]).parent
     sections = render(

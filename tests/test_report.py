@@ -144,8 +144,13 @@ def test_runtimes_sum_benchmark_files(tmp_path):
     (tmp_path / "ex1_train").mkdir()
     (tmp_path / "ex1_train/a.tsv").write_text(header + "10.0\t0:00:10\t100\t1\t1\t1\t0\t0\t1\t9\n")
     (tmp_path / "ex1_train/b.tsv").write_text(header + "30.5\t0:00:30\t250\t1\t1\t1\t0\t0\t1\t29\n")
-    table = prov.runtimes(tmp_path)
-    assert table.rows == [["ex1_train", "2", "40.5", "30.5", "250"]]
+    (tmp_path / "ex2_train").mkdir()
+    (tmp_path / "ex2_train/ex2_train.tsv").write_text(header + "5.0\t0:00:05\t900\t1\t1\t1\t0\t0\t1\t5\n")
+    (tmp_path / "ex1_train/stale.tsv").write_text(header + "99\t0:01:39\t1\t1\t1\t1\t0\t0\t1\t9\n")
+    # Only the files given (this run's jobs) count, not whatever else lies in benchmarks/.
+    table = prov.runtimes([str(tmp_path / "ex1_train/a.tsv"), str(tmp_path / "ex1_train/b.tsv"),
+                           str(tmp_path / "ex2_train/ex2_train.tsv")])
+    assert table.rows == [["ex1_train", "2", "40.5", "30.5", "250"], ["ex2_train", "1", "5.0", "5.0", "900"]]
 
 
 def test_git_commit_outside_a_checkout(tmp_path):

@@ -62,17 +62,17 @@ def data_warnings(paths: list[str]) -> list[str]:
     return warnings
 
 
-def runtimes(benchmark_dir: str | Path) -> Table:
-    """Wall time and peak memory per rule from Snakemake's benchmark files in this workdir."""
+def runtimes(benchmark_files: list[str]) -> Table:
+    """Wall time and peak memory per rule, from Snakemake's benchmark files (benchmarks/<rule>/)."""
+    by_rule: dict[str, list[pd.DataFrame]] = {}
+    for path in sorted(benchmark_files):
+        by_rule.setdefault(Path(path).parent.name, []).append(pd.read_csv(path, sep="\t"))
     rows = []
-    for rule_dir in sorted(p for p in Path(benchmark_dir).glob("*") if p.is_dir()):
-        frames = [pd.read_csv(f, sep="\t") for f in sorted(rule_dir.glob("*.tsv"))]
-        if not frames:
-            continue
+    for rule, frames in sorted(by_rule.items()):
         frame = pd.concat(frames)
-        rows.append([rule_dir.name, count(len(frames)), seconds(frame.s.sum()), seconds(frame.s.max()),
+        rows.append([rule, count(len(frames)), seconds(frame.s.sum()), seconds(frame.s.max()),
                      f"{frame.max_rss.max():,.0f}"])
-    return Table("provenance-runtime", "Measured runtime per rule (Snakemake benchmark files)", str(benchmark_dir),
+    return Table("provenance-runtime", "Measured runtime per rule (Snakemake benchmark files)", "benchmarks/",
                  ["rule", "jobs", "total wall s", "longest job s", "peak RSS MB"], rows)
 
 

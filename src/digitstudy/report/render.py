@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import jinja2
@@ -66,7 +66,10 @@ class ReportInputs:
     ex1_observations: str
     ex1_learning_curves: list[str]
     ex1_gradient_figures: list[str]
-    ex1_lecun: list[str]  # [json, scores csv, curves png, untrained gradients png] or []
+    ex1_lecun_json: str | None  # None: Exercise 1 D not run (see rules/common.smk)
+    ex1_lecun_scores: str | None
+    ex1_lecun_curves: str | None
+    ex1_lecun_untrained_gradients: str | None
     ex2_shape_trace: str
     ex2_metrics: str
     ex2_training_curves: str
@@ -74,11 +77,25 @@ class ReportInputs:
     ex2_kernels: str
     ex2_feature_maps: str  # directory
     ex3_model_card: str
-    ex3_contact_sheet: list[str] = field(default_factory=list)
-    ex3_evaluations: list[str] = field(default_factory=list)  # summary.json per evaluated folder
-    ex3_grades: list[str] = field(default_factory=list)
-    ex3_photo_benchmark: list[str] = field(default_factory=list)  # [summary.json, examples.png] or []
-    benchmarks: str = "benchmarks"
+    ex3_photo_benchmark_summary: str
+    ex3_photo_benchmark_conditions: str
+    ex3_photo_benchmark_examples: str
+    ex3_contact_sheet: str | None
+    ex3_evaluations: list[str]  # summary.json per evaluated folder
+    ex3_grades: str | None
+    benchmarks: list[str]  # Snakemake's benchmark file of every job
+
+    @classmethod
+    def from_named(cls, named) -> "ReportInputs":
+        """From the report rule's named inputs, where an optional input not run is []."""
+        values = {}
+        for f in fields(cls):
+            value = named[f.name]
+            if f.type.startswith("list"):
+                values[f.name] = [str(v) for v in value]
+            else:
+                values[f.name] = None if isinstance(value, list) and not value else str(value)
+        return cls(**values)
 
 
 def _epoch_of(path: str) -> int:
@@ -123,8 +140,8 @@ def build_sections(files: ReportInputs) -> list[Section]:
                      for p in sorted(files.ex1_gradient_figures, key=_epoch_of)],
         ),
     ]
-    if files.ex1_lecun:
-        lecun_json, lecun_scores, curves, untrained = files.ex1_lecun
+    if files.ex1_lecun_json:
+        lecun_json, lecun_scores = files.ex1_lecun_json, files.ex1_lecun_scores
         sections.append(
             Section(
                 "ex1d", "Exercise 1 D: LeCun's scaled tanh", 2,
@@ -132,8 +149,8 @@ def build_sections(files: ReportInputs) -> list[Section]:
                 sentences=obs.ex1_lecun(tables.read_json(lecun_json)),
                 tables=[tables.lecun_comparison(lecun_json),
                         tables.scores(lecun_scores, "ex1-lecun-scores", "LeCun and its baseline: test scores")],
-                figures=[Figure(curves, "Learning curves, LeCun vs baseline"),
-                         Figure(untrained, "Gradients per layer of the untrained networks, LeCun vs baseline")],
+                figures=[Figure(files.ex1_lecun_curves, "Learning curves, LeCun vs baseline"),
+                         Figure(files.ex1_lecun_untrained_gradients, "Gradients per layer of the untrained networks, LeCun vs baseline")],
             )
         )
     else:
@@ -173,17 +190,15 @@ def build_sections(files: ReportInputs) -> list[Section]:
             folder = Path(path).parent
             ex3.figures += [Figure(str(folder / "confusion_matrix.png"), f"{name}: confusion matrix"),
                             Figure(str(folder / "mistakes.png"), f"{name}: misrecognised images")]
-    if files.ex3_photo_benchmark:
-        summary_path, examples = files.ex3_photo_benchmark
-        table_path = str(Path(summary_path).with_name("conditions.csv"))
-        ex3.tables.append(tables.photo_benchmark(table_path))
-        ex3.sentences += obs.photo_benchmark(tables.read_json(summary_path))
-        ex3.figures.append(Figure(examples, "Photo benchmark: one simulated photo per condition and the 28x28 image "
-                                            "the network was given"))
-    ex3.figures += [Figure(p, "Predictions: raw image, preprocessed 28x28, predicted digit") for p in files.ex3_contact_sheet]
+    ex3.tables.append(tables.photo_benchmark(files.ex3_photo_benchmark_conditions))
+    ex3.sentences += obs.photo_benchmark(tables.read_json(files.ex3_photo_benchmark_summary))
+    ex3.figures.append(Figure(files.ex3_photo_benchmark_examples, "Photo benchmark: one simulated photo per condition "
+                                                                  "and the 28x28 image the network was given"))
+    if files.ex3_contact_sheet:
+        ex3.figures.append(Figure(files.ex3_contact_sheet, "Predictions: raw image, preprocessed 28x28, predicted digit"))
     if files.ex3_grades:
-        ex3.tables.append(tables.grades(files.ex3_grades[0]))
-        ex3.sentences += obs.grading(pd.read_csv(files.ex3_grades[0]))
+        ex3.tables.append(tables.grades(files.ex3_grades))
+        ex3.sentences += obs.grading(pd.read_csv(files.ex3_grades))
     sections.append(ex3)
     return sections
 
