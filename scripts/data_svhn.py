@@ -3,7 +3,7 @@
 import json
 
 from digitstudy.data.arrays import Provenance, write_dataset
-from digitstudy.data.svhn import load_svhn_mat
+from digitstudy.data.svhn_format import load_svhn_mat
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):

@@ -8,7 +8,7 @@ with log_to(snakemake.log[0]):
     configure_tensorflow(snakemake.threads, settings_section["seed"])  # before any TensorFlow op
 
     from digitstudy.data.arrays import load_splits, read_provenance
-    from digitstudy.data.svhn import STANDIN_WARNING
+    from digitstudy.data.svhn_format import STANDIN_WARNING
     from digitstudy.ex2.runs import save_cnn_run
     from digitstudy.ex2.topology import CnnSpec
     from digitstudy.ex2.train import CnnTrainSettings, train_cnn

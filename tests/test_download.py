@@ -2,7 +2,8 @@ import hashlib
 
 import pytest
 
-from digitstudy.data.download import Checksum, DownloadError, download, file_digest
+from digitstudy.data.checksums import Checksum, file_digest
+from digitstudy.data.download import DownloadError, download
 
 
 def test_download_verifies_and_renames(http_root, tmp_path):

@@ -122,9 +122,9 @@ def test_ex2_sentences_mark_the_stand_in():
                "stopped_early": True, "per_class": [{"digit": d, "recall": 0.9 + d / 100} for d in range(10)],
                "data": {"stand_in": True}}
     text = " ".join(obs.ex2(metrics))
-    assert "restored the weights of epoch 3" in text and "least often is 0" in text and "not on SVHN" in text
+    assert "restored the weights of epoch 3" in text and "least often is 0" in text and "NOT REAL SVHN" in text
     metrics["data"]["stand_in"] = False
-    assert "not on SVHN" not in " ".join(obs.ex2(metrics))
+    assert "NOT REAL SVHN" not in " ".join(obs.ex2(metrics))
 
 
 def test_grading_sentences_name_refusals():

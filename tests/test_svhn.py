@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import scipy.io
 
-from digitstudy.data import svhn, svhn_standin
+from digitstudy.data import svhn, svhn_format, svhn_standin
 from digitstudy.data.arrays import Split
 from digitstudy.data.download import DownloadError
 
@@ -21,7 +21,7 @@ def _official_style_mat(path, labels):
 
 def test_loader_reads_official_schema_and_maps_10_to_0(tmp_path):
     raw = _official_style_mat(tmp_path / "train_32x32.mat", [10, 1, 5, 10, 9])
-    split = svhn.load_svhn_mat(tmp_path / "train_32x32.mat")
+    split = svhn_format.load_svhn_mat(tmp_path / "train_32x32.mat")
     assert split.images.shape == (5, 32, 32, 3) and split.images.dtype == np.uint8
     np.testing.assert_array_equal(split.labels, [0, 1, 5, 0, 9])
     np.testing.assert_array_equal(split.images[2], raw[..., 2])
@@ -37,25 +37,25 @@ def test_loader_reads_official_schema_and_maps_10_to_0(tmp_path):
 )
 def test_loader_rejects_other_layouts(tmp_path, content, message):
     scipy.io.savemat(tmp_path / "bad.mat", content)
-    with pytest.raises(svhn.SvhnFormatError, match=message):
-        svhn.load_svhn_mat(tmp_path / "bad.mat")
+    with pytest.raises(svhn_format.SvhnFormatError, match=message):
+        svhn_format.load_svhn_mat(tmp_path / "bad.mat")
 
 
 def test_loader_rejects_non_mat_file(tmp_path):
     (tmp_path / "x.mat").write_text("not a mat file")
-    with pytest.raises(svhn.SvhnFormatError, match="not a readable"):
-        svhn.load_svhn_mat(tmp_path / "x.mat")
+    with pytest.raises(svhn_format.SvhnFormatError, match="not a readable"):
+        svhn_format.load_svhn_mat(tmp_path / "x.mat")
 
 
 def test_writer_round_trip_is_byte_identical(tmp_path):
     split = Split(np.random.default_rng(0).integers(0, 256, (7, 32, 32, 3), dtype=np.uint8), np.arange(7))
-    svhn.write_svhn_mat(tmp_path / "a.mat", split)
-    svhn.write_svhn_mat(tmp_path / "b.mat", split)
+    svhn_format.write_svhn_mat(tmp_path / "a.mat", split)
+    svhn_format.write_svhn_mat(tmp_path / "b.mat", split)
     assert (tmp_path / "a.mat").read_bytes() == (tmp_path / "b.mat").read_bytes()
     raw = scipy.io.loadmat(tmp_path / "a.mat")
     assert raw["X"].shape == (32, 32, 3, 7) and raw["X"].dtype == np.uint8
     assert raw["y"].shape == (7, 1) and raw["y"][0, 0] == 10  # digit 0 is stored as 10
-    back = svhn.load_svhn_mat(tmp_path / "a.mat")
+    back = svhn_format.load_svhn_mat(tmp_path / "a.mat")
     np.testing.assert_array_equal(back.images, split.images)
     np.testing.assert_array_equal(back.labels, split.labels)
 
@@ -71,7 +71,7 @@ def test_standin_is_deterministic_and_in_official_schema(tmp_path):
         raw = scipy.io.loadmat(first / name)
         assert {"X", "y"} <= set(raw) and raw["X"].dtype == np.uint8 and raw["X"].shape[:3] == (32, 32, 3)
         assert raw["y"].min() >= 1 and raw["y"].max() <= 10
-    train = svhn.load_svhn_mat(first / "train_32x32.mat")
+    train = svhn_format.load_svhn_mat(first / "train_32x32.mat")
     assert len(train.labels) == 40
     assert train.images.std() > 20  # not blank: backgrounds and digits vary
 

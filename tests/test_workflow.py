@@ -248,9 +248,9 @@ def test_end_to_end_ex2(test_run):
     assert metrics["data"]["stand_in"] is True and 1 <= metrics["best_epoch"] <= metrics["epochs"]
     assert metrics["validation_images"] == 200 and len(metrics["per_class"]) == 10
     confusion = pd.read_csv(workdir / "results/ex2/confusion_matrix.csv", index_col=0)
-    assert (confusion.data == "SYNTHETIC STAND-IN (not SVHN)").all()
+    assert (confusion.data == "SYNTHETIC STAND-IN, NOT REAL SVHN").all()
     assert confusion[[str(d) for d in range(10)]].to_numpy().sum() == metrics["test_images"] == 400
-    assert (pd.read_csv(workdir / "results/ex2/history.csv").data == "SYNTHETIC STAND-IN (not SVHN)").all()
+    assert (pd.read_csv(workdir / "results/ex2/history.csv").data == "SYNTHETIC STAND-IN, NOT REAL SVHN").all()
     maps = sorted((workdir / "results/ex2/feature_maps").glob("digit*.png"))
     assert len(maps) == 10
     for path in [*maps, *(workdir / "results/ex2").glob("*.png")]:

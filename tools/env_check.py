@@ -92,6 +92,51 @@ def _imports(path: Path, module: str | None) -> set[str]:
     return found
 
 
+def package_imports() -> dict[str, set[str]]:
+    """Every package module and the package modules it imports (anywhere in the file)."""
+    graph = {}
+    for file in sorted((PACKAGE_ROOT / PACKAGE).rglob("*.py")):
+        parts = file.relative_to(PACKAGE_ROOT).with_suffix("").parts
+        module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        graph[module] = {
+            name if _module_file(name) else name.rpartition(".")[0]
+            for name in _imports(file, module) if name.partition(".")[0] == PACKAGE
+        } - {module, PACKAGE}
+        graph[module] = {name for name in graph[module] if _module_file(name)}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each cycle of imports between package modules, once (Tarjan's strongly connected parts)."""
+    index, low, stack, on_stack, cycles = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in graph.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            part = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                part.append(member)
+                if member == node:
+                    break
+            if len(part) > 1:
+                cycles.append(sorted(part))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
 def reached_modules(script: Path) -> tuple[set[str], set[str]]:
     """(package modules, third-party top-level modules) that running `script` may import."""
     package_modules: set[str] = set()

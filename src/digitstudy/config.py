@@ -16,7 +16,7 @@ import re
 
 import jsonschema
 
-from .settings import resolve_ref, load_schema, with_defaults
+from .settings import load_schema, resolve_ref, with_defaults
 
 
 class ConfigError(ValueError):

@@ -2,44 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
 
-CHUNK_BYTES = 1 << 20
+from .checksums import (
+    CHUNK_BYTES,  # the same read size for hashing and downloading
+    Checksum,
+    file_digest,
+    matches,
+)
+
 USER_AGENT = "digitstudy/0.1 (+https://github.com/; reproducible Keras study)"
 
 
 class DownloadError(RuntimeError):
     """A file could not be fetched or failed its checksum. The message is one paragraph
     meant for the user: what failed, where from, the expected checksum, how to fix it."""
-
-
-@dataclass(frozen=True)
-class Checksum:
-    algorithm: str  # "sha256" or "md5", as published by the data's source
-    hexdigest: str
-
-    def __str__(self) -> str:
-        return f"{self.algorithm} {self.hexdigest}"
-
-
-def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def matches(path: str | os.PathLike, checksum: Checksum) -> bool:
-    return file_digest(path, checksum.algorithm) == checksum.hexdigest.lower()
 
 
 def manual_hint(destination: Path, checksum: Checksum | None, config_key: str | None) -> str:

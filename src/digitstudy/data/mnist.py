@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from .arrays import Provenance, Split
-from .download import Checksum, DownloadError, download, file_digest, matches
+from .checksums import Checksum, file_digest, matches
+from .download import DownloadError, download
 
 log = logging.getLogger(__name__)
 

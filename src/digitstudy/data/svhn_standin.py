@@ -22,8 +22,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .arrays import Provenance, Split
-from .download import file_digest
-from .svhn import OFFICIAL_CLASS_COUNTS, OFFICIAL_FILES, STANDIN_WARNING, write_svhn_mat
+from .checksums import file_digest
+from .svhn_format import OFFICIAL_CLASS_COUNTS, OFFICIAL_FILES, STANDIN_WARNING, write_svhn_mat
 
 SIZE = 32
 SCALE = 2  # render at 2x and downsample, for anti-aliased strokes

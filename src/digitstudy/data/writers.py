@@ -15,7 +15,8 @@ import numpy as np
 from sklearn.datasets import load_svmlight_file
 
 from .arrays import Provenance, Split
-from .download import Checksum, DownloadError, download, file_digest
+from .checksums import Checksum, file_digest
+from .download import DownloadError, download
 
 log = logging.getLogger(__name__)
 

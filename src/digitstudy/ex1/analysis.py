@@ -17,6 +17,11 @@ def majority_share(test_labels: np.ndarray) -> tuple[int, float]:
     return int(counts.argmax()), float(counts.max() / counts.sum())
 
 
+def chance_threshold(test_labels: np.ndarray) -> float:
+    """Test accuracy at or below which a run counts as collapsed to chance."""
+    return majority_share(test_labels)[1] + CHANCE_MARGIN
+
+
 def scores_table(metrics: pd.DataFrame) -> pd.DataFrame:
     grouped = metrics.groupby(["activation", "depth"], sort=True)
     table = grouped.agg(
@@ -53,7 +58,7 @@ def gradient_ratios(gradients: pd.DataFrame, param: str = "kernel") -> pd.DataFr
 
 def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray) -> dict:
     digit, share = majority_share(test_labels)
-    chance = share + CHANCE_MARGIN
+    chance = chance_threshold(test_labels)
     table = scores_table(metrics)
     configs = []
     ratios = gradient_ratios(gradients)
@@ -128,8 +133,7 @@ def derivative_ranges_table() -> pd.DataFrame:
 
 def lecun_vs_baseline(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray, baseline: str = "tanh") -> dict:
     """Per depth: first-layer max |dL/dW| at initialisation, LeCun over tanh, and who trains."""
-    _, share = majority_share(test_labels)
-    chance = share + CHANCE_MARGIN
+    chance = chance_threshold(test_labels)
     first = gradients[(gradients.epoch == 0) & (gradients.param == "kernel") & (gradients.layer == 1)]
     depths = sorted(set(metrics[metrics.activation == "lecun"].depth) & set(metrics[metrics.activation == baseline].depth))
     result = []

@@ -16,10 +16,10 @@ import keras
 import numpy as np
 import pandas as pd
 
-from ..settings import settings_from_section
 from ..data.arrays import Split, unit_scale
 from ..data.pipelines import EVAL_BATCH
 from ..data.splits import split_training_set
+from ..settings import settings_from_section
 from .gradients import GradientRecorder
 from .mlp import build_mlp
 

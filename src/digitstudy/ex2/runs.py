@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ..data.svhn_format import STANDIN_LABEL
 from .topology import CnnSpec, shape_trace
+
 if TYPE_CHECKING:  # only for annotations: collecting runs needs no TensorFlow
     from .train import CnnResult
 
@@ -36,7 +38,7 @@ def data_source(provenance: dict) -> dict:
 
 def data_label(provenance: dict) -> str:
     """What every SVHN table says about its data, row by row."""
-    return "SYNTHETIC STAND-IN (not SVHN)" if provenance.get("stand_in") else f"SVHN ({provenance['source']})"
+    return STANDIN_LABEL if provenance.get("stand_in") else f"SVHN ({provenance['source']})"
 
 
 def save_cnn_run(result: CnnResult, provenance: dict, *, h5: str, keras_path: str, history: str, metrics: str,

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from ..settings import settings_from_section
 from ..data.arrays import Split
 from ..data.pipelines import EVAL_BATCH, uint8_batches
 from ..data.splits import split_training_set
+from ..settings import settings_from_section
 from .model import build_cnn
 from .topology import CnnSpec
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from sklearn.metrics import confusion_matrix
 
 from ..data.arrays import unit_scale

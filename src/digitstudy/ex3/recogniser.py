@@ -12,10 +12,10 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from ..settings import settings_from_section
 from ..data.arrays import Split, unit_scale
 from ..data.pipelines import uint8_batches
 from ..data.splits import random_split
+from ..settings import settings_from_section
 from .augmentation import augmenter
 
 

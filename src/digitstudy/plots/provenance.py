@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")  # jobs run headless, on laptops and cluster nodes alike
 import matplotlib.pyplot as plt  # noqa: E402
 
-STANDIN_BANNER = "SYNTHETIC STAND-IN - NOT REAL SVHN"
+from ..data.svhn_format import STANDIN_LABEL  # noqa: E402
 
 
 def describe_source(provenance: dict) -> str:
@@ -24,6 +24,6 @@ def stamp(figure: plt.Figure, provenance: dict, extra: str = "") -> None:
     figure.text(0.01, 0.005, text, fontsize=6, color="0.35", ha="left", va="bottom", wrap=True)
     if provenance.get("stand_in"):
         figure.text(
-            0.5, 0.995, STANDIN_BANNER, fontsize=10, color="white", ha="center", va="top",
+            0.5, 0.995, STANDIN_LABEL, fontsize=10, color="white", ha="center", va="top",
             weight="bold", bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 3},
         )

@@ -6,6 +6,8 @@ which networks collapse or how far gradients fall, the sentences change with it.
 
 from __future__ import annotations
 
+from ..data.svhn_format import STANDIN_LABEL, STANDIN_MEANING
+
 NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "lecun": "LeCun's scaled tanh"}
 
 
@@ -186,7 +188,7 @@ def ex2(metrics: dict) -> list[str]:
     ]
     if metrics["data"]["stand_in"]:
         sentences.append(
-            "These results are on the synthetic stand-in, not on SVHN: they say nothing about accuracy on real house numbers."
+            f"{STANDIN_LABEL}: {STANDIN_MEANING}; they say nothing about accuracy on real house numbers."
         )
     return sentences
 

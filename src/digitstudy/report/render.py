@@ -17,13 +17,12 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
+from ..data.svhn_format import STANDIN_LABEL
 from . import observations as obs
 from . import provenance as prov
 from . import tables
 from .mathml import tex_to_html
 from .tables import STANDIN_NOTE, Table
-
-STANDIN_FIGURE_NOTE = "Synthetic stand-in data, not real SVHN."
 
 
 @dataclass
@@ -271,7 +270,7 @@ def render(files: ReportInputs, config: dict, template_dir: str | Path, workflow
     common = {
         "title": "Depth, activations and digit recognition: a reproducible Keras study",
         "sections": sections, "provenance": provenance, "stand_in": stand_in,
-        "standin_note": STANDIN_NOTE, "standin_figure_note": STANDIN_FIGURE_NOTE,
+        "standin_note": STANDIN_NOTE, "standin_figure_note": STANDIN_LABEL,
     }
     html = html_environment(template_dir).get_template("report.html.j2").render(**common)
     Path(html_out).parent.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-STANDIN_NOTE = "SYNTHETIC STAND-IN, NOT REAL SVHN: these numbers come from rendered digits, not from SVHN photographs."
+from ..data.svhn_format import STANDIN_LABEL, STANDIN_MEANING
+
+STANDIN_NOTE = f"{STANDIN_LABEL}: {STANDIN_MEANING}."
 
 
 @dataclass

@@ -1,0 +1,30 @@
+"""Checksums of files, as data sources publish them (no network: see download.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+CHUNK_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Checksum:
+    algorithm: str  # "sha256" or "md5", as published by the data's source
+    hexdigest: str
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} {self.hexdigest}"
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def matches(path: str | os.PathLike, checksum: Checksum) -> bool:
+    return file_digest(path, checksum.algorithm) == checksum.hexdigest.lower()
