@@ -16,18 +16,12 @@ envvars:
 
 
 from digitstudy.config import check_config, coerce_overrides
+from digitstudy.runtime import memory_mb
 
 CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"
 DATASETS = ["mnist", "svhn", "usps", "semeion"]
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
-
-
-def memory_mb(base):
-    """A memory request that grows by half of `base` on each retry, so that a job killed for
-    memory gets more on the next attempt (profiles/slurm sets `retries`; locally there are none).
-    Bases are sized from the peak RSS in benchmarks/ with about 50% headroom."""
-    return lambda wildcards, attempt: int(base * (1 + 0.5 * (attempt - 1)))
 
 
 def local_source(source):

@@ -1,5 +1,3 @@
-import copy
-
 import pytest
 import yaml
 from snakemake.utils import validate
@@ -67,4 +65,38 @@ def test_default_config_equals_schema_defaults(schema):
     filled = {}
     validate(filled, str(SCHEMA_PATH))
     assert shipped == filled
-    assert copy.deepcopy(shipped) == shipped
+
+
+SETTINGS = [("ex1", "digitstudy.ex1.train", "TrainSettings", set()),
+            ("ex2", "digitstudy.ex2.train", "CnnTrainSettings", set()),
+            ("ex2", "digitstudy.ex2.topology", "CnnSpec", {"input_shape", "classes"}),
+            ("ex3", "digitstudy.ex3.recogniser", "RecogniserSettings", set())]
+
+
+@pytest.mark.parametrize("section, module, name, not_config", SETTINGS, ids=[s[2] for s in SETTINGS])
+def test_settings_classes_take_their_defaults_from_the_schema(schema, section, module, name, not_config):
+    """config.yaml, the schema and the code agree: the code keeps no defaults of its own."""
+    import dataclasses
+    import importlib
+
+    from digitstudy.settings import schema_defaults
+
+    cls = getattr(importlib.import_module(module), name)
+    fields = dataclasses.fields(cls)
+    assert {f.name for f in fields} - not_config <= set(schema["properties"][section]["properties"])
+    for field in fields:
+        has_default = field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+        assert has_default == (field.name in not_config), f"{name}.{field.name}"
+    settings = cls.from_config(schema_defaults(section))
+    shipped = yaml.safe_load((REPO / "config.yaml").read_text())[section]
+    for field in fields:
+        if field.name not in not_config:
+            value = getattr(settings, field.name)
+            assert (list(value) if isinstance(value, tuple) else value) == shipped[field.name], field.name
+
+
+def test_settings_without_a_validated_section_name_the_missing_keys():
+    from digitstudy.ex1.train import TrainSettings
+
+    with pytest.raises(KeyError, match="validation_size"):
+        TrainSettings.from_config({"epochs": 3})

@@ -26,14 +26,6 @@ def test_parameter_counts_match_the_assignment(depth, expected):
     assert model.output_shape == (None, 10)
 
 
-def test_keras_default_initialisers():
-    model = build_mlp(3, "tanh")
-    for layer in dense_layers(model):
-        assert np.all(layer.bias.numpy() == 0)
-        limit = np.sqrt(6 / sum(layer.kernel.shape))
-        assert np.abs(layer.kernel.numpy()).max() <= limit
-
-
 def _numpy_gradients(model, x, y, activation):
     """Plain backpropagation in float64, written independently of TensorFlow."""
     act = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[activation]
@@ -94,7 +86,12 @@ def test_prepare_inputs_scales_and_picks_a_fixed_batch():
     assert data.x_train.shape == (150, 784) and data.x_val.shape == (50, 784)
     assert 0 <= data.x_train.min() and data.x_train.max() <= 1
     assert data.gradient_x.shape == (8, 784) and data.y_test.shape == (30, 10)
-    np.testing.assert_array_equal(prepare_inputs(train, test, settings).gradient_indices, data.gradient_indices)
+    # The gradient batch is drawn from the training images, never from the validation ones.
+    indices = data.gradient_indices
+    assert len(set(indices)) == 8 and (np.diff(indices) > 0).all()
+    np.testing.assert_allclose(data.gradient_x, train.images[indices].reshape(8, -1) / 255.0)
+    kept = {tuple(row) for row in data.x_train}
+    assert all(tuple(row) in kept for row in data.gradient_x)
 
 
 RERUN = """
@@ -155,3 +152,37 @@ def test_observations_flag_collapsed_configurations():
     assert facts["best"]["activation"] == "relu"
     sigmoid = next(c for c in facts["configurations"] if c["activation"] == "sigmoid")
     assert sigmoid["gradient_first_over_last"]["3"]["orders_of_magnitude_mean"] == pytest.approx(40)
+
+
+def test_scores_table_mean_and_sample_spread_over_seeds():
+    metrics = pd.DataFrame({"activation": ["relu"] * 3, "depth": [5] * 3, "seed": [0, 1, 2],
+                            "test_accuracy": [0.90, 0.80, 0.70], "test_loss": [0.3, 0.5, 0.7],
+                            "diverged": [False, True, False], "train_seconds": [1.0, 2.0, 3.0]})
+    row = analysis.scores_table(metrics).iloc[0]
+    assert row.seeds == 3 and row.accuracy_mean == pytest.approx(0.80) and row.accuracy_std == pytest.approx(0.10)
+    assert row.loss_std == pytest.approx(0.20) and row.diverged_runs == 1
+    one_seed = analysis.scores_table(metrics.iloc[:1]).iloc[0]
+    assert one_seed.accuracy_std == 0.0  # no spread with one seed, rather than NaN
+
+
+def test_lecun_vs_baseline_compares_first_layer_gradients_and_who_trains():
+    labels = np.repeat(np.arange(10), 100)  # chance threshold 0.11
+    metrics = pd.DataFrame(
+        [{"activation": a, "depth": 20, "seed": s, "test_accuracy": acc} for a, acc in (("lecun", 0.9), ("tanh", 0.1))
+         for s in range(2)]
+        + [{"activation": a, "depth": 5, "seed": s, "test_accuracy": 0.95} for a in ("lecun", "tanh") for s in range(2)]
+    )
+    gradients = pd.DataFrame(
+        [{"activation": a, "depth": d, "seed": s, "epoch": 0, "param": "kernel", "layer": 1, "max_abs": g * (s + 1)}
+         for a, g in (("lecun", 4e-2), ("tanh", 1e-3)) for d in (5, 20) for s in range(2)]
+        + [{"activation": "lecun", "depth": 20, "seed": 0, "epoch": 1, "param": "kernel", "layer": 1, "max_abs": 99.0}]
+    )
+    result = analysis.lecun_vs_baseline(metrics, gradients, labels, baseline="tanh")
+    assert result["baseline"] == "tanh" and result["chance_threshold"] == pytest.approx(0.11)
+    deep = next(row for row in result["depths"] if row["depth"] == 20)
+    # Geometric means over seeds (g and 2g), at initialisation only (the epoch-1 row is ignored).
+    assert deep["first_layer_gradient_lecun"] == pytest.approx(4e-2 * np.sqrt(2))
+    assert deep["first_layer_gradient_ratio"] == pytest.approx(40)
+    assert deep["lecun_trains"] and not deep["tanh_trains"] and deep["lecun_trains_where_baseline_does_not"]
+    shallow = next(row for row in result["depths"] if row["depth"] == 5)
+    assert shallow["tanh_trains"] and not shallow["lecun_trains_where_baseline_does_not"]

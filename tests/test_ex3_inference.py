@@ -62,6 +62,7 @@ def test_grade_marks_and_refusals(tmp_path, labelled):
     constant_model(7).save(submissions / "alice.h5")
     constant_model(1, input_shape=(28, 28, 1)).save(submissions / "bob.keras")
     constant_model(7, input_shape=(32, 32, 3)).save(submissions / "carol.h5")
+    constant_model(1, input_shape=(784,)).save(submissions / "frank.h5")  # flat input, as Ex1's MLPs take
     (submissions / "dave.h5").write_bytes(b"corrupt")
     lam = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x), keras.layers.Flatten(),
                             keras.layers.Dense(10, activation="softmax")])
@@ -70,6 +71,7 @@ def test_grade_marks_and_refusals(tmp_path, labelled):
     assert table.loc["alice.h5", "accuracy"] == pytest.approx(3 / 5) and table.loc["alice.h5", "marks"] == 40.0
     assert table.loc["bob.keras", "accuracy"] == pytest.approx(1 / 5)
     assert table.loc["bob.keras", "marks"] == pytest.approx(40 * (1 / 5) / (3 / 5), abs=0.01)
+    assert table.loc["frank.h5", "status"] == "graded" and table.loc["frank.h5", "accuracy"] == pytest.approx(1 / 5)
     for name, reason in (("carol.h5", "input shape"), ("dave.h5", "dave.h5"), ("eve.keras", "Lambda")):
         assert table.loc[name, "marks"] == 0.0 and table.loc[name, "status"].startswith("refused")
         assert reason in table.loc[name, "status"]

@@ -202,3 +202,42 @@ def test_sheet_edge_and_table_in_the_frame():
     sheet[:, :80] = 60.0 + np.random.default_rng(1).normal(0, 5, (480, 80))  # dark table beside the sheet
     result = _reads_like_clean(_photo_of(sheet))
     assert result[:, :4].max() == 0  # nothing of the table's edge at the side
+
+
+def _digit_on_paper(height=120, width=90):
+    gray = np.full((height, width), 235, np.uint8)
+    cv2.putText(gray, "4", (width // 4, height * 3 // 4), cv2.FONT_HERSHEY_SIMPLEX, height / 45, 30, max(2, height // 20))
+    return gray
+
+
+def test_read_gray_composites_transparency_onto_white_paper(tmp_path):
+    ink = _digit_on_paper()
+    rgba = np.zeros((*ink.shape, 4), np.uint8)
+    rgba[..., :3] = ink[..., None]
+    rgba[..., 3] = np.where(ink < 128, 255, 0)  # only the strokes are opaque: a drawing app's export
+    rgba[ink >= 128, :3] = 0  # what lies under transparent pixels must not show
+    cv2.imwrite(str(tmp_path / "drawn.png"), rgba)
+    gray = read_gray(tmp_path / "drawn.png")
+    opaque = ink < 128
+    assert gray.shape == ink.shape and gray[~opaque].min() == 255
+    np.testing.assert_array_equal(gray[opaque], ink[opaque])
+    assert preprocess_file(tmp_path / "drawn.png").image is not None
+
+
+def test_read_gray_scales_16_bit_images_to_8_bit(tmp_path):
+    ink = _digit_on_paper().astype(np.uint16) * 200  # a 16-bit scan uses 0..~47,000
+    cv2.imwrite(str(tmp_path / "scan16.png"), ink)
+    gray = read_gray(tmp_path / "scan16.png")
+    assert gray.dtype == np.uint8 and gray.min() == 0 and gray.max() == 255
+    expected = (ink - ink.min()) * 255.0 / (ink.max() - ink.min())  # the full range, kept in order
+    np.testing.assert_allclose(gray, expected, atol=1)
+
+
+def test_large_photo_goes_through_the_working_copy_and_gives_the_same_digit():
+    small = _digit_on_paper(300, 225)
+    large = cv2.resize(small, None, fx=12, fy=12, interpolation=cv2.INTER_CUBIC)  # 3,600 x 2,700 px
+    found_small, found_large = preprocess_gray(small), preprocess_gray(large)
+    assert found_large.image is not None and found_large.image.shape == (28, 28)
+    # Shrunk to the working size first, the large photo yields (nearly) the same 28x28 input.
+    difference = np.abs(found_large.image.astype(int) - found_small.image.astype(int))
+    assert difference.mean() < 8 and found_large.box == pytest.approx(found_small.box, abs=0.02)

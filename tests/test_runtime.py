@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+from digitstudy.runtime import memory_mb
 from tests.conftest import REPO
 
 PROGRAM = """
@@ -29,3 +30,8 @@ def test_threads_seed_and_log_capture(tmp_path):
     assert "from C level" in first
     draw = [line for line in first.splitlines() if line.startswith("draw")]
     assert draw and draw == [line for line in _run(tmp_path, "b").splitlines() if line.startswith("draw")]
+
+
+def test_memory_request_grows_by_half_on_each_retry():
+    request = memory_mb(2000)
+    assert [request(None, attempt) for attempt in (1, 2, 3)] == [2000, 3000, 4000]

