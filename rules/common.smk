@@ -178,8 +178,8 @@ def benchmark_files():
 
 
 def report_inputs(wildcards=None):
-    """Named inputs of the report rules: every file the report reads, by the name of its
-    field in digitstudy.report.render.ReportInputs. Optional ones are [] when not run.
+    """Named inputs of the report rules: every file the report reads, by the name under
+    which digitstudy.report.render reads it. Optional ones are [] when not run.
     """
     ex3 = config["ex3"]
     lecun = bool(ex1_lecun_targets())

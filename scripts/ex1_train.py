@@ -16,11 +16,4 @@ with log_to(snakemake.log[0]):
     data = prepare_inputs(splits["train"], splits["test"], settings)
     result = train_mlp(snakemake.wildcards.activation, int(snakemake.wildcards.depth), seed, data, settings)
     print(result.metrics)
-    save_run(
-        result,
-        h5=snakemake.output.h5,
-        keras_path=snakemake.output.keras,
-        history=snakemake.output.history,
-        metrics=snakemake.output.metrics,
-        gradients=snakemake.output.gradients,
-    )
+    save_run(result, snakemake.output)

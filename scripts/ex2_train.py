@@ -22,12 +22,4 @@ with log_to(snakemake.log[0]):
     )
     result.model.summary(print_fn=print)
     print({k: v for k, v in result.metrics.items() if k != "per_class"})
-    save_cnn_run(
-        result,
-        provenance,
-        h5=snakemake.output.h5,
-        keras_path=snakemake.output.keras,
-        history=snakemake.output.history,
-        metrics=snakemake.output.metrics,
-        confusion=snakemake.output.confusion,
-    )
+    save_cnn_run(result, provenance, snakemake.output)

@@ -2,7 +2,8 @@
 
 import json
 
-from digitstudy.ex3.model_card import card_markdown, photo_benchmark_markdown, with_photo_benchmark
+from digitstudy.ex3.model_card import card_markdown
+from digitstudy.ex3.photo_benchmark import summary_markdown
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -10,9 +11,9 @@ with log_to(snakemake.log[0]):
         training = json.load(handle)
     with open(snakemake.input.photo_benchmark) as handle:
         benchmark = json.load(handle)
-    card = with_photo_benchmark(training, benchmark)
+    card = {**training, "photo_benchmark": benchmark}
     with open(snakemake.output.json, "w") as handle:
         json.dump(card, handle, indent=2)
     with open(snakemake.output.markdown, "w") as handle:
-        handle.write(card_markdown(card) + photo_benchmark_markdown(benchmark))
+        handle.write(card_markdown(card) + summary_markdown(benchmark))
     print(f"model card with photo benchmark: overall {benchmark['overall_accuracy']:.4f}")

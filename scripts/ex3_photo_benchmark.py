@@ -14,7 +14,7 @@ with log_to(snakemake.log[0]):
     from digitstudy.ex3.safe_load import load_untrusted
 
     usps_available = read_provenance(snakemake.input.usps_provenance).get("available", True)
-    summary = write_benchmark(
+    write_benchmark(
         load_untrusted(snakemake.input.model),
         source_digits(snakemake.input.mnist_arrays, snakemake.input.usps_arrays if usps_available else None),
         Path(snakemake.output.summary).parent,
@@ -22,4 +22,3 @@ with log_to(snakemake.log[0]):
         seed=settings["seed"],
         photos_folder=settings["photos"],
     )
-    print(summary)

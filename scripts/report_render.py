@@ -2,15 +2,14 @@
 
 from pathlib import Path
 
-from digitstudy.report.render import ReportInputs, render
+from digitstudy.report.render import render
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    files = ReportInputs.from_named(snakemake.input)
     # The templates live in the checkout (report/templates/): its git commit goes in the report.
     template_dir = Path(snakemake.input.templates[0]).parent
     sections = render(
-        files,
+        snakemake.input,
         snakemake.config,
         template_dir=template_dir,
         workflow_dir=template_dir.parents[1],

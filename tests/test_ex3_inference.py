@@ -109,11 +109,11 @@ def test_unsure_flags_predictions_below_the_threshold(tmp_path, labelled):
 def test_unsure_threshold_is_read_from_the_model_card_beside_the_model(tmp_path):
     import json
 
-    from digitstudy.ex3.inference import unsure_threshold_beside
+    from digitstudy.ex3.outputs import unsure_below
 
     model = tmp_path / "recogniser.keras"
-    assert unsure_threshold_beside(model) is None
+    assert unsure_below(model) is None
     (tmp_path / "training_card.json").write_text(json.dumps({"unsure": {"below": 0.8}}))
-    assert unsure_threshold_beside(model) == 0.8
+    assert unsure_below(model) == 0.8
     (tmp_path / "model_card.json").write_text(json.dumps({"unsure": {"below": 0.7}}))
-    assert unsure_threshold_beside(model) == 0.7
+    assert unsure_below(model) == 0.7 and unsure_below(model, given=0.5) == 0.5

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from digitstudy.data.arrays import Split
-from digitstudy.ex3.model_card import build_card, card_markdown, with_photo_benchmark
+from digitstudy.ex3.model_card import build_card, card_markdown
 from digitstudy.ex3.recogniser import RecogniserResult, RecogniserSettings
 from digitstudy.ex3.training_data import RecogniserData
 from digitstudy.settings import schema_defaults
@@ -44,5 +44,4 @@ def test_card_states_accuracy_per_set_seeds_and_validation_from_the_run():
     assert card["warnings"] == ["USPS train unavailable"] and card["unsure"] == {"below": 0.9}
     markdown = card_markdown(card)
     assert "| usps test | 4 | 0.5000 | yes |" in markdown and "**Warning:** USPS train unavailable" in markdown
-    assert with_photo_benchmark(card, {"overall_accuracy": 0.99})["photo_benchmark"] == {"overall_accuracy": 0.99}
     assert card["parameters"] == pytest.approx(7850)

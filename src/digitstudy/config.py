@@ -16,6 +16,7 @@ import re
 
 import jsonschema
 
+from .data.splits import training_count
 from .settings import load_schema, resolve_ref, with_defaults
 
 
@@ -184,14 +185,12 @@ SVHN_TRAIN = 73_257
 SEED_LIMIT = 2**32 - 1
 
 
-def _training_images(available: int, subset: int | None) -> int:
-    return available if subset is None else min(subset, available)
-
-
 def _split_problems(section: str, settings: dict, available: int, what: str) -> list[str]:
-    count = _training_images(available, settings["train_subset"])
+    count = training_count(available, settings["train_subset"])
     if settings["validation_size"] < count:
         return []
+    if settings["train_subset"]:
+        what += f", with 'train_subset' = {settings['train_subset']}"
     return [
         f"config key '{section}.validation_size' is {settings['validation_size']}, but {section} has "
         f"{count} training images ({what}); allowed: 1 to {count - 1}, so that some are left to train on."
@@ -203,10 +202,8 @@ def _cross_checks(config: dict) -> list[str]:
     problems = []
     ex1, ex2, ex3 = config["ex1"], config["ex2"], config["ex3"]
 
-    limit = "with 'train_subset' = {}".format
-    problems += _split_problems("ex1", ex1, MNIST_TRAIN, f"MNIST's {MNIST_TRAIN}" + (
-        f", {limit(ex1['train_subset'])}" if ex1["train_subset"] else ""))
-    left = _training_images(MNIST_TRAIN, ex1["train_subset"]) - ex1["validation_size"]
+    problems += _split_problems("ex1", ex1, MNIST_TRAIN, f"MNIST's {MNIST_TRAIN}")
+    left = training_count(MNIST_TRAIN, ex1["train_subset"]) - ex1["validation_size"]
     if 0 < left < ex1["gradient_batch_size"]:
         problems.append(
             f"config key 'ex1.gradient_batch_size' is {ex1['gradient_batch_size']}, but only {left} training "
@@ -240,12 +237,8 @@ def _cross_checks(config: dict) -> list[str]:
         svhn_train, what = standin, f"the stand-in's {standin} if SVHN cannot be downloaded"
     else:
         svhn_train, what = SVHN_TRAIN, f"SVHN's {SVHN_TRAIN}"
-    if ex2["train_subset"]:
-        what += f", {limit(ex2['train_subset'])}"
     problems += _split_problems("ex2", ex2, svhn_train, what)
-
-    problems += _split_problems("ex3", ex3, MNIST_TRAIN, f"at least MNIST's {MNIST_TRAIN}" + (
-        f", {limit(ex3['train_subset'])}" if ex3["train_subset"] else ""))
+    problems += _split_problems("ex3", ex3, MNIST_TRAIN, f"at least MNIST's {MNIST_TRAIN}")
     last_seed = ex3["seed"] + ex3["ensemble_size"] - 1
     if last_seed > SEED_LIMIT:
         problems.append(

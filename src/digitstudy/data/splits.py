@@ -14,8 +14,12 @@ def random_split(count: int, held_out: int, seed: int) -> tuple[np.ndarray, np.n
     return np.sort(order[held_out:]), np.sort(order[:held_out])
 
 
+def training_count(total: int, subset: int | None) -> int:
+    """How many of `total` training images a run uses: the first `subset` (config key
+    `train_subset`, for quick runs), or all of them when it is None."""
+    return total if subset is None else min(subset, total)
+
+
 def split_training_set(total: int, subset: int | None, validation_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(train, validation) indices into the first `subset` of `total` training images (all of
-    them when `subset` is None): config key `train_subset`, for quick runs."""
-    count = total if subset is None else min(subset, total)
-    return random_split(count, validation_size, seed)
+    """(train, validation) indices into the images that training_count keeps."""
+    return random_split(training_count(total, subset), validation_size, seed)

@@ -14,6 +14,7 @@ import contextlib
 import os
 import sys
 import time
+from dataclasses import replace
 
 
 def plain_fit(activation: str, depth: int, seed: int, data, epochs: int, settings):
@@ -21,14 +22,11 @@ def plain_fit(activation: str, depth: int, seed: int, data, epochs: int, setting
     import keras
 
     from .mlp import build_mlp
+    from .train import compile_mlp
 
     keras.utils.set_random_seed(seed)
     model = build_mlp(depth, activation, units=settings.units)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=settings.learning_rate),
-        loss="categorical_crossentropy",
-        metrics=["accuracy"],
-    )
+    compile_mlp(model, replace(settings, steps_per_execution=1))  # Keras' default: one step per call
     started = time.perf_counter()
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         model.fit(data.x_train, data.y_train, epochs=epochs, validation_data=(data.x_val, data.y_val))

@@ -12,12 +12,13 @@ if TYPE_CHECKING:  # only for annotations: collecting runs needs no TensorFlow
     from .train import TrainResult
 
 
-def save_run(result: TrainResult, *, h5: str, keras_path: str, history: str, metrics: str, gradients: str) -> None:
-    result.model.save(h5)
-    result.model.save(keras_path)
-    result.history.to_csv(history, index=False)
-    result.gradients.to_csv(gradients, index=False)
-    Path(metrics).write_text(json.dumps(result.metrics, indent=2) + "\n")
+def save_run(result: TrainResult, out) -> None:
+    """`out`: the paths by name (h5, keras, history, metrics, gradients), e.g. snakemake.output."""
+    result.model.save(out.h5)
+    result.model.save(out.keras)
+    result.history.to_csv(out.history, index=False)
+    result.gradients.to_csv(out.gradients, index=False)
+    Path(out.metrics).write_text(json.dumps(result.metrics, indent=2) + "\n")
 
 
 def collect_metrics(paths: list[str]) -> pd.DataFrame:

@@ -41,15 +41,15 @@ def data_label(provenance: dict) -> str:
     return STANDIN_LABEL if provenance.get("stand_in") else f"SVHN ({provenance['source']})"
 
 
-def save_cnn_run(result: CnnResult, provenance: dict, *, h5: str, keras_path: str, history: str, metrics: str,
-                 confusion: str) -> None:
-    result.model.save(h5)
-    result.model.save(keras_path)
-    result.history.assign(data=data_label(provenance)).to_csv(history, index=False)
+def save_cnn_run(result: CnnResult, provenance: dict, out) -> None:
+    """`out`: the paths by name (h5, keras, history, metrics, confusion), e.g. snakemake.output."""
+    result.model.save(out.h5)
+    result.model.save(out.keras)
+    result.history.assign(data=data_label(provenance)).to_csv(out.history, index=False)
     table = pd.DataFrame(result.confusion, index=pd.Index(range(10), name="true"), columns=[str(d) for d in range(10)])
-    table.assign(data=data_label(provenance)).to_csv(confusion)
+    table.assign(data=data_label(provenance)).to_csv(out.confusion)
     record = {**result.metrics, "data": data_source(provenance)}
-    Path(metrics).write_text(json.dumps(record, indent=2) + "\n")
+    Path(out.metrics).write_text(json.dumps(record, indent=2) + "\n")
 
 
 def load_confusion(path: str) -> np.ndarray:

@@ -85,20 +85,6 @@ def probabilities(model, images: np.ndarray) -> np.ndarray:
     return np.asarray(model.predict(to_model_input(images, model.input_shape), verbose=0, batch_size=256))
 
 
-def unsure_threshold_beside(model_path: str | Path) -> float | None:
-    """The "unsure" confidence chosen on validation data, from the model card next to a model
-    trained by this workflow (model_card.json, else training_card.json); None if there is none."""
-    import json
-
-    for name in ("model_card.json", "training_card.json"):
-        card = Path(model_path).with_name(name)
-        if card.is_file():
-            unsure = json.loads(card.read_text()).get("unsure") or {}
-            if "below" in unsure:
-                return float(unsure["below"])
-    return None
-
-
 def predict_table(model, files: list[Path], unsure_below: float | None = None) -> tuple[pd.DataFrame, Batch]:
     """One row per file. `unsure` flags predictions whose confidence is below `unsure_below`
     (flagged, not dropped; never flagged when no threshold is known)."""

@@ -100,28 +100,3 @@ def card_markdown(card: dict) -> str:
     for warning in card["warnings"]:
         lines.append(f"\n**Warning:** {warning}")
     return "\n".join(lines) + "\n"
-
-
-def with_photo_benchmark(card: dict, summary: dict) -> dict:
-    """The model card with the photo benchmark's numbers (see digitstudy.ex3.photo_benchmark)."""
-    return {**card, "photo_benchmark": summary}
-
-
-def photo_benchmark_markdown(summary: dict) -> str:
-    lines = [
-        "",
-        "## Photo benchmark (simulated phone photos of test digits, one condition at a time)",
-        "",
-        f"Overall accuracy {summary['overall_accuracy']:.4f} on {summary['images']:,} photos of "
-        f"{', '.join(summary['sources'])} digits; a {summary['timing']['image_size'][0]:,}-px photo read and "
-        f"preprocessed in {summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
-        "",
-        "| condition | accuracy |",
-        "|---|---|",
-    ]
-    lines += [f"| {name} | {value:.4f} |" for name, value in summary["accuracy_by_condition"].items()]
-    photos = summary.get("photos")
-    if photos:
-        lines += ["", f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} "
-                      f"({photos['accuracy']:.4f})."]
-    return "\n".join(lines) + "\n"

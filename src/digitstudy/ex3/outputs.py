@@ -10,15 +10,17 @@ from .safe_load import load_untrusted
 
 
 def unsure_below(model_path: str | Path, given: float | None = None) -> float | None:
-    """`given`, else the threshold in the model card beside the model, else None (say so)."""
-    from .inference import unsure_threshold_beside
-
+    """`given`, else the "unsure" confidence chosen on validation data, from the model card next
+    to a model trained by this workflow (model_card.json, else training_card.json), else None."""
     if given is not None:
         return given
-    found = unsure_threshold_beside(model_path)
-    if found is None:
-        print("no model card beside the model and no --unsure-below: nothing is flagged unsure", file=sys.stderr)
-    return found
+    for name in ("model_card.json", "training_card.json"):
+        card = Path(model_path).with_name(name)
+        unsure = (json.loads(card.read_text()).get("unsure") or {}) if card.is_file() else {}
+        if "below" in unsure:
+            return float(unsure["below"])
+    print("no model card beside the model and no --unsure-below: nothing is flagged unsure", file=sys.stderr)
+    return None
 
 
 def write_predictions(model_path: str | Path, inputs: list[str | Path], out: str | Path,

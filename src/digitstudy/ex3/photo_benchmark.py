@@ -338,4 +338,25 @@ def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: i
     summary["seed"] = seed
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
     examples_figure(result).savefig(out / "examples.png", dpi=120)
+    print(summary_markdown(summary))
     return summary
+
+
+def summary_markdown(summary: dict) -> str:
+    lines = [
+        "",
+        "## Photo benchmark (simulated phone photos of test digits, one condition at a time)",
+        "",
+        f"Overall accuracy {summary['overall_accuracy']:.4f} on {summary['images']:,} photos of "
+        f"{', '.join(summary['sources'])} digits; a {summary['timing']['image_size'][0]:,}-px photo read and "
+        f"preprocessed in {summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
+        "",
+        "| condition | accuracy |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {value:.4f} |" for name, value in summary["accuracy_by_condition"].items()]
+    photos = summary.get("photos")
+    if photos:
+        lines += ["", f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} "
+                      f"({photos['accuracy']:.4f})."]
+    return "\n".join(lines) + "\n"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
@@ -49,60 +49,14 @@ class Section:
         return Markup(tex_to_html(self.theory_tex)) if self.theory_tex else Markup("")
 
 
-@dataclass
-class ReportInputs:
-    """Result files of the run, as named inputs of the report rule (optional ones may be empty)."""
-
-    datasets_csv: str
-    data_samples: list[str]
-    data_provenance: list[str]
-    theory_backprop: str
-    theory_lecun: str
-    ex1_ranges: str
-    ex1_activations_png: str
-    ex1_scores: str
-    ex1_scores_png: str
-    ex1_observations: str
-    ex1_learning_curves: list[str]
-    ex1_gradient_figures: list[str]
-    ex1_lecun_json: str | None  # None: Exercise 1 D not run (see rules/common.smk)
-    ex1_lecun_scores: str | None
-    ex1_lecun_curves: str | None
-    ex1_lecun_untrained_gradients: str | None
-    ex2_shape_trace: str
-    ex2_metrics: str
-    ex2_training_curves: str
-    ex2_confusion: str
-    ex2_kernels: str
-    ex2_feature_maps: str  # directory
-    ex3_model_card: str
-    ex3_photo_benchmark_summary: str
-    ex3_photo_benchmark_conditions: str
-    ex3_photo_benchmark_examples: str
-    ex3_contact_sheet: str | None
-    ex3_evaluations: list[str]  # summary.json per evaluated folder
-    ex3_grades: str | None
-    benchmarks: list[str]  # Snakemake's benchmark file of every job
-
-    @classmethod
-    def from_named(cls, named) -> "ReportInputs":
-        """From the report rule's named inputs, where an optional input not run is []."""
-        values = {}
-        for f in fields(cls):
-            value = named[f.name]
-            if f.type.startswith("list"):
-                values[f.name] = [str(v) for v in value]
-            else:
-                values[f.name] = None if isinstance(value, list) and not value else str(value)
-        return cls(**values)
-
-
 def _epoch_of(path: str) -> int:
     match = re.search(r"epoch(\d+)", Path(path).name)
     return int(match.group(1)) if match else -1
 
 
-def build_sections(files: ReportInputs) -> list[Section]:
+def build_sections(files) -> list[Section]:
+    """`files`: the report rule's named inputs (rules/common.smk, report_inputs), by attribute;
+    an optional input that was not run is empty."""
     ex2_metrics = tables.read_json(files.ex2_metrics)
     stand_in = bool(ex2_metrics["data"]["stand_in"])
     facts = tables.read_json(files.ex1_observations)
@@ -202,7 +156,7 @@ def build_sections(files: ReportInputs) -> list[Section]:
     return sections
 
 
-def build_provenance(files: ReportInputs, config: dict, workflow_dir: str | Path) -> dict:
+def build_provenance(files, config: dict, workflow_dir: str | Path) -> dict:
     return {
         "commit": prov.git_commit(workflow_dir),
         "rendered_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -262,7 +216,7 @@ def relative_to(path: str | Path, start: str | Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
 
 
-def render(files: ReportInputs, config: dict, template_dir: str | Path, workflow_dir: str | Path,
+def render(files, config: dict, template_dir: str | Path, workflow_dir: str | Path,
            html_out: str | Path, tex_out: str | Path) -> list[Section]:
     sections = build_sections(files)
     provenance = build_provenance(files, config, workflow_dir)
