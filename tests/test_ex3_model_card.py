@@ -1,6 +1,5 @@
 """The recogniser's model card: what training recorded, from the run's own numbers."""
 
-import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,20 +9,13 @@ from digitstudy.ex3.model_card import build_card, card_markdown
 from digitstudy.ex3.recogniser import RecogniserResult, RecogniserSettings
 from digitstudy.ex3.training_data import RecogniserData
 from digitstudy.settings import schema_defaults
-
-
-def _always(digit):
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
-    bias = np.full(10, -5.0, np.float32)
-    bias[digit] = 5.0
-    model.layers[-1].set_weights([np.zeros((784, 10), np.float32), bias])
-    return model
+from tests.keras_models import constant_model
 
 
 def test_card_states_accuracy_per_set_seeds_and_validation_from_the_run():
     settings = RecogniserSettings.from_config({**schema_defaults("ex3"), "ensemble_size": 2, "seed": 5})
     history = pd.DataFrame({"member": [1, 1, 2, 2], "epoch": [1, 2, 1, 2], "val_accuracy": [0.5, 0.91, 0.6, 0.93]})
-    result = RecogniserResult(_always(3), history, 12.34, train_images=900, validation_images=100,
+    result = RecogniserResult(constant_model(3), history, 12.34, train_images=900, validation_images=100,
                               input_blur_sigma=0.5, validation_loss_by_blur={0.0: 0.2, 0.5: 0.1234567},
                               unsure={"below": 0.9})
     images = np.zeros((4, 28, 28), np.uint8)

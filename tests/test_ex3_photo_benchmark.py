@@ -4,12 +4,12 @@ import json
 from dataclasses import replace
 
 import cv2
-import keras
 import numpy as np
 import pytest
 
 from digitstudy.ex3 import photo_benchmark as bench
 from digitstudy.ex3.preprocess import decode_gray, preprocess_gray
+from tests.keras_models import constant_model
 
 
 def _digit(text="3"):
@@ -52,13 +52,6 @@ def test_rendering_is_deterministic_for_a_seed():
     assert first == bench.render(_digit(), photo, np.random.default_rng(5))
     assert first != bench.render(_digit(), photo, np.random.default_rng(6))
 
-
-def constant_model(digit):
-    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
-    bias = np.full(10, -5.0, np.float32)
-    bias[digit] = 5.0
-    model.layers[-1].set_weights([np.zeros((784, 10), np.float32), bias])
-    return model
 
 
 def test_accuracy_per_condition_and_summary(tmp_path):
