@@ -159,5 +159,7 @@ rule ex3_grade:
         "benchmarks/ex3_grade/ex3_grade.tsv"
     conda:
         "../envs/train.yaml"
+    params:
+        limits=config["ex3"]["grade"]["limits"],
     script:
         "../scripts/ex3_grade.py"

@@ -6,4 +6,6 @@ from digitstudy.ex3.outputs import write_grades
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    write_grades(snakemake.input.submissions, snakemake.input.folder, Path(snakemake.output[0]).parent)
+    write_grades(
+        snakemake.input.submissions, snakemake.input.folder, Path(snakemake.output[0]).parent, snakemake.params.limits
+    )

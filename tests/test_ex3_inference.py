@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from digitstudy.ex3.grading import grade
+from digitstudy.ex3.grading import Limits, grade
+from digitstudy.settings import schema_defaults
 from digitstudy.ex3.inference import evaluate, image_files, predict_table
 from tests.keras_models import constant_model
 
@@ -58,7 +59,8 @@ def test_grade_marks_and_refusals(tmp_path, labelled):
     lam = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x), keras.layers.Flatten(),
                             keras.layers.Dense(10, activation="softmax")])
     lam.save(submissions / "eve.keras")
-    table = grade(sorted(submissions.iterdir()), labelled).set_index("submission")
+    limits = Limits.from_config(schema_defaults("ex3")["grade"]["limits"])
+    table = grade(sorted(submissions.iterdir()), labelled, limits).set_index("submission")
     assert table.loc["alice.h5", "accuracy"] == pytest.approx(3 / 5) and table.loc["alice.h5", "marks"] == 40.0
     assert table.loc["bob.keras", "accuracy"] == pytest.approx(1 / 5)
     assert table.loc["bob.keras", "marks"] == pytest.approx(40 * (1 / 5) / (3 / 5), abs=0.01)

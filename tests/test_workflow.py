@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from digitstudy.data.svhn_format import STANDIN_LABEL, STANDIN_WARNING
 from tests.conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -246,9 +247,9 @@ def test_end_to_end_ex2(test_run):
     assert metrics["data"]["stand_in"] is True and 1 <= metrics["best_epoch"] <= metrics["epochs"]
     assert metrics["validation_images"] == 200 and len(metrics["per_class"]) == 10
     confusion = pd.read_csv(workdir / "results/ex2/confusion_matrix.csv", index_col=0)
-    assert (confusion.data == "SYNTHETIC STAND-IN, NOT REAL SVHN").all()
+    assert (confusion.data == STANDIN_LABEL).all()
     assert confusion[[str(d) for d in range(10)]].to_numpy().sum() == metrics["test_images"] == 400
-    assert (pd.read_csv(workdir / "results/ex2/history.csv").data == "SYNTHETIC STAND-IN, NOT REAL SVHN").all()
+    assert (pd.read_csv(workdir / "results/ex2/history.csv").data == STANDIN_LABEL).all()
     maps = sorted((workdir / "results/ex2/feature_maps").glob("digit*.png"))
     assert len(maps) == 10
     for path in [*maps, *(workdir / "results/ex2").glob("*.png")]:
@@ -452,13 +453,13 @@ def test_report_sentences_are_computed(test_run):
     metrics = json.loads((workdir / "results/ex2/metrics.json").read_text())
     assert f"Test accuracy: {metrics['test_accuracy']:.4f}" in html
     # Every SVHN table and figure says it shows the stand-in (the .test config uses it).
-    note = "Synthetic stand-in data, not real SVHN."
+    note = STANDIN_LABEL
     figures = re.findall(r"<figure>.*?</figure>", html, re.S)
     svhn_figures = [f for f in figures if 'data-source="results/ex2/' in f or "svhn_samples" in f]
     assert len(svhn_figures) >= 13 and all(note in f for f in svhn_figures)
     svhn_tables = re.findall(r'<table id="(?:ex2-[\w-]+|data-counts)".*?</caption>', html, re.S)
     assert len(svhn_tables) == 4 and all(note in t for t in svhn_tables)
-    assert "SYNTHETIC STAND-IN, NOT REAL SVHN" in html
+    assert STANDIN_WARNING.split(":")[0] in html
     assert "Provenance" in html and "sha256" in html
 
 

@@ -47,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--submissions", required=True)
     g.add_argument("--folder", required=True)
     g.add_argument("--out", required=True)
-    g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, a.out))
+    limits = schema_defaults("ex3")["grade"]["limits"]
+    for key, default in limits.items():
+        g.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default,
+                       help=f"per submission (default {default}; see config key ex3.grade.limits.{key})")
+    g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, a.out, {k: getattr(a, k) for k in limits}))
     b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
     b.add_argument("--model", required=True)
     b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")

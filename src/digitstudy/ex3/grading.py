@@ -1,35 +1,252 @@
 """Grade submitted models: accuracy on a labelled folder, marks = 40 x accuracy / best.
 
-Every submission is loaded through the allow-list (safe_load) and gets the same preprocessed
-images; a refused one gets no marks and a reason.
+Each submission is checked, loaded and run in its own child process under limits (memory,
+CPU time, wall time, disk, file sizes), so that a broken or hostile file costs only its own
+marks: a crash, a limit hit or a hang gives it 0 and a reason, and every other submission is
+still graded. `grades.csv` is always written.
+
+Why this mechanism: children come from a multiprocessing *forkserver* that has imported
+TensorFlow once (a fresh process per submission then costs ~0.3 s instead of ~4 s), and each
+child sets its own `resource` limits before it reads the file: address space (so an allocation
+fails instead of exhausting the machine), CPU seconds, and the size of any file it writes, in a
+temporary folder of its own as working directory. The parent enforces wall time, and watches
+each child's resident memory, killing it above the limit. The forkserver starts from an empty
+folder with a sys.path of installed packages only, so no folder of the user's can shadow a
+module that Keras imports.
 """
 
 from __future__ import annotations
 
+import math
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+import sysconfig
+import tempfile
+import time
+import types
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .inference import InputShapeError, evaluate
-from .safe_load import UnsafeModel, load_untrusted
-
 MARKS = 40.0
+SUBMISSION_SUFFIXES = (".h5", ".hdf5", ".keras")
+# What the forkserver imports once, before any submission is read (imports only: no TensorFlow op).
+PRELOAD = ["numpy", "h5py", "keras", "tensorflow", "digitstudy.ex3.safe_load", "digitstudy.ex3.inference",
+           "digitstudy.tensorflow_setup"]
 
 
-def grade(submissions: list[Path], folder: str | Path) -> pd.DataFrame:
-    """Every submission gets the same preprocessed images; refused ones get no marks."""
+@dataclass(frozen=True)
+class Limits:
+    """Per submission (config keys ex3.grade.limits.*, defaults in the schema)."""
+
+    file_mb: float
+    config_mb: float
+    disk_mb: float
+    memory_mb: float
+    cpu_seconds: int
+    wall_seconds: float
+    workers: int
+
+    @classmethod
+    def from_config(cls, section: dict) -> "Limits":
+        from ..settings import settings_from_section
+
+        return settings_from_section(cls, section)
+
+
+@dataclass(frozen=True)
+class Images:
+    """The labelled folder, preprocessed once in the parent: every child gets the same inputs."""
+
+    images: np.ndarray  # (n_ok, 28, 28) uint8: the files in which a digit was found
+    labels: np.ndarray  # (n_ok,) their labels
+    files: int  # all files; those without a digit count as wrong for everyone
+
+
+def labelled_images(folder: str | Path) -> Images:
+    from .inference import labelled_files, prepare
+
+    files, labels = labelled_files(folder)
+    batch = prepare(files)
+    return Images(batch.images, labels[batch.ok], len(files))
+
+
+def submission_files(folder: str | Path) -> list[Path]:
+    """Model files in a folder, whatever the case of their extension (.h5, .KERAS, ...)."""
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES)
+
+
+def _status_kb(pid: int | str, key: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _grade_one(path: str, images: Images, limits: Limits, workdir: str, connection) -> None:
+    """In the child: limits first, then check, load, predict; one message back."""
+    os.chdir(workdir)
+    os.environ["TMPDIR"] = tempfile.tempdir = workdir
+    mapped = (_status_kb("self", "VmSize") or 0) * 1024
+    extra = int(limits.memory_mb * 2**20)
+    resource.setrlimit(resource.RLIMIT_AS, (mapped + extra, mapped + extra))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+    disk = int(limits.disk_mb * 2**20)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        from ..tensorflow_setup import configure_tensorflow
+        from .inference import probabilities
+        from .safe_load import SizeLimits, load_untrusted
+
+        configure_tensorflow(1, 0)
+        model = load_untrusted(path, SizeLimits(limits.file_mb, limits.config_mb, limits.disk_mb))
+        predicted = probabilities(model, images.images).argmax(axis=1)
+        accuracy = float((predicted == images.labels).sum() / images.files)
+        message = {"status": "graded", "accuracy": accuracy}
+    except BaseException as error:  # anything a hostile file can cause is this submission's refusal
+        if error.__class__.__name__ == "UnsafeModel":
+            reason = str(error)
+        else:  # the first line says what happened; TensorFlow's tracebacks follow it
+            reason = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
+        message = {"status": f"refused: {reason[:500]}"}
+    message["peak_memory_mb"] = round((_status_kb("self", "VmHWM") or 0) / 1024, 1)
+    connection.send(message)
+    connection.close()
+
+
+def _installed(entry: str) -> bool:
+    """A sys.path entry of the Python installation or of this package, not a user's folder."""
+    if not entry:
+        return False
+    roots = {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values(), str(Path(__file__).parents[2])}
+    resolved = Path(entry).resolve()
+    return any(resolved == Path(root).resolve() or Path(root).resolve() in resolved.parents for root in roots)
+
+
+@contextmanager
+def _clean_import_environment():
+    """Start the forkserver from an empty folder with installed packages only on sys.path."""
+    saved_path, saved_cwd = list(sys.path), os.getcwd()
+    sys.path[:] = [entry for entry in sys.path if _installed(entry)]
+    os.chdir(tempfile.mkdtemp(prefix="digitstudy-grader-"))
+    try:
+        yield
+    finally:
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+
+
+@contextmanager
+def _no_main_module():
+    """multiprocessing re-runs the parent's main script in each child (to find what it needs);
+    the grader's children need nothing from it, and a Snakemake script or a user's program must
+    not run again. While a child starts, __main__ is an empty module."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _context():
+    context = multiprocessing.get_context("forkserver")
+    with _clean_import_environment(), _no_main_module():
+        context.set_forkserver_preload(PRELOAD)
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    return context
+
+
+SIGNALS = {signal.SIGXCPU: "the CPU time limit", signal.SIGXFSZ: "the disk limit (a file written was too large)",
+           signal.SIGKILL: "killed", signal.SIGSEGV: "a crash (segmentation fault)",
+           signal.SIGABRT: "a crash (abort; often the memory limit)"}
+
+
+def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, dict]:
+    context = _context()
+    results, pending, running = {}, list(paths), []
+    base = tempfile.mkdtemp(prefix="digitstudy-grading-")
+    while pending or running:
+        while pending and len(running) < max(1, limits.workers):
+            path = pending.pop(0)
+            workdir = tempfile.mkdtemp(dir=base)
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_grade_one, args=(str(path.absolute()), images, limits, workdir, send),
+                                      daemon=True)
+            with _no_main_module():
+                process.start()
+            send.close()
+            running.append({"path": path, "process": process, "pipe": receive, "started": time.monotonic(),
+                            "peak_kb": 0, "reason": None})
+        time.sleep(0.02)
+        for job in list(running):
+            process = job["process"]
+            rss = _status_kb(process.pid, "VmRSS")
+            job["peak_kb"] = max(job["peak_kb"], _status_kb(process.pid, "VmHWM") or 0)
+            if rss is not None and rss > limits.memory_mb * 1024 and job["reason"] is None:
+                job["reason"] = f"killed at the memory limit ({limits.memory_mb:,.0f} MB resident)"
+                process.kill()
+            elif time.monotonic() - job["started"] > limits.wall_seconds and job["reason"] is None:
+                job["reason"] = f"killed at the wall time limit ({limits.wall_seconds:g} s)"
+                process.kill()
+            message = None
+            try:
+                if job["pipe"].poll():
+                    message = job["pipe"].recv()
+            except (EOFError, OSError):
+                pass
+            if message is None and process.is_alive():
+                continue
+            process.join(5)
+            seconds = round(time.monotonic() - job["started"], 2)
+            if message is None:
+                code = process.exitcode
+                cause = job["reason"] or (SIGNALS.get(-code, f"signal {-code}") if code and code < 0
+                                          else f"exit status {code}")
+                message = {"status": f"refused: grading stopped by {cause}" if not job["reason"] else f"refused: {cause}",
+                           "peak_memory_mb": round(job["peak_kb"] / 1024, 1)}
+            results[job["path"]] = {**message, "seconds": seconds}
+            running.remove(job)
+    return results
+
+
+def grade(submissions: list[Path], folder: str | Path, limits: Limits) -> pd.DataFrame:
+    """One row per submission: accuracy, status (graded, or refused with the reason), marks,
+    seconds and peak resident memory of its child process."""
+    images = labelled_images(folder)
+    too_large = {p for p in submissions if p.is_file() and p.stat().st_size > limits.file_mb * 2**20}
+    results = _run_all([p for p in submissions if p not in too_large], images, limits)
     rows = []
     for path in submissions:
-        try:
-            model = load_untrusted(path)
-            accuracy = evaluate(model, folder).accuracy
-            rows.append({"submission": path.name, "accuracy": accuracy, "status": "graded"})
-        except (UnsafeModel, InputShapeError) as error:
-            rows.append({"submission": path.name, "accuracy": None, "status": f"refused: {error}"})
-    table = pd.DataFrame(rows, columns=["submission", "accuracy", "status"])
+        result = results.get(path) or {"status": f"refused: {path.name} is over the {limits.file_mb:,.0f} MB "
+                                                  "file limit"}
+        rows.append({"submission": path.name, "accuracy": result.get("accuracy"), "status": result["status"],
+                     "seconds": result.get("seconds", 0.0), "peak_memory_mb": result.get("peak_memory_mb")})
+    table = pd.DataFrame(rows, columns=["submission", "accuracy", "status", "seconds", "peak_memory_mb"])
     best = table.accuracy.max()
-    table["marks"] = [
-        round(MARKS * a / best, 2) if a is not None and not pd.isna(a) and best and best > 0 else 0.0
-        for a in table.accuracy
-    ]
+    table.insert(2, "marks", [
+        round(MARKS * a / best, 2) if a is not None and not math.isnan(a) and best and best > 0 else 0.0
+        for a in table.accuracy.astype(float)
+    ])
     return table
+
+
+def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would read as a formula (= + - @, tab, CR first) get a leading '."""
+    def safe(value):
+        return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+    return table.apply(lambda column: column.map(safe) if pd.api.types.is_string_dtype(column) else column)

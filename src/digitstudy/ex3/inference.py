@@ -78,8 +78,9 @@ def to_model_input(images: np.ndarray, input_shape: tuple) -> np.ndarray:
 
 
 def probabilities(model, images: np.ndarray) -> np.ndarray:
-    if model.output_shape[-1] != 10:
-        raise InputShapeError(f"has output shape {model.output_shape}; expected 10 classes")
+    shape = model.output_shape
+    if not (isinstance(shape, tuple) and len(shape) == 2 and shape[-1] == 10):
+        raise InputShapeError(f"has output shape {shape}; expected (None, 10): one probability per digit")
     if len(images) == 0:
         return np.zeros((0, 10), np.float32)
     return np.asarray(model.predict(to_model_input(images, model.input_shape), verbose=0, batch_size=256))

@@ -66,14 +66,14 @@ def write_evaluation(model_path: str | Path, folder: str | Path, out: str | Path
     return result.accuracy
 
 
-def write_grades(submissions: str | Path, folder: str | Path, out: str | Path):
-    """grades.csv for every .h5 / .keras file in `submissions`; returns the table."""
-    from .grading import grade
+def write_grades(submissions: str | Path, folder: str | Path, out: str | Path, limits: dict):
+    """grades.csv (safe to open in a spreadsheet) for every .h5 / .keras file in `submissions`,
+    each graded in a child process under `limits` (config section ex3.grade.limits); returns the table."""
+    from .grading import Limits, grade, spreadsheet_safe, submission_files
 
-    files = sorted(p for p in Path(submissions).iterdir() if p.suffix.lower() in (".h5", ".keras"))
-    table = grade(files, folder)
+    table = grade(submission_files(submissions), folder, Limits.from_config(limits))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "grades.csv", index=False)
+    spreadsheet_safe(table).to_csv(out / "grades.csv", index=False)
     print(table.to_string(index=False))
     return table

@@ -1,122 +1,286 @@
 """Load submitted Keras models without ever running code from the file.
 
 A Keras file can carry code: a Lambda layer stores Python bytecode, and a custom or
-registered object names Python to import. Before Keras sees a file, its architecture JSON is
-read directly (from the zip of a `.keras`, from an attribute of an `.h5`) and every object in
-it must be a built-in Keras layer, activation, initializer, regularizer or constraint from an
-allow-list. Only then is the file loaded, with `safe_mode=True` and without compiling.
+registered object names Python to import. Before Keras sees a file:
+- its format is read from its first bytes, not its name (a file that is both HDF5 and zip is
+  refused), and Keras is then given a copy named for that format, so it reads what was checked;
+- sizes are checked before anything is parsed (the file, config.json, the zip's members);
+- every object in everything Keras deserializes (the architecture, nested models, every
+  compile config) must be a built-in Keras object from an allow-list, from exactly the module
+  Keras itself writes for it.
+Only then is the copy loaded, with `safe_mode=True` and without compiling.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-ALLOWED_LAYERS = {
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+ZIP_SIGNATURE = b"PK\x03\x04"
+KERAS_MEMBERS = {"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"}
+
+LAYERS = {
     "InputLayer", "Dense", "Conv2D", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling2D",
     "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Flatten", "Reshape",
     "Dropout", "SpatialDropout2D", "BatchNormalization", "LayerNormalization", "Activation",
     "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Add", "Concatenate", "Average", "Maximum",
     "Multiply", "ZeroPadding2D", "Cropping2D", "Rescaling", "GaussianNoise", "GaussianDropout",
-    "Sequential", "Functional", "Model",
 }
-ALLOWED_HELPERS = {
-    # initializers, regularizers, constraints, dtype policies and optimizers' plain configs
-    "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
-    "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "Orthogonal",
-    "VarianceScaling", "Identity", "L1", "L2", "L1L2", "MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm",
-    "DTypePolicy", "FloatDTypePolicy", "__tuple__",
-    "__keras_tensor__",  # a functional graph's reference to another layer's output: data, not code
+INITIALIZERS = {
+    "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Zeros",
+    "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "Orthogonal", "VarianceScaling",
+    "Identity",
 }
-ALLOWED_ACTIVATIONS = {
+OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "Nadam", "RMSprop", "Ftrl", "Lion"}
+SCHEDULES = {"ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
+             "CosineDecay", "CosineDecayRestarts"}
+LOSSES = {"CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
+          "MeanSquaredError", "MeanAbsoluteError", "KLDivergence", "CategoricalHinge", "Huber"}
+METRICS = {"Accuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
+           "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "Mean", "AUC",
+           "Precision", "Recall"}
+# Each built-in class and the module Keras writes for it in a .keras file; .h5 files name no
+# module (None), and Keras then looks the class up among its own built-ins.
+MODULES: dict[str, set] = {
+    **{name: {"keras.layers"} for name in LAYERS},
+    **{name: {"keras.initializers"} for name in INITIALIZERS},
+    **{name: {"keras.regularizers"} for name in ("L1", "L2", "L1L2", "OrthogonalRegularizer")},
+    **{name: {"keras.constraints"} for name in ("MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm")},
+    **{name: {"keras.optimizers"} for name in OPTIMIZERS},
+    **{name: {"keras.optimizers.schedules"} for name in SCHEDULES},
+    **{name: {"keras.losses"} for name in LOSSES},
+    **{name: {"keras.metrics"} for name in METRICS},
+    "Sequential": {"keras", "keras.src.models.sequential"},
+    "Functional": {"keras.src.models.functional"},
+    "Model": {"keras", "keras.src.models.model"},
+    "DTypePolicy": {"keras", "keras.dtype_policies"},
+    "FloatDTypePolicy": {"keras", "keras.dtype_policies"},
+    # Data, not code: a functional graph's reference to another layer's output, a tuple.
+    "__keras_tensor__": set(),
+    "__tuple__": set(),
+    # A built-in activation given as a function; its `config` is the activation's name.
+    "function": {"keras.activations", "keras.src.activations.activations"},
+}
+ACTIVATIONS = {
     "relu", "relu6", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "softplus", "softsign",
     "swish", "silu", "gelu", "exponential", "hard_sigmoid", "leaky_relu", "mish", "log_softmax",
+}
+# Names a compile config may give as plain strings (Keras looks them up among its built-ins).
+COMPILE_NAMES = {
+    "sgd", "adam", "adamw", "adamax", "adagrad", "adadelta", "nadam", "rmsprop", "ftrl", "lion",
+    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae",
+    "mean_squared_error", "mean_absolute_error", "kl_divergence", "huber", "categorical_hinge",
+    "accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+    "sparse_top_k_categorical_accuracy",
 }
 
 
 class UnsafeModel(ValueError):
-    """The file carries code or objects outside the allow-list, or is not a Keras model."""
+    """The file carries code or objects outside the allow-list, is too large, or is not a Keras model."""
 
 
-@dataclass
-class Architecture:
-    config: dict
-    format: str  # "keras" or "h5"
+@dataclass(frozen=True)
+class SizeLimits:
+    file_mb: float  # the submitted file
+    config_mb: float  # config.json of a .keras, model_config of an .h5, before parsing
+    unpacked_mb: float  # all members of a .keras archive, uncompressed
 
 
-def read_architecture(path: str | Path) -> Architecture:
-    """The model's architecture JSON, read without Keras."""
+def _refuse(path: Path, reason: str) -> UnsafeModel:
+    return UnsafeModel(f"{path.name}: {reason}")
+
+
+def model_format(path: str | Path) -> str:
+    """"keras" (zip) or "h5" (HDF5), from the file's first bytes. A file that is both is refused:
+    Keras would read one format while a check read the other."""
     path = Path(path)
-    if not path.is_file() or path.stat().st_size == 0:
-        raise UnsafeModel(f"{path.name}: empty or missing file")
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                return Architecture(json.loads(archive.read("config.json")), "keras")
-        except (KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise UnsafeModel(f"{path.name}: not a readable .keras archive ({error})") from error
-    import h5py
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    is_zip = zipfile.is_zipfile(path)
+    if head == HDF5_SIGNATURE:
+        if is_zip:
+            raise _refuse(path, "is both an HDF5 file and a zip archive (a polyglot)")
+        return "h5"
+    if head[:4] == ZIP_SIGNATURE and is_zip:
+        return "keras"
+    raise _refuse(path, "neither a .keras archive (zip) nor an HDF5 file, by its first bytes")
 
+
+def _parse_json(raw: bytes | str, path: Path, what: str):
+    try:
+        value = json.loads(raw)
+    except (ValueError, RecursionError, UnicodeDecodeError) as error:  # bad JSON, huge ints, deep nesting
+        raise _refuse(path, f"unreadable {what} ({type(error).__name__}: {str(error)[:120]})") from None
+    if not isinstance(value, dict):
+        raise _refuse(path, f"{what} is not a JSON object")
+    return value
+
+
+def _keras_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            for member in members:
+                name = PurePosixPath(member.filename)
+                if member.filename not in KERAS_MEMBERS and not (
+                    name.parts[:1] == ("assets",) and ".." not in name.parts and not name.is_absolute()
+                ):
+                    raise _refuse(path, f"unexpected archive member {member.filename[:80]!r}")
+                if member.flag_bits & 0x1:
+                    raise _refuse(path, f"archive member {member.filename!r} is encrypted")
+                if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    raise _refuse(path, f"archive member {member.filename!r} uses compression method "
+                                        f"{member.compress_type}")
+            unpacked = sum(member.file_size for member in members) / 2**20
+            if unpacked > limits.unpacked_mb:
+                raise _refuse(path, f"unpacks to {unpacked:,.0f} MB, over the {limits.unpacked_mb:,.0f} MB limit")
+            config = archive.getinfo("config.json")
+            if config.file_size > limits.config_mb * 2**20:
+                raise _refuse(path, f"config.json is {config.file_size / 2**20:,.1f} MB, over the "
+                                    f"{limits.config_mb:,.0f} MB limit")
+            with archive.open(config) as handle:  # read no more than the limit, whatever the header says
+                raw = handle.read(int(limits.config_mb * 2**20) + 1)
+    except KeyError:
+        raise _refuse(path, "a .keras archive without config.json") from None
+    except UnsafeModel:
+        raise
+    except Exception as error:  # zipfile raises many types for damaged archives
+        raise _refuse(path, f"not a readable .keras archive ({type(error).__name__}: {str(error)[:120]})") from None
+    if len(raw) > limits.config_mb * 2**20:
+        raise _refuse(path, f"config.json is over the {limits.config_mb:,.0f} MB limit")
+    return [("config.json", _parse_json(raw, path, "config.json"))]
+
+
+def _h5_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
+    import h5py
+    import numpy as np
+
+    configs = []
     try:
         with h5py.File(path, "r") as handle:
-            raw = handle.attrs.get("model_config")
-    except OSError as error:
-        raise UnsafeModel(f"{path.name}: neither a .keras archive nor an HDF5 file ({error})") from error
-    if raw is None:
-        raise UnsafeModel(f"{path.name}: HDF5 file without a model architecture (weights only?)")
-    try:
-        return Architecture(json.loads(raw.decode() if isinstance(raw, bytes) else raw), "h5")
-    except json.JSONDecodeError as error:
-        raise UnsafeModel(f"{path.name}: unreadable architecture JSON ({error})") from error
+            for name in ("model_config", "training_config"):
+                if name not in handle.attrs:
+                    continue
+                attribute = handle.attrs.get_id(name)
+                if attribute.get_storage_size() > limits.config_mb * 2**20:
+                    raise _refuse(path, f"{name} is over the {limits.config_mb:,.0f} MB limit")
+                if attribute.dtype.kind not in ("S", "O", "U") or attribute.shape not in ((), None):
+                    raise _refuse(path, f"{name} is not a text attribute ({attribute.dtype}, shape {attribute.shape})")
+                raw = handle.attrs[name]
+                raw = raw.item() if isinstance(raw, np.ndarray) else raw
+                if not isinstance(raw, (bytes, str)):
+                    raise _refuse(path, f"{name} is not text")
+                if len(raw) > limits.config_mb * 2**20:
+                    raise _refuse(path, f"{name} is over the {limits.config_mb:,.0f} MB limit")
+                configs.append((name, _parse_json(raw, path, name)))
+    except UnsafeModel:
+        raise
+    except Exception as error:  # h5py raises OSError, KeyError, TypeError... for damaged files
+        raise _refuse(path, f"not a readable HDF5 model ({type(error).__name__}: {str(error)[:120]})") from None
+    if not configs or configs[0][0] != "model_config":
+        raise _refuse(path, "HDF5 file without a model architecture (weights only?)")
+    return configs
 
 
-def find_code(node, where: str = "model") -> list[str]:
-    """Every object in the architecture that is not on the allow-list, with where it is."""
-    problems = []
+def read_configs(path: str | Path, limits: SizeLimits) -> tuple[str, list[tuple[str, dict]]]:
+    """(format, [(where, JSON)]): everything Keras will deserialize from the file, read without Keras."""
+    path = Path(path)
+    if path.is_symlink() or not path.is_file():
+        raise _refuse(path, "not a regular file")
+    size = path.stat().st_size
+    if size == 0:
+        raise _refuse(path, "empty file")
+    if size > limits.file_mb * 2**20:
+        raise _refuse(path, f"{size / 2**20:,.0f} MB, over the {limits.file_mb:,.0f} MB limit")
+    kind = model_format(path)
+    return kind, (_keras_configs(path, limits) if kind == "keras" else _h5_configs(path, limits))
+
+
+def find_code(node, where: str = "model", compiling: bool = False) -> list[str]:
+    """Every object in a Keras config that is not a built-in on the allow-list, with where it is.
+    Inside compile configs (`compiling`), plain strings naming a loss, metric or optimizer must be
+    built-in names too."""
     if isinstance(node, list):
-        for item in node:
-            problems.extend(find_code(item, where))
-        return problems
+        return [problem for item in node for problem in find_code(item, where, compiling)]
     if not isinstance(node, dict):
-        return problems
-    config = node.get("config")
-    name = node.get("class_name")
-    if name is not None and isinstance(config, dict) and "name" in config:
-        where = f"{where}/{config['name']}"
-    if name == "Lambda":
-        problems.append(f"{where}: Lambda layer (carries Python code)")
-    elif name == "function":
-        if config not in ALLOWED_ACTIVATIONS:
-            problems.append(f"{where}: custom function {config!r}")
-    elif name is not None and name not in ALLOWED_LAYERS | ALLOWED_HELPERS:
-        problems.append(f"{where}: {name} is not a built-in Keras object on the allow-list")
-    module = node.get("module")
-    if name is not None and module is not None and not str(module).startswith("keras"):
-        problems.append(f"{where}: object from module {module!r}")
-    registered = node.get("registered_name")
-    if registered and ">" in str(registered):
-        problems.append(f"{where}: custom registered object {registered!r}")
+        return []
+    problems = []
+    name, config = node.get("class_name"), node.get("config")
+    if isinstance(config, dict) and isinstance(config.get("name"), str):
+        where = f"{where}/{config['name'][:40]}"
+    if "class_name" in node:
+        problems += _object_problems(node, name, config, where)
     activation = node.get("activation")
-    if isinstance(activation, str) and activation not in ALLOWED_ACTIVATIONS:
-        problems.append(f"{where}: activation {activation!r} is not a built-in one")
+    if isinstance(activation, str) and activation not in ACTIVATIONS:
+        problems.append(f"{where}: activation {activation[:60]!r} is not a built-in one")
     for key, value in node.items():
-        if key != "compile_config":  # models are loaded with compile=False: never deserialized
-            problems.extend(find_code(value, where))
+        inner = compiling or key in ("compile_config", "training_config")
+        if inner and key in ("loss", "metrics", "weighted_metrics", "optimizer", "optimizer_config"):
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, str) and item not in COMPILE_NAMES:
+                    problems.append(f"{where}: {key} {item[:60]!r} is not a built-in name")
+        problems += find_code(value, where, inner)
     return problems
 
 
-def load_untrusted(path: str | Path):
-    """Check, then load. Raises UnsafeModel with the reasons; never executes code from the file."""
-    architecture = read_architecture(path)
-    problems = find_code(architecture.config)
+def _object_problems(node: dict, name, config, where: str) -> list[str]:
+    if not isinstance(name, str):
+        return [f"{where}: class_name is a {type(name).__name__}, not a name"]
+    if name in ("Lambda", "__lambda__"):
+        return [f"{where}: {name} (carries Python code)"]
+    if name not in MODULES:
+        return [f"{where}: {name[:60]!r} is not a built-in Keras object on the allow-list"]
+    problems = []
+    module, registered = node.get("module"), node.get("registered_name")
+    if module is not None and module not in MODULES[name]:
+        problems.append(f"{where}: {name} from module {str(module)[:60]!r} (Keras writes {sorted(MODULES[name])})")
+    if registered not in (None, name):
+        problems.append(f"{where}: {name} with registered name {str(registered)[:60]!r}")
+    if name == "function" and config not in ACTIVATIONS:
+        problems.append(f"{where}: function {str(config)[:60]!r} is not a built-in activation")
+    return problems
+
+
+def check(path: str | Path, limits: SizeLimits) -> str:
+    """Raise UnsafeModel with the reasons unless the file holds only allow-listed objects; returns its format."""
+    kind, configs = read_configs(path, limits)
+    problems = [problem for where, config in configs for problem in find_code(config, where)]
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise UnsafeModel(f"{Path(path).name}: refused - {shown}")
-    import keras
+        raise _refuse(Path(path), f"refused - {shown}")
+    return kind
 
-    try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # a file that passed the checks but is still broken
-        raise UnsafeModel(f"{Path(path).name}: could not be loaded ({type(error).__name__}: {error})") from error
+
+def load_untrusted(path: str | Path, limits: SizeLimits | None = None):
+    """Check, then load. Raises UnsafeModel with the reasons; never executes code from the file.
+
+    The file is copied first, under the name its format asks for: Keras chooses how to read a
+    file by its name, and the copy cannot change between the check and the load."""
+    from ..settings import schema_defaults
+
+    if limits is None:
+        defaults = schema_defaults("ex3")["grade"]["limits"]
+        limits = SizeLimits(defaults["file_mb"], defaults["config_mb"], defaults["disk_mb"])
+    path = Path(path)
+    kind = model_format(path) if path.is_file() and not path.is_symlink() and path.stat().st_size else None
+    with tempfile.TemporaryDirectory(prefix="digitstudy-model-") as folder:
+        copy = Path(folder) / f"{path.stem[:40] or 'model'}.{kind or 'keras'}"
+        if kind is not None:
+            shutil.copyfile(path, copy)
+        else:
+            copy = path  # read_configs says why it cannot be read
+        try:
+            check(copy, limits)
+        except UnsafeModel as error:
+            raise UnsafeModel(str(error).replace(copy.name, path.name, 1)) from None
+        import keras
+
+        try:
+            return keras.models.load_model(copy, compile=False, safe_mode=True)
+        except Exception as error:  # a file that passed the checks but is still broken
+            raise _refuse(path, f"could not be loaded ({type(error).__name__}: {str(error)[:200]})") from None
