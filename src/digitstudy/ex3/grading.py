@@ -171,7 +171,7 @@ def _context():
 
 
 SIGNALS = {signal.SIGXCPU: "the CPU time limit", signal.SIGXFSZ: "the disk limit (a file written was too large)",
-           signal.SIGKILL: "killed", signal.SIGSEGV: "a crash (segmentation fault)",
+           signal.SIGKILL: "killed", signal.SIGSEGV: "a crash (segmentation fault; often the memory limit)",
            signal.SIGABRT: "a crash (abort; often the memory limit)"}
 
 
