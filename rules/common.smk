@@ -144,6 +144,8 @@ def ex3_targets():
     )
     if ex3["grade"]["submissions"] and ex3["grade"]["folder"]:
         targets.append("results/ex3/grade/grades.csv")
+    if ex3["cut_sheet"]["photos"]:
+        targets.append("results/ex3/cut_sheet")
     return targets
 
 

@@ -163,3 +163,18 @@ rule ex3_grade:
         limits=config["ex3"]["grade"]["limits"],
     script:
         "../scripts/ex3_grade.py"
+
+
+rule ex3_cut_sheet:
+    input:
+        photos=config["ex3"]["cut_sheet"]["photos"],
+    output:
+        directory("results/ex3/cut_sheet"),
+    log:
+        "logs/ex3_cut_sheet/ex3_cut_sheet.log",
+    conda:
+        "../envs/train.yaml"
+    params:
+        labels=config["ex3"]["cut_sheet"]["labels"],
+    script:
+        "../scripts/ex3_cut_sheet.py"

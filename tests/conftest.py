@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / ".test" / "data"  # tiny subsets of USPS and Semeion, see its README
+FIXTURES = REPO / ".test" / "data"  # tiny subsets of MNIST, USPS and Semeion, see its README
 
 pytest_plugins = ["pytester"]
 

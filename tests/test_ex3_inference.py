@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from digitstudy.ex3.grading import Limits, grade
-from digitstudy.settings import schema_defaults
 from digitstudy.ex3.inference import evaluate, image_files, predict_table
+from digitstudy.settings import schema_defaults
 from tests.keras_models import constant_model
 
 

@@ -130,6 +130,7 @@ def test_run(tmp_path_factory):
     # .test/config.yaml's relative paths are relative to the repository root.
     for key in ("usps", "semeion"):
         config["writers"][key]["source"] = str((REPO / config["writers"][key]["source"]).resolve())
+    config["ex3"]["cut_sheet"]["photos"] = [str((REPO / p).resolve()) for p in config["ex3"]["cut_sheet"]["photos"]]
     own_digits, submissions = _own_digits(workdir / "own_digits"), _submissions(workdir / "submissions")
     config["ex3"].update(
         predict=[str(own_digits / "3"), str(workdir / "not_an_image.png")],
@@ -271,6 +272,11 @@ def test_end_to_end_ex3(test_run):
 
     for name in ("recogniser.h5", "recogniser.keras"):
         assert load_untrusted(workdir / "results/ex3" / name).input_shape == (None, 28, 28, 1)
+    # The rendered sheet of .test/data was cut into a labelled folder, with its check image.
+    cut = workdir / "results/ex3/cut_sheet"
+    crops = sorted(p.relative_to(cut).as_posix() for p in cut.glob("*/*.png"))
+    assert len(crops) == 10 and "7/sheet_2x5_r1_c1.png" in crops and "1/sheet_2x5_r2_c5.png" in crops
+    assert (cut / "sheet_2x5_check.png").is_file()
     predictions = pd.read_csv(workdir / "results/ex3/predict/predictions.csv")
     assert len(predictions) == 3 and (predictions.status == "ok").sum() == 2
     # Unsure: flagged below the threshold chosen on validation data, recorded in the card.

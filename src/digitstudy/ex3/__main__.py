@@ -3,6 +3,7 @@
     python -m digitstudy.ex3 predict  --model recogniser.h5 IMAGES_OR_FOLDERS... --out results/predict
     python -m digitstudy.ex3 evaluate --model recogniser.h5 --folder DIR --out results/evaluate
     python -m digitstudy.ex3 grade    --submissions SUBMISSIONS_DIR --folder DIR --out results/grade
+    python -m digitstudy.ex3 cut-sheet PHOTO... --labels 0123456789 0123456789 --out my_digits
     python -m digitstudy.ex3 photo-benchmark --model recogniser.keras --mnist resources/mnist/mnist.npz \
         [--usps resources/usps/usps.npz] [--photos DIR] --out results/photo_benchmark
 
@@ -26,6 +27,7 @@ def photo_benchmark_command(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from ..settings import schema_defaults
     from . import outputs
+    from .sheets import SheetError
 
     benchmark_defaults = schema_defaults("ex3")["photo_benchmark"]
     parser = argparse.ArgumentParser(prog="python -m digitstudy.ex3", description=__doc__.splitlines()[0])
@@ -52,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         g.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default,
                        help=f"per submission (default {default}; see config key ex3.grade.limits.{key})")
     g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, a.out, {k: getattr(a, k) for k in limits}))
+    c = commands.add_parser("cut-sheet", help="photos of sheets of digits in rows -> DIR/<digit>/*.png and a check image")
+    c.add_argument("photos", nargs="+")
+    c.add_argument("--labels", nargs="+", required=True,
+                   help="what was written, one string of digits per row in reading order, or a file of them")
+    c.add_argument("--out", required=True)
+    c.set_defaults(run=lambda a: outputs.write_cut_sheets(a.photos, a.labels, a.out))
     b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
     b.add_argument("--model", required=True)
     b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
@@ -65,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         args.run(args)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, SheetError) as error:  # a missing input, or sheets that do not match their labels
         print(error, file=sys.stderr)
         return 2
     return 0

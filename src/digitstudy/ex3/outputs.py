@@ -77,3 +77,22 @@ def write_grades(submissions: str | Path, folder: str | Path, out: str | Path, l
     spreadsheet_safe(table).to_csv(out / "grades.csv", index=False)
     print(table.to_string(index=False))
     return table
+
+
+def write_cut_sheets(photos: list[str | Path], labels: list[str], out: str | Path) -> int:
+    """Cut every sheet photo into out/<digit>/; returns how many crops were written. Every sheet
+    is tried; the ones whose digits do not match the labels are named and written nothing."""
+    from .sheets import SheetError, cut_sheet
+
+    written, refused = 0, []
+    for photo in photos:
+        try:
+            crops = cut_sheet(photo, labels, out)
+            written += len(crops)
+            print(f"{Path(photo).name}: {len(crops)} digits -> {out}")
+        except SheetError as error:
+            refused.append(str(error))
+            print(error, file=sys.stderr)
+    if refused:
+        raise SheetError(f"{len(refused)} of {len(photos)} sheets did not match their labels:\n" + "\n".join(refused))
+    return written

@@ -108,10 +108,8 @@ def _digit_alpha(digit: np.ndarray, height: int, stroke: float) -> np.ndarray:
     return np.clip((alpha - 0.25) * 2.5, 0, 1)
 
 
-def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
-    """One simulated photo of `digit` as encoded JPEG bytes."""
-    size = min(photo.size, 1000)  # larger photos are rendered at 1,000 px and enlarged
-    height, width = size, max(8, round(size * 0.8))
+def _light(photo: Photo, rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """How much light falls on each pixel: a gradient, vignetting, a cast shadow."""
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     light = np.ones((height, width), np.float32)
     if photo.gradient:
@@ -126,12 +124,17 @@ def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
         offset = rng.uniform(-0.15, 0.15)
         side = np.cos(angle) * (xx / width - 0.5) + np.sin(angle) * (yy / height - 0.5) - offset
         light *= 1 - photo.shadow * np.clip(side * 40 + 0.5, 0, 1)  # edge a few pixels wide
+    return light
+
+
+def _paper(photo: Photo, rng: np.random.Generator, height: int, width: int, size: int, line_spacing: float) -> np.ndarray:
+    """The sheet: its colour, grain, and grid or ruled lines `line_spacing` pixels apart."""
     paper = np.broadcast_to(PAPER, (height, width, 3)).astype(np.float32).copy()
     if photo.texture:
         grain = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), max(0.7, size / 400))
         paper += (photo.texture * grain / max(grain.std(), 1e-6))[..., None]
     if photo.lines:
-        spacing = max(4, round(height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6)))
+        spacing = max(4, round(line_spacing))
         thickness = max(1, round(size / 300))
         phase_y, phase_x = rng.integers(0, spacing, 2)
         for y in range(int(phase_y), height, spacing):
@@ -139,30 +142,20 @@ def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
         if photo.lines == "grid":
             for x in range(int(phase_x), width, spacing):
                 cv2.line(paper, (x, 0), (x, height - 1), LINE_BLUE.tolist(), thickness)
-    digit_height = max(8, round(height * photo.digit_fraction * rng.uniform(0.85, 1.1)))
-    alpha = _digit_alpha(digit, digit_height, photo.stroke) * photo.ink_alpha
+    return paper
+
+
+def _ink_alpha(digit: np.ndarray, height: int, photo: Photo, rng: np.random.Generator) -> np.ndarray:
+    alpha = _digit_alpha(digit, height, photo.stroke) * photo.ink_alpha
     if photo.pencil_grain:
         alpha *= np.clip(rng.normal(1.0, 0.25, alpha.shape), 0.3, 1.3).astype(np.float32)
-    ah, aw = alpha.shape
-    # The digit is written on the sheet: where the table shows on one side, it is on the rest.
-    table_left = bool(rng.random() < 0.5)
-    cut = round(width * photo.table_edge)
-    sheet_left, sheet_right = (cut, width) if table_left else (0, width - cut)
-    top = int(np.clip((height - ah) / 2 + rng.uniform(-0.08, 0.08) * height, 0, max(0, height - ah)))
-    left = int(np.clip((sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width, sheet_left,
-                       max(sheet_left, sheet_right - aw)))
-    coverage = np.zeros((height, width), np.float32)
-    coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
-    ink = np.asarray(photo.ink, np.float32)
-    image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
-    if photo.table_edge:
-        table = np.zeros((height, width), bool)
-        table[:, :cut] = True
-        if not table_left:
-            table = table[:, ::-1]
-        wood = np.array([40.0, 60.0, 90.0]) + rng.normal(0, 6, (height, width, 1))
-        image = np.where(table[..., None], wood, image)
-    image *= light[..., None]
+    return alpha
+
+
+def _photograph(image: np.ndarray, light: np.ndarray, photo: Photo, rng: np.random.Generator, size: int) -> bytes:
+    """The lit sheet as a phone photographs it: turned, tilted, blurred, noisy, JPEG."""
+    height, width = light.shape
+    image = image * light[..., None]
     if photo.rotation or photo.tilt:
         corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
         moved = corners.copy()
@@ -188,6 +181,64 @@ def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
         image = cv2.resize(image, (round(width * scale), round(height * scale)),
                            interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
     return encode_jpeg(image, photo.jpeg_quality, photo.exif_orientation)
+
+
+def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
+    """One simulated photo of `digit` as encoded JPEG bytes."""
+    size = min(photo.size, 1000)  # larger photos are rendered at 1,000 px and enlarged
+    height, width = size, max(8, round(size * 0.8))
+    light = _light(photo, rng, height, width)
+    paper = _paper(photo, rng, height, width, size, height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6))
+    digit_height = max(8, round(height * photo.digit_fraction * rng.uniform(0.85, 1.1)))
+    alpha = _ink_alpha(digit, digit_height, photo, rng)
+    ah, aw = alpha.shape
+    # The digit is written on the sheet: where the table shows on one side, it is on the rest.
+    table_left = bool(rng.random() < 0.5)
+    cut = round(width * photo.table_edge)
+    sheet_left, sheet_right = (cut, width) if table_left else (0, width - cut)
+    top = int(np.clip((height - ah) / 2 + rng.uniform(-0.08, 0.08) * height, 0, max(0, height - ah)))
+    left = int(np.clip((sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width, sheet_left,
+                       max(sheet_left, sheet_right - aw)))
+    coverage = np.zeros((height, width), np.float32)
+    coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
+    ink = np.asarray(photo.ink, np.float32)
+    image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
+    if photo.table_edge:
+        table = np.zeros((height, width), bool)
+        table[:, :cut] = True
+        if not table_left:
+            table = table[:, ::-1]
+        wood = np.array([40.0, 60.0, 90.0]) + rng.normal(0, 6, (height, width, 1))
+        image = np.where(table[..., None], wood, image)
+    return _photograph(image, light, photo, rng, size)
+
+
+def render_sheet(rows: list[list[np.ndarray]], photo: Photo, rng: np.random.Generator, digit_height: int = 90,
+                 drift: float = 0.0) -> tuple[bytes, list[list[tuple[int, int, int, int]]]]:
+    """A photographed sheet with `rows` of digits written on it, and each digit's box (x0, y0,
+    x1, y1) on the sheet before the photo's tilt. `drift`: a row rises by this fraction of a
+    digit's height from one digit to the next, as handwriting does."""
+    columns = max(len(row) for row in rows)
+    pitch_x, pitch_y = round(digit_height * 1.25), round(digit_height * 1.9)
+    width, height = pitch_x * (columns + 1), pitch_y * (len(rows) + 1)
+    size = max(height, width)
+    light = _light(photo, rng, height, width)
+    paper = _paper(photo, rng, height, width, size, pitch_y / 2)
+    coverage = np.zeros((height, width), np.float32)
+    boxes = []
+    for r, row in enumerate(rows):
+        boxes.append([])
+        for c, digit in enumerate(row):
+            alpha = _ink_alpha(digit, round(digit_height * rng.uniform(0.85, 1.1)), photo, rng)
+            ah, aw = alpha.shape
+            top = round(pitch_y * (r + 0.75) - drift * digit_height * c + rng.uniform(-0.08, 0.08) * digit_height)
+            left = round(pitch_x * (c + 0.6) + (digit_height - aw) / 2 + rng.uniform(-0.1, 0.1) * digit_height)
+            top, left = int(np.clip(top, 0, height - ah)), int(np.clip(left, 0, width - aw))
+            coverage[top : top + ah, left : left + aw] = np.maximum(coverage[top : top + ah, left : left + aw], alpha)
+            boxes[-1].append((left, top, left + aw, top + ah))
+    ink = np.asarray(photo.ink, np.float32)
+    image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
+    return _photograph(image, light, replace(photo, size=size), rng, size), boxes
 
 
 def encode_jpeg(upright_bgr: np.ndarray, quality: int = 92, orientation: int = 1) -> bytes:

@@ -226,22 +226,14 @@ def _clutter(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
     return cv2.dilate(clutter.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
 
 
-def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
-               frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
-    """Binary mask of the digit's strokes, or None where there is no ink to speak of.
-
-    Strokes are found with Otsu's threshold; ruled and grid lines are taken out; the digit is the
-    component with the most ink near the middle of the image, with the other components that
-    are large enough and close to it (the bar of a 7, the parts of a broken pencil stroke).
-    Components at the image's edge count for less (sheet edges, the table, shadows), and faint
-    ink connected to the chosen strokes is grown into them (hysteresis): a light pen stroke or
-    MNIST's faint tails stay part of the digit while unconnected faint specks do not.
-    `frame` = (top, left, bottom, right) of the original image inside a padded one."""
-    if float(ink.max()) < min_contrast:
-        return None
+def stroke_masks(ink: np.ndarray, frame: tuple[int, int, int, int], min_contrast: float = MIN_CONTRAST):
+    """(strong, weak, enough): the strokes by Otsu's threshold, with ruled and grid lines and the
+    clutter at the image's edge taken out; the fainter ink that may join them (above the paper's
+    grain); and the least ink that can be a digit. `frame` = (top, left, bottom, right) of the
+    original image inside a padded one."""
     threshold, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(threshold, min_contrast)
-    top, left, bottom, right = frame if frame is not None else (0, 0, *ink.shape)
+    top, left, bottom, right = frame
     frame_h, frame_w = bottom - top, right - left
     inside = np.zeros(ink.shape, bool)
     inside[top:bottom, left:right] = True  # the padding is made up: no digit there
@@ -265,10 +257,29 @@ def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
             for mask in masks:
                 mask[unwanted > 0] = 0
 
-    remove(ruled_lines(weak, (top, left, bottom, right)), strong, weak)
+    remove(ruled_lines(weak, frame), strong, weak)
     # Clutter only stops being a place to start from: faint ink joined to the digit may still
     # reach into it (thick strokes of a tight crop meet the edge too).
     remove(_clutter(strong, inside), strong)
+    return strong, weak, enough
+
+
+def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
+               frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
+    """Binary mask of the digit's strokes, or None where there is no ink to speak of.
+
+    Strokes are found by stroke_masks; the digit is the component with the most ink near the
+    middle of the image, with the other components that are large enough and close to it (the
+    bar of a 7, the parts of a broken pencil stroke). Components at the image's edge count for
+    less (sheet edges, the table, shadows), and faint ink connected to the chosen strokes is
+    grown into them (hysteresis): a light pen stroke or MNIST's faint tails stay part of the
+    digit while unconnected faint specks do not.
+    `frame` = (top, left, bottom, right) of the original image inside a padded one."""
+    if float(ink.max()) < min_contrast:
+        return None
+    top, left, bottom, right = frame if frame is not None else (0, 0, *ink.shape)
+    frame_h, frame_w = bottom - top, right - left
+    strong, weak, enough = stroke_masks(ink, (top, left, bottom, right), min_contrast)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
     if count <= 1:
         return None
