@@ -220,6 +220,7 @@ def report_inputs(wildcards=None):
         "ex2_kernels": "results/ex2/conv_1_kernels.png",
         "ex2_feature_maps": "results/ex2/feature_maps",
         "ex3_model_card": "results/ex3/model_card.json",
+        "ex3_web_model": "results/ex3/web_model.json",
         "ex3_photo_benchmark_summary": "results/ex3/photo_benchmark/summary.json",
         "ex3_photo_benchmark_conditions": "results/ex3/photo_benchmark/conditions.csv",
         "ex3_photo_benchmark_examples": "results/ex3/photo_benchmark/examples.png",

@@ -178,3 +178,16 @@ rule ex3_cut_sheet:
         labels=config["ex3"]["cut_sheet"]["labels"],
     script:
         "../scripts/ex3_cut_sheet.py"
+
+
+rule ex3_web_model:
+    input:
+        "results/ex3/recogniser.keras",
+    output:
+        "results/ex3/web_model.json",
+    log:
+        "logs/ex3_web_model/ex3_web_model.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/ex3_web_model.py"

@@ -126,3 +126,22 @@ def test_unsure_threshold_puts_most_validation_mistakes_below_it():
     assert chosen["validation_mistakes"] == 100 and chosen["mistakes_flagged"] == pytest.approx(0.9, abs=0.011)
     assert chosen["correct_flagged"] == 0.0
     assert choose_unsure_threshold(probs[100:], labels[100:])["below"] == 0.0  # no mistakes: nothing flagged
+
+
+def test_web_model_exports_the_recogniser_and_refuses_what_the_page_cannot_run():
+    from digitstudy.ex3.recogniser import average_of, with_input_blur
+    from digitstudy.ex3.web_model import Unsupported, export
+
+    keras.utils.set_random_seed(0)
+    members = [build_recogniser(), build_recogniser()]
+    for index, member in enumerate(members, start=1):
+        member.name = f"member_{index}"
+    model = with_input_blur(average_of(members), 0.5)
+    exported = export(model)["model"]
+    assert exported["op"] == "graph" and exported["body"]["layer"]["op"] == "graph"  # blur, then the mean
+    assert exported["body"]["input"]["layer"]["op"] == "depthwise"
+    assert exported["body"]["layer"]["body"]["op"] == "average"
+    odd = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.LayerNormalization(),
+                            keras.layers.Dense(10, activation="softmax")])
+    with pytest.raises(Unsupported, match="LayerNormalization"):
+        export(odd)

@@ -516,6 +516,50 @@ def test_report_renders_offline_in_chromium(test_run):
 
 
 @pytest.mark.e2e
+def test_report_canvas_reads_digits_as_keras_does(test_run):
+    """The draw-a-digit canvas: 200 MNIST test digits through the page's JavaScript give Keras'
+    probabilities (within 1e-3, same classes), and a digit drawn with the pointer is read."""
+    import keras
+    import numpy as np
+    from playwright.sync_api import sync_playwright
+
+    from digitstudy.ex3.preprocess import to_mnist_geometry
+    from tests.conftest import FIXTURES
+
+    workdir, _ = test_run
+    html = (workdir / "results/report/report.html").read_text()
+    embedded = re.search(r'<script type="application/json" id="recogniser-model">(.*?)</script>', html, re.S).group(1)
+    assert len(embedded) < 2_000_000  # the page grows by less than 2 MB
+    images, _ = to_mnist_geometry(np.load(FIXTURES / "mnist_test_200.npz")["x_test"])
+    pixels = images.astype(np.float32) / 255
+    model = keras.models.load_model(workdir / "results/ex3/recogniser.keras", compile=False, safe_mode=True)
+    expected = model.predict(pixels[..., None], verbose=0)
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=_browser(), args=["--no-sandbox"])
+        page = browser.new_context(offline=True).new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto((workdir / "results/report/report.html").as_uri(), wait_until="load")
+        found = np.array(page.evaluate("xs => xs.map(p => window.digitRecogniser.predict(p))",
+                                       pixels.reshape(len(pixels), -1).tolist()))
+        canvas = page.locator("#draw-canvas")
+        canvas.scroll_into_view_if_needed()
+        box = canvas.bounding_box()
+        page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.15 * box["height"])
+        page.mouse.down()
+        for step in range(1, 21):  # a vertical stroke: a 1
+            page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + (0.15 + 0.035 * step) * box["height"])
+        page.mouse.up()
+        answer = page.locator("#draw-answer").text_content()
+        widths = page.eval_on_selector_all("#draw-bars .bar", "bars => bars.map(b => parseFloat(b.style.width))")
+        browser.close()
+    assert problems == []
+    assert found.shape == (200, 10) and np.abs(found - expected).max() <= 1e-3
+    assert (found.argmax(axis=1) == expected.argmax(axis=1)).all()
+    assert answer.startswith("Read as ") and sum(widths) == pytest.approx(100, abs=1)
+
+
+@pytest.mark.e2e
 def test_report_pdf_pages_show_figures_and_tables(test_run, tmp_path):
     workdir, _ = test_run
     pdf = workdir / "results/report/report.pdf"

@@ -8,6 +8,7 @@ LaTeX template walk the same sections, so both reports say the same thing.
 from __future__ import annotations
 
 import base64
+import json
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     note: str = ""  # fixed explanation of what the section shows (not a result)
     stand_in: bool = False
+    canvas_model: str = ""  # JSON of the recogniser for the draw-a-digit canvas (HTML only)
+    canvas_note: str = ""  # why there is no canvas
 
     @property
     def theory_html(self) -> Markup:
@@ -147,6 +150,11 @@ def build_sections(files) -> list[Section]:
     ex3.sentences += obs.photo_benchmark(tables.read_json(files.ex3_photo_benchmark_summary))
     ex3.figures.append(Figure(files.ex3_photo_benchmark_examples, "Photo benchmark: one simulated photo per condition "
                                                                   "and the 28x28 image the network was given"))
+    web = tables.read_json(files.ex3_web_model)
+    if "model" in web:
+        ex3.canvas_model = json.dumps(web, separators=(",", ":")).replace("</", "<\\/")
+    else:
+        ex3.canvas_note = f"No draw-a-digit canvas: the recogniser uses what the page's JavaScript does not implement ({web.get('unsupported')})."
     if files.ex3_contact_sheet:
         ex3.figures.append(Figure(files.ex3_contact_sheet, "Predictions: raw image, preprocessed 28x28, predicted digit"))
     if files.ex3_grades:

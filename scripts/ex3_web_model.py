@@ -1,0 +1,19 @@
+"""Snakemake adapter: the recogniser's weights for the report's draw-a-digit canvas."""
+
+import json
+
+from digitstudy.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    import keras
+
+    from digitstudy.ex3.web_model import Unsupported, export
+
+    model = keras.models.load_model(snakemake.input[0], compile=False, safe_mode=True)
+    try:
+        exported = export(model)
+    except Unsupported as error:  # the report says why it has no canvas
+        exported = {"unsupported": str(error)}
+    with open(snakemake.output[0], "w") as handle:
+        json.dump(exported, handle)
+    print(exported.get("unsupported", f"{model.count_params():,} parameters exported as float16"))
