@@ -69,10 +69,11 @@ def _components(gray: np.ndarray) -> tuple[list[Box], float]:
     kept = np.unique(labels[strong > 0])
     mask = np.isin(labels, kept[kept > 0])[pad : pad + height, pad : pad + width].astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    # What touches the photo's edge is not writing on the sheet: the table, the sheet's edge,
-    # dark corners.
+    # What lies along the photo's edge is not writing on the sheet: the table, the sheet's edge,
+    # dark corners, a shadow's rim.
+    edge = max(2, round(0.015 * max(width, height)))
     boxes = [Box(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, area in stats[1:]
-             if area >= enough / 4 and x > 0 and y > 0 and x + w < width and y + h < height]
+             if area >= enough / 4 and x > edge and y > edge and x + w < width - edge and y + h < height - edge]
     return boxes, gray.shape[0] / height
 
 
