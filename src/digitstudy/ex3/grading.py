@@ -176,6 +176,8 @@ SIGNALS = {signal.SIGXCPU: "the CPU time limit", signal.SIGXFSZ: "the disk limit
 
 
 def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, dict]:
+    if not paths:
+        return {}
     context = _context()
     results, pending, running = {}, list(paths), []
     base = tempfile.mkdtemp(prefix="digitstudy-grading-")
