@@ -245,6 +245,20 @@ def _hostile_files(folder: Path, markers: Path, templates: dict[str, Path]) -> d
     _rezip(good_keras, add("config_list.keras", "config.json is a JSON list"), "[1, 2]")
     os.symlink("/etc/passwd", add("symlink.keras", "a symbolic link to /etc/passwd"))
     add("folder.keras", "a folder").mkdir()
+    secret = folder.parent / "secret.h5"
+    with h5py.File(secret, "w") as handle:
+        handle["data"] = np.arange(10.0)
+    path = add("external_link.h5", "weights that link to another HDF5 file")
+    path.write_bytes(good_h5.read_bytes())
+    with h5py.File(path, "r+") as handle:
+        handle["model_weights/stolen"] = h5py.ExternalLink(str(secret), "/data")
+    weights = io.BytesIO()
+    with zipfile.ZipFile(good_keras) as archive:
+        weights.write(archive.read("model.weights.h5"))
+    with h5py.File(weights, "r+") as handle:
+        handle["stolen"] = h5py.ExternalLink(str(secret), "/data")
+    _rezip(good_keras, add("external_link.keras", "model.weights.h5 linking to another file"), drop=("model.weights.h5",),
+           extra={"model.weights.h5": weights.getvalue()})
     with open(add("too_large.h5", "a 100 MB file"), "wb") as handle:
         handle.truncate(100 << 20)
     return made

@@ -121,6 +121,26 @@ def _parse_json(raw: bytes | str, path: Path, what: str):
     return value
 
 
+def _h5_link_problems(handle, where: str) -> list[str]:
+    """Links and storage that make h5py read other files when Keras reads the weights."""
+    import h5py
+
+    problems = []
+
+    def link(name, value):
+        if isinstance(value, (h5py.ExternalLink, h5py.SoftLink)):
+            problems.append(f"{where}: {type(value).__name__} {name[:60]!r}")
+
+    def dataset(name, value):
+        if isinstance(value, h5py.Dataset) and (value.external or value.is_virtual):
+            problems.append(f"{where}: dataset {name[:60]!r} stored outside the file")
+
+    handle.visititems_links(link)
+    if not problems:  # following the links above could leave the file
+        handle.visititems(dataset)
+    return problems
+
+
 def _keras_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     try:
         with zipfile.ZipFile(path) as archive:
@@ -145,6 +165,15 @@ def _keras_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
                                     f"{limits.config_mb:,.0f} MB limit")
             with archive.open(config) as handle:  # read no more than the limit, whatever the header says
                 raw = handle.read(int(limits.config_mb * 2**20) + 1)
+            if "model.weights.h5" in archive.namelist():
+                import io
+
+                import h5py
+
+                with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
+                    problems = _h5_link_problems(weights, "model.weights.h5")
+                if problems:
+                    raise _refuse(path, "refused - " + "; ".join(problems[:5]))
     except KeyError:
         raise _refuse(path, "a .keras archive without config.json") from None
     except UnsafeModel:
@@ -163,6 +192,9 @@ def _h5_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     configs = []
     try:
         with h5py.File(path, "r") as handle:
+            problems = _h5_link_problems(handle, path.name)
+            if problems:
+                raise _refuse(path, "refused - " + "; ".join(problems[:5]))
             for name in ("model_config", "training_config"):
                 if name not in handle.attrs:
                     continue
