@@ -68,3 +68,11 @@ def settings_from_section(cls, section: dict):
         raise KeyError(f"{cls.__name__} needs config keys {missing}; is the config validated (defaults filled in)?")
     names = {f.name for f in fields}
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names})
+
+
+class FromConfig:
+    """Base of the settings dataclasses: `Settings.from_config(section)` (see settings_from_section)."""
+
+    @classmethod
+    def from_config(cls, section: dict):
+        return settings_from_section(cls, section)

@@ -19,13 +19,13 @@ import pandas as pd
 from ..data.arrays import Split, unit_scale
 from ..data.pipelines import EVAL_BATCH
 from ..data.splits import split_training_set
-from ..settings import settings_from_section
+from ..settings import FromConfig
 from .gradients import GradientRecorder
 from .mlp import build_mlp
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class TrainSettings(FromConfig):
     units: int
     epochs: int
     batch_size: int
@@ -37,10 +37,6 @@ class TrainSettings:
     gradient_batch_size: int
     gradient_batch_seed: int
     steps_per_execution: int
-
-    @classmethod
-    def from_config(cls, section: dict) -> "TrainSettings":
-        return settings_from_section(cls, section)
 
 
 @dataclass

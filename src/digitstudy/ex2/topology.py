@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..settings import settings_from_section
+from ..settings import FromConfig
 
 
 class TopologyError(ValueError):
@@ -18,7 +18,7 @@ class TopologyError(ValueError):
 
 
 @dataclass(frozen=True)
-class CnnSpec:
+class CnnSpec(FromConfig):
     """The CNN's topology: the config keys of section ex2 that shape it, and SVHN's input."""
 
     filters: tuple[int, ...]
@@ -29,10 +29,6 @@ class CnnSpec:
     pool_padding: str
     input_shape: tuple[int, int, int] = (32, 32, 3)  # SVHN's crops, not a setting
     classes: int = 10
-
-    @classmethod
-    def from_config(cls, section: dict) -> "CnnSpec":
-        return settings_from_section(cls, section)
 
 
 def _conv(size: int, kernel: int, padding: str) -> int:

@@ -18,13 +18,13 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from ..data.arrays import Split
 from ..data.pipelines import EVAL_BATCH, uint8_batches
 from ..data.splits import split_training_set
-from ..settings import settings_from_section
+from ..settings import FromConfig
 from .model import build_cnn
 from .topology import CnnSpec
 
 
 @dataclass(frozen=True)
-class CnnTrainSettings:
+class CnnTrainSettings(FromConfig):
     optimizer: str
     learning_rate: float
     batch_size: int
@@ -36,10 +36,6 @@ class CnnTrainSettings:
     train_subset: int | None
     activation: str
     steps_per_execution: int
-
-    @classmethod
-    def from_config(cls, section: dict) -> "CnnTrainSettings":
-        return settings_from_section(cls, section)
 
 
 def make_optimizer(name: str, learning_rate: float):

@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..settings import FromConfig
+
 MARKS = 40.0
 SUBMISSION_SUFFIXES = (".h5", ".hdf5", ".keras")
 # What the forkserver imports once, before any submission is read (imports only: no TensorFlow op).
@@ -42,7 +44,7 @@ PRELOAD = ["numpy", "h5py", "keras", "tensorflow", "digitstudy.ex3.safe_load", "
 
 
 @dataclass(frozen=True)
-class Limits:
+class Limits(FromConfig):
     """Per submission (config keys ex3.grade.limits.*, defaults in the schema)."""
 
     file_mb: float
@@ -52,12 +54,6 @@ class Limits:
     cpu_seconds: int
     wall_seconds: float
     workers: int
-
-    @classmethod
-    def from_config(cls, section: dict) -> "Limits":
-        from ..settings import settings_from_section
-
-        return settings_from_section(cls, section)
 
 
 @dataclass(frozen=True)

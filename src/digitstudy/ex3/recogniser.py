@@ -15,12 +15,12 @@ import pandas as pd
 from ..data.arrays import Split, unit_scale
 from ..data.pipelines import uint8_batches
 from ..data.splits import random_split
-from ..settings import settings_from_section
+from ..settings import FromConfig
 from .augmentation import augmenter
 
 
 @dataclass(frozen=True)
-class RecogniserSettings:
+class RecogniserSettings(FromConfig):
     epochs: int
     batch_size: int
     learning_rate: float
@@ -35,10 +35,6 @@ class RecogniserSettings:
     validation_size: int
     ensemble_size: int
     input_blur_sigmas: tuple[float, ...]
-
-    @classmethod
-    def from_config(cls, section: dict) -> "RecogniserSettings":
-        return settings_from_section(cls, section)
 
 
 def build_recogniser():

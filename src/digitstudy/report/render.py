@@ -8,8 +8,8 @@ LaTeX template walk the same sections, so both reports say the same thing.
 from __future__ import annotations
 
 import base64
-import json
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
