@@ -219,9 +219,8 @@ def _h5_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     return configs
 
 
-def read_configs(path: str | Path, limits: SizeLimits) -> tuple[str, list[tuple[str, dict]]]:
-    """(format, [(where, JSON)]): everything Keras will deserialize from the file, read without Keras."""
-    path = Path(path)
+def _check_file(path: Path, limits: SizeLimits) -> None:
+    """A regular, non-empty file within the size limit (checked before anything is read)."""
     if path.is_symlink() or not path.is_file():
         raise _refuse(path, "not a regular file")
     size = path.stat().st_size
@@ -229,6 +228,12 @@ def read_configs(path: str | Path, limits: SizeLimits) -> tuple[str, list[tuple[
         raise _refuse(path, "empty file")
     if size > limits.file_mb * 2**20:
         raise _refuse(path, f"{size / 2**20:,.0f} MB, over the {limits.file_mb:,.0f} MB limit")
+
+
+def read_configs(path: str | Path, limits: SizeLimits) -> tuple[str, list[tuple[str, dict]]]:
+    """(format, [(where, JSON)]): everything Keras will deserialize from the file, read without Keras."""
+    path = Path(path)
+    _check_file(path, limits)
     kind = model_format(path)
     return kind, (_keras_configs(path, limits) if kind == "keras" else _h5_configs(path, limits))
 
@@ -299,13 +304,11 @@ def load_untrusted(path: str | Path, limits: SizeLimits | None = None):
         defaults = schema_defaults("ex3")["grade"]["limits"]
         limits = SizeLimits(defaults["file_mb"], defaults["config_mb"], defaults["disk_mb"])
     path = Path(path)
-    kind = model_format(path) if path.is_file() and not path.is_symlink() and path.stat().st_size else None
+    _check_file(path, limits)  # before anything is copied or read
+    kind = model_format(path)
     with tempfile.TemporaryDirectory(prefix="digitstudy-model-") as folder:
-        copy = Path(folder) / f"{path.stem[:40] or 'model'}.{kind or 'keras'}"
-        if kind is not None:
-            shutil.copyfile(path, copy)
-        else:
-            copy = path  # read_configs says why it cannot be read
+        copy = Path(folder) / f"{path.stem[:40] or 'model'}.{kind}"
+        shutil.copyfile(path, copy)
         try:
             check(copy, limits)
         except UnsafeModel as error:
