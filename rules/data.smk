@@ -47,6 +47,8 @@ rule data_svhn_mat:
         "logs/data_svhn_mat/svhn.log",
     benchmark:
         "benchmarks/data_svhn_mat/svhn.tsv"
+    # ex2_train needs it; see ex2_train's priority.
+    priority: 40
     conda:
         "../envs/data.yaml"
     threads: 2
@@ -74,6 +76,7 @@ rule data_svhn:
         "logs/data_svhn/svhn.log",
     benchmark:
         "benchmarks/data_svhn/svhn.tsv"
+    priority: 40
     conda:
         "../envs/data.yaml"
     resources:

@@ -46,6 +46,8 @@ rule ex2_train:
         "logs/ex2_train/ex2_train.log",
     benchmark:
         "benchmarks/ex2_train/ex2_train.tsv"
+    # The second-longest job: early too (README, "Speed").
+    priority: 40
     conda:
         "../envs/train.yaml"
     threads: 2

@@ -1,11 +1,11 @@
 """Snakemake adapter: train one MLP of the Exercise 1 grid and save model, history, metrics, gradients."""
 
 from digitstudy.runtime import log_to
-from digitstudy.tensorflow_setup import configure_tensorflow
+from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     seed = int(snakemake.wildcards.seed)
-    configure_tensorflow(snakemake.threads, seed)  # before any TensorFlow op
+    configure_keras(snakemake.threads, seed, snakemake.params.settings["keras_backend"])  # before Keras is imported
 
     from digitstudy.data.arrays import load_splits
     from digitstudy.ex1.runs import save_run

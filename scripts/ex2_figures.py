@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 from digitstudy.runtime import log_to
-from digitstudy.tensorflow_setup import configure_tensorflow
+from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
-    configure_tensorflow(snakemake.threads, snakemake.params.seed)
+    configure_keras(snakemake.threads, snakemake.params.seed)
 
     import keras
     import pandas as pd

@@ -1,11 +1,11 @@
 """Snakemake adapter: train the SVHN CNN with early stopping and measure it on the test set."""
 
 from digitstudy.runtime import log_to
-from digitstudy.tensorflow_setup import configure_tensorflow
+from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     settings_section = snakemake.params.cnn
-    configure_tensorflow(snakemake.threads, settings_section["seed"])  # before any TensorFlow op
+    configure_keras(snakemake.threads, settings_section["seed"])  # before any TensorFlow op
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.data.svhn_format import STANDIN_WARNING

@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from digitstudy.runtime import log_to
-from digitstudy.tensorflow_setup import configure_tensorflow
+from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     settings = snakemake.params.settings
-    configure_tensorflow(snakemake.threads, settings["seed"])
+    configure_keras(snakemake.threads, settings["seed"])
 
     from digitstudy.data.arrays import read_provenance
     from digitstudy.ex3.photo_benchmark import source_digits, write_benchmark
@@ -21,4 +21,5 @@ with log_to(snakemake.log[0]):
         per_condition=settings["digits_per_condition"],
         seed=settings["seed"],
         photos_folder=settings["photos"],
+        threads=snakemake.threads,
     )

@@ -3,11 +3,11 @@
 import json
 
 from digitstudy.runtime import log_to
-from digitstudy.tensorflow_setup import configure_tensorflow
+from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     section = snakemake.params.settings
-    configure_tensorflow(snakemake.threads, section["seed"])
+    configure_keras(snakemake.threads, section["seed"])
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.ex3.model_card import build_card

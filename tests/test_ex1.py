@@ -26,11 +26,16 @@ def test_parameter_counts_match_the_assignment(depth, expected):
     assert model.output_shape == (None, 10)
 
 
-def _numpy_gradients(model, x, y, activation):
-    """Plain backpropagation in float64, written independently of TensorFlow."""
+def _numpy_gradients(model_or_weights, x, y, activation):
+    """Plain backpropagation in float64, written independently of Keras' backends."""
     act = {"tanh": np.tanh, "sigmoid": lambda z: 1 / (1 + np.exp(-z))}[activation]
     dact = {"tanh": lambda a: 1 - a**2, "sigmoid": lambda a: a * (1 - a)}[activation]
-    weights = [(l.kernel.numpy().astype(np.float64), l.bias.numpy().astype(np.float64)) for l in dense_layers(model)]
+    if isinstance(model_or_weights, list):  # [kernel 1, bias 1, kernel 2, ...]
+        flat = [np.asarray(w, np.float64) for w in model_or_weights]
+        weights = list(zip(flat[::2], flat[1::2]))
+    else:
+        weights = [(l.kernel.numpy().astype(np.float64), l.bias.numpy().astype(np.float64))
+                   for l in dense_layers(model_or_weights)]
     activations = [x.astype(np.float64)]
     for W, b in weights[:-1]:
         activations.append(act(activations[-1] @ W + b))
@@ -65,6 +70,41 @@ def test_gradient_extractor_agrees_with_numpy_backprop(activation):
     assert kernel1["max"] == pytest.approx(reference[(1, "kernel")].max(), rel=1e-4, abs=1e-9)
 
 
+JAX_GRADIENTS = """
+import sys
+sys.path.insert(0, {src!r})
+from digitstudy.keras_setup import configure_keras
+configure_keras(1, 3, backend="jax")
+import keras, numpy as np
+from digitstudy.ex1.gradients import layer_gradients
+from digitstudy.ex1.mlp import build_mlp, dense_layers
+model = build_mlp(3, {activation!r}, units=5, inputs=7)
+data = np.load({inputs!r})
+grads = layer_gradients(model, data["x"], data["y"])
+weights = [np.asarray(w) for layer in dense_layers(model) for w in (layer.kernel, layer.bias)]
+np.savez({out!r}, *weights, **{{f"{{layer}}_{{param}}": g for (layer, param), g in grads.items()}})
+print(keras.backend.backend())
+"""
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_gradient_extractor_on_jax_agrees_with_numpy_backprop(tmp_path, activation):
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (6, 7)).astype(np.float32)
+    y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 6)]
+    np.savez(tmp_path / "inputs.npz", x=x, y=y)
+    program = JAX_GRADIENTS.format(src=str(REPO / "src"), activation=activation, inputs=str(tmp_path / "inputs.npz"),
+                                   out=str(tmp_path / "out.npz"))
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "jax"
+    out = np.load(tmp_path / "out.npz")
+    reference = _numpy_gradients([out[f"arr_{i}"] for i in range(8)], x, y, activation)
+    assert sorted(f"{layer}_{param}" for layer, param in reference) == sorted(k for k in out.files if "_" in k
+                                                                              and not k.startswith("arr"))
+    for (layer, param), value in reference.items():
+        np.testing.assert_allclose(out[f"{layer}_{param}"], value, rtol=1e-4, atol=1e-7, err_msg=f"{layer} {param}")
+
+
 def test_untrained_deep_sigmoid_gradients_vanish():
     keras.utils.set_random_seed(0)
     model = build_mlp(40, "sigmoid")
@@ -97,8 +137,8 @@ def test_prepare_inputs_scales_and_picks_a_fixed_batch():
 RERUN = """
 import json, sys
 sys.path.insert(0, {src!r})
-from digitstudy.tensorflow_setup import configure_tensorflow
-configure_tensorflow(1, 0)
+from digitstudy.keras_setup import configure_keras
+configure_keras(1, 0, backend={backend!r})
 import numpy as np
 from digitstudy.data.arrays import Split
 from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
@@ -114,16 +154,17 @@ print(json.dumps({{"metrics": metrics, "gradients": result.gradients.to_dict("li
 """
 
 
-def _rerun(tmp_path, name):
+def _rerun(tmp_path, name, backend):
     out = tmp_path / f"{name}.npz"
-    done = subprocess.run([sys.executable, "-c", RERUN.format(src=str(REPO / "src"), out=str(out))],
+    done = subprocess.run([sys.executable, "-c", RERUN.format(src=str(REPO / "src"), out=str(out), backend=backend)],
                           capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1]), np.load(out)
 
 
-def test_rerun_with_same_seed_is_bit_identical(tmp_path):
-    first, first_weights = _rerun(tmp_path, "a")
-    second, second_weights = _rerun(tmp_path, "b")
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_rerun_with_same_seed_is_bit_identical(tmp_path, backend):
+    first, first_weights = _rerun(tmp_path, "a", backend)
+    second, second_weights = _rerun(tmp_path, "b", backend)
     assert first == second
     assert len(first_weights.files) == 8
     for key in first_weights.files:

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
+import pandas as pd
 import pytest
 
 from digitstudy.ex3 import photo_benchmark as bench
@@ -52,6 +53,28 @@ def test_rendering_is_deterministic_for_a_seed():
     assert first == bench.render(_digit(), photo, np.random.default_rng(5))
     assert first != bench.render(_digit(), photo, np.random.default_rng(6))
 
+
+def test_conditions_render_side_by_side_as_they_do_one_after_the_other():
+    images = np.stack([_digit(str(d)) for d in (3, 1, 7)])
+    conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "cast shadow", "grid paper", "jpeg")]
+    seen = []
+
+    class Recorder:  # records what the model is shown
+        input_shape, output_shape = (None, 28, 28, 1), (None, 10)
+
+        def predict(self, x, **_):
+            seen.append(np.asarray(x).copy())
+            return np.full((len(x), 10), 0.1, np.float32)
+
+    one = bench.run(Recorder(), {"fixture": (images, np.array([3, 1, 7]))}, per_condition=3, conditions=conditions)
+    alone, seen[:] = list(seen), []
+    two = bench.run(Recorder(), {"fixture": (images, np.array([3, 1, 7]))}, per_condition=3, conditions=conditions,
+                    threads=2)
+    assert len(alone) == len(seen) == len(conditions)
+    for a, b in zip(alone, seen):
+        np.testing.assert_array_equal(a, b)
+    pd.testing.assert_frame_equal(one.per_condition, two.per_condition)
+    assert list(one.examples) == list(two.examples) == [c.name for c in conditions]
 
 
 def test_accuracy_per_condition_and_summary(tmp_path):

@@ -1,6 +1,10 @@
+import os
 import subprocess
 import sys
 
+import pytest
+
+from digitstudy.keras_setup import configure_keras
 from digitstudy.runtime import memory_mb
 from tests.conftest import REPO
 
@@ -8,9 +12,10 @@ PROGRAM = """
 import os, sys
 sys.path.insert(0, {src!r})
 from digitstudy.runtime import log_to
-from digitstudy.tensorflow_setup import configure_tensorflow
+from digitstudy.keras_setup import configure_keras
 with log_to({log!r}):
-    tf = configure_tensorflow(threads=1, seed=7)
+    configure_keras(threads=1, seed=7)
+    import tensorflow as tf
     print("intra", tf.config.threading.get_intra_op_parallelism_threads())
     print("inter", tf.config.threading.get_inter_op_parallelism_threads())
     print("draw", float(tf.random.uniform(())))
@@ -35,3 +40,38 @@ def test_threads_seed_and_log_capture(tmp_path):
 def test_memory_request_grows_by_half_on_each_retry():
     request = memory_mb(2000)
     assert [request(None, attempt) for attempt in (1, 2, 3)] == [2000, 3000, 4000]
+
+
+JAX_PROGRAM = """
+import os, sys
+sys.path.insert(0, {src!r})
+from digitstudy.keras_setup import configure_keras
+configure_keras(threads=1, seed=7, backend="jax")
+import keras
+print("backend", keras.backend.backend())
+print("flags", os.environ["XLA_FLAGS"])
+print("draw", float(keras.random.uniform((), seed=keras.random.SeedGenerator(1))))
+try:
+    configure_keras(threads=1, seed=7, backend="tensorflow")
+except RuntimeError as error:
+    print("switch refused:", error)
+"""
+
+
+def test_jax_backend_is_selected_pinned_to_its_threads_and_seeded():
+    def run():
+        return subprocess.run([sys.executable, "-c", JAX_PROGRAM.format(src=str(REPO / "src"))], capture_output=True,
+                              text=True, check=True, env={**os.environ, "XLA_FLAGS": ""}).stdout
+    first = run()
+    assert "backend jax" in first
+    assert "--xla_cpu_multi_thread_eigen=false" in first and "intra_op_parallelism_threads=1" in first
+    assert "switch refused: Keras is already imported with the jax backend" in first
+    draws = [line for line in first.splitlines() if line.startswith("draw")]
+    assert draws and draws == [line for line in run().splitlines() if line.startswith("draw")]
+
+
+def test_unknown_backend_and_threads_are_refused():
+    with pytest.raises(ValueError, match="unknown Keras backend 'torch'; allowed: tensorflow, jax"):
+        configure_keras(1, 0, backend="torch")
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        configure_keras(0, 0)

@@ -1,7 +1,7 @@
 """What jobs need at run time: their output in the rule's log, and a memory request that
 grows when a job is retried.
 
-Training scripts then call digitstudy.tensorflow_setup.configure_tensorflow; it lives apart so
+Training scripts then call digitstudy.keras_setup.configure_keras; it lives apart so
 that jobs which never use TensorFlow do not need it installed.
 """
 

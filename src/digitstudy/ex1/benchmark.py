@@ -43,9 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
 
-    from ..tensorflow_setup import configure_tensorflow
+    from ..keras_setup import configure_keras
 
-    configure_tensorflow(args.threads, args.seed)
+    configure_keras(args.threads, args.seed)
     import numpy as np
 
     from ..data.arrays import load_splits

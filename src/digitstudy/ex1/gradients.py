@@ -1,15 +1,15 @@
 """Per-layer gradients of the loss on a fixed mini-batch, without an optimizer step.
 
 The assignment's snippet (model.optimizer.get_gradients) is Keras 2 internals; here one
-tf.GradientTape pass gives dL/dW and dL/db of every Dense layer. max |g| per layer is what
-shows vanishing gradients; the signed max of the snippet and mean |g| are kept too.
+backward pass of the backend in use (tf.GradientTape, or jax.grad of a stateless call) gives
+dL/dW and dL/db of every Dense layer. max |g| per layer is what shows vanishing gradients; the
+signed max of the snippet and mean |g| are kept too.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from .mlp import dense_layers
 
@@ -19,16 +19,36 @@ COLUMNS = ["epoch", "layer", "param", "max_abs", "max", "mean_abs"]
 def layer_gradients(model: keras.Model, x: np.ndarray, y_onehot: np.ndarray) -> dict[tuple[int, str], np.ndarray]:
     """{(layer index from 1, "kernel"|"bias"): gradient} of the mean categorical cross-entropy."""
     layers = dense_layers(model)
-    variables = [v for layer in layers for v in (layer.kernel, layer.bias)]
     loss_fn = keras.losses.CategoricalCrossentropy()
-    with tf.GradientTape() as tape:
-        loss = loss_fn(tf.convert_to_tensor(y_onehot), model(tf.convert_to_tensor(x), training=True))
-    grads = tape.gradient(loss, variables)
+    backward = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}[keras.backend.backend()]
+    grads = backward(model, [v for layer in layers for v in (layer.kernel, layer.bias)], loss_fn, x, y_onehot)
     result = {}
     for index, layer in enumerate(layers, start=1):
         result[(index, "kernel")] = np.asarray(grads[2 * (index - 1)])
         result[(index, "bias")] = np.asarray(grads[2 * (index - 1) + 1])
     return result
+
+
+def _tensorflow_gradients(model, variables, loss_fn, x, y):
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        loss = loss_fn(tf.convert_to_tensor(y), model(tf.convert_to_tensor(x), training=True))
+    return tape.gradient(loss, variables)
+
+
+def _jax_gradients(model, variables, loss_fn, x, y):
+    import jax
+
+    trainable = [v.value for v in model.trainable_variables]
+    frozen = [v.value for v in model.non_trainable_variables]
+
+    def loss(values):
+        predicted, _ = model.stateless_call(values, frozen, x, training=True)
+        return loss_fn(y, predicted)
+
+    by_path = {v.path: g for v, g in zip(model.trainable_variables, jax.grad(loss)(trainable))}
+    return [by_path[v.path] for v in variables]
 
 
 def summarise(gradients: dict[tuple[int, str], np.ndarray], epoch: int) -> list[dict]:

@@ -97,7 +97,7 @@ def compile_mlp(model: keras.Model, settings: TrainSettings) -> None:
 
 
 def train_mlp(activation: str, depth: int, seed: int, data: MnistInputs, settings: TrainSettings) -> TrainResult:
-    """Seeds must already be set (tensorflow_setup.configure_tensorflow) for a reproducible run."""
+    """Seeds must already be set (keras_setup.configure_keras) for a reproducible run."""
     keras.utils.set_random_seed(seed)
     model = build_mlp(depth, activation, units=settings.units)
     compile_mlp(model, settings)

@@ -21,7 +21,8 @@ def photo_benchmark_command(args) -> int:
     from .safe_load import load_untrusted
 
     write_benchmark(load_untrusted(args.model), source_digits(args.mnist, args.usps), args.out,
-                    per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos)
+                    per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos,
+                    threads=args.threads)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
     b.add_argument("--usps", help="usps.npz (its test split is rendered too, when present)")
     b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
+    b.add_argument("--threads", type=int, default=1, help="conditions rendered side by side (same results)")
     b.add_argument("--per-condition", type=int, default=benchmark_defaults["digits_per_condition"],
                    help="digits per source and condition")
     b.add_argument("--seed", type=int, default=benchmark_defaults["seed"])

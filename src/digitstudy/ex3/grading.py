@@ -40,7 +40,7 @@ MARKS = 40.0
 SUBMISSION_SUFFIXES = (".h5", ".hdf5", ".keras")
 # What the forkserver imports once, before any submission is read (imports only: no TensorFlow op).
 PRELOAD = ["numpy", "h5py", "keras", "tensorflow", "digitstudy.ex3.safe_load", "digitstudy.ex3.inference",
-           "digitstudy.tensorflow_setup"]
+           "digitstudy.keras_setup"]
 
 
 @dataclass(frozen=True)
@@ -101,11 +101,11 @@ def _grade_one(path: str, images: Images, limits: Limits, workdir: str, connecti
     resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     try:
-        from ..tensorflow_setup import configure_tensorflow
+        from ..keras_setup import configure_keras
         from .inference import probabilities
         from .safe_load import SizeLimits, load_untrusted
 
-        configure_tensorflow(1, 0)
+        configure_keras(1, 0)
         model = load_untrusted(path, SizeLimits(limits.file_mb, limits.config_mb, limits.disk_mb))
         predicted = probabilities(model, images.images).argmax(axis=1)
         accuracy = float((predicted == images.labels).sum() / images.files)

@@ -1,0 +1,62 @@
+"""What every training script does before it imports Keras: choose the backend, seed, and pin
+the threads.
+
+Keras 3 runs the same model code on TensorFlow or JAX; the backend is fixed when Keras is first
+imported, so it is chosen here, first. Exercise 1's small, deep MLPs train faster on JAX
+(README, "Speed"); the CNNs train faster on TensorFlow.
+
+TensorFlow ignores OMP_NUM_THREADS and grabs every core, which oversubscribes a machine running
+several jobs at once; and without op determinism two runs with one seed differ. Keras turns XLA
+off while TensorFlow's op determinism is on (`jit_compile=True` is ignored with a warning), so no
+model here asks for it. JAX compiles with XLA and is deterministic on CPU as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+BACKENDS = ("tensorflow", "jax")
+
+
+def configure_keras(threads: int, seed: int, backend: str = "tensorflow", deterministic: bool = True) -> None:
+    """Select the Keras backend, size its thread pools, seed Python, NumPy and the backend, and
+    (TensorFlow) make ops deterministic.
+
+    Must run before Keras is imported: neither the backend nor TensorFlow's thread pools can
+    change afterwards."""
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown Keras backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if "keras" in sys.modules and sys.modules["keras"].backend.backend() != backend:
+        raise RuntimeError(f"Keras is already imported with the {sys.modules['keras'].backend.backend()} backend, "
+                           f"so it cannot switch to {backend}: call configure_keras before importing keras")
+    os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if backend == "jax":
+        # XLA's CPU client sizes its pools from these flags, read when JAX starts.
+        flags = os.environ.get("XLA_FLAGS", "")
+        if threads == 1 and "xla_cpu_multi_thread_eigen" not in flags:
+            flags += " --xla_cpu_multi_thread_eigen=false"
+        os.environ["XLA_FLAGS"] = f"{flags} intra_op_parallelism_threads={threads}".strip()
+    import keras
+
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+        for gpu in tf.config.list_physical_devices("GPU"):
+            # Share a GPU node's device with other jobs instead of reserving all its memory.
+            tf.config.experimental.set_memory_growth(gpu, True)
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
+        version, devices = tf.__version__, [d.name for d in tf.config.list_logical_devices()]
+    else:
+        import jax
+
+        version, devices = jax.__version__, [str(d) for d in jax.devices()]
+    keras.utils.set_random_seed(seed)
+    print(f"{backend} {version}, keras {keras.__version__}: threads={threads}, seed={seed}, "
+          f"deterministic={deterministic}, devices={devices}", file=sys.stderr)
