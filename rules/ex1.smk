@@ -41,6 +41,11 @@ rule ex1_train:
         runtime=15,
     params:
         settings=ex1_train_settings(),
+        # JAX keeps compiled programs here: the jobs of one architecture compile once.
+        compilation_cache=".cache/jax",
+        # These many short jobs yield the CPU to the long chain (ex3_train) that runs beside
+        # them, and take what it leaves idle (README, "Speed").
+        niceness=5,
     script:
         "../scripts/ex1_train.py"
 

@@ -46,9 +46,10 @@ JAX_PROGRAM = """
 import os, sys
 sys.path.insert(0, {src!r})
 from digitstudy.keras_setup import configure_keras
-configure_keras(threads=1, seed=7, backend="jax")
-import keras
+configure_keras(threads=1, seed=7, backend="jax", compilation_cache={cache!r})
+import jax, keras
 print("backend", keras.backend.backend())
+print("cache", jax.config.jax_compilation_cache_dir)
 print("flags", os.environ["XLA_FLAGS"])
 print("draw", float(keras.random.uniform((), seed=keras.random.SeedGenerator(1))))
 try:
@@ -58,12 +59,14 @@ except RuntimeError as error:
 """
 
 
-def test_jax_backend_is_selected_pinned_to_its_threads_and_seeded():
+def test_jax_backend_is_selected_pinned_to_its_threads_seeded_and_caches_compilations(tmp_path):
     def run():
-        return subprocess.run([sys.executable, "-c", JAX_PROGRAM.format(src=str(REPO / "src"))], capture_output=True,
+        program = JAX_PROGRAM.format(src=str(REPO / "src"), cache=str(tmp_path / "jax"))
+        return subprocess.run([sys.executable, "-c", program], capture_output=True,
                               text=True, check=True, env={**os.environ, "XLA_FLAGS": ""}).stdout
     first = run()
     assert "backend jax" in first
+    assert f"cache {tmp_path / 'jax'}" in first
     assert "--xla_cpu_multi_thread_eigen=false" in first and "intra_op_parallelism_threads=1" in first
     assert "switch refused: Keras is already imported with the jax backend" in first
     draws = [line for line in first.splitlines() if line.startswith("draw")]

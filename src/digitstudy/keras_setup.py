@@ -19,9 +19,13 @@ import sys
 BACKENDS = ("tensorflow", "jax")
 
 
-def configure_keras(threads: int, seed: int, backend: str = "tensorflow", deterministic: bool = True) -> None:
+def configure_keras(threads: int, seed: int, backend: str = "tensorflow", deterministic: bool = True,
+                    compilation_cache: str | os.PathLike | None = None) -> None:
     """Select the Keras backend, size its thread pools, seed Python, NumPy and the backend, and
-    (TensorFlow) make ops deterministic.
+    (TensorFlow) make ops deterministic. `compilation_cache` (JAX only): a folder where XLA keeps
+    what it compiled, so that the next job with the same model and shapes (another seed) loads
+    it instead of compiling again; loading gives the same program, so results do not change (an
+    entry read while another job still writes it is reported and compiled anew).
 
     Must run before Keras is imported: neither the backend nor TensorFlow's thread pools can
     change afterwards."""
@@ -56,6 +60,9 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
     else:
         import jax
 
+        if compilation_cache is not None:
+            jax.config.update("jax_compilation_cache_dir", str(compilation_cache))
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
         version, devices = jax.__version__, [str(d) for d in jax.devices()]
     keras.utils.set_random_seed(seed)
     print(f"{backend} {version}, keras {keras.__version__}: threads={threads}, seed={seed}, "

@@ -41,11 +41,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=20, help="the workflow's default; fewer epochs weigh compile time more")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--backend", choices=["jax", "tensorflow"], default="jax", help="Keras backend of both")
     args = parser.parse_args(argv)
 
     from ..keras_setup import configure_keras
 
-    configure_keras(args.threads, args.seed)
+    configure_keras(args.threads, args.seed, args.backend)
     import numpy as np
 
     from ..data.arrays import load_splits
