@@ -43,9 +43,6 @@ rule ex1_train:
         settings=ex1_train_settings(),
         # JAX keeps compiled programs here: the jobs of one architecture compile once.
         compilation_cache=".cache/jax",
-        # These many short jobs yield the CPU to the long chain (ex3_train) that runs beside
-        # them, and take what it leaves idle (README, "Speed").
-        niceness=5,
     script:
         "../scripts/ex1_train.py"
 
