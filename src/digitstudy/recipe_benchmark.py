@@ -16,37 +16,17 @@ accuracy is printed beside the other recipe's.
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from .scaling import REPO, snakemake
+
 REDUCED_EX1 = "ex1={depths: [5, 40], seeds: [0], gradient_epochs: [0, 3], figure_epochs: [3, 0]}"
-
-
-def children_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def run_recipe(workdir: Path, overrides: list[str], targets: list[str], cores: int) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of `snakemake --cores N TARGETS --config OVERRIDES` in `workdir`."""
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-               "--configfile", str(REPO / "config.yaml"), "--cores", str(cores), *targets]
-    if overrides:
-        command += ["--config", *overrides]
-    cpu, started = children_cpu_seconds(), time.perf_counter()
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"snakemake failed in {workdir}:\n{result.stderr[-4000:]}")
-    return wall, children_cpu_seconds() - cpu
 
 
 def ex1_accuracy(workdir: Path) -> pd.Series | None:
@@ -78,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(args.resources, workdir / "resources")
             # Two overrides of one section would replace each other: merge them into one.
             merged = merge_overrides(common + overrides)
-            wall, cpu = run_recipe(workdir, merged, args.target, args.cores)
+            wall, cpu = snakemake(workdir, args.cores, args.target, REPO / "config.yaml", merged)
             rows.append({"recipe": name, "overrides": " ".join(merged), "wall_s": round(wall, 1),
                          "cpu_s": round(cpu, 1), "utilisation": round(cpu / (wall * args.cores), 2)})
             print(f"{name}: {wall:.1f} s wall, {cpu:.1f} CPU s ({' '.join(merged)})", flush=True)
@@ -95,8 +75,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def merge_overrides(overrides: list[str]) -> list[str]:
     """`--config` KEY=YAML strings, with the mappings given for one key merged (later wins)."""
-    import yaml
-
     merged: dict[str, object] = {}
     for override in overrides:
         key, _, value = override.partition("=")
@@ -105,10 +83,12 @@ def merge_overrides(overrides: list[str]) -> list[str]:
             merged[key] = {**merged[key], **parsed}
         else:
             merged[key] = parsed
-    def flow(value) -> str:  # one line, however long (a scalar dump ends with "...")
-        return yaml.safe_dump(value, default_flow_style=True, width=10**6).removesuffix("\n...\n").strip()
+    return [f"{key}={_one_line(value)}" for key, value in merged.items()]
 
-    return [f"{key}={flow(value)}" for key, value in merged.items()]
+
+def _one_line(value) -> str:
+    """YAML flow style on one line, however long (a scalar's dump ends with "...")."""
+    return yaml.safe_dump(value, default_flow_style=True, width=10**6).removesuffix("\n...\n").strip()
 
 
 if __name__ == "__main__":

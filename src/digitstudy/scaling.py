@@ -9,6 +9,7 @@ identical results (compare_runs), or the benchmark fails.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import subprocess
 import sys
@@ -34,15 +35,25 @@ def grid_config(activations: list[str], depths: list[int], seeds: list[int], epo
     }
 
 
-def snakemake(workdir: Path, cores: int, targets: list[str]) -> float:
+def children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def snakemake(workdir: Path, cores: int, targets: list[str], configfile: Path | None = None,
+              overrides: list[str] = ()) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of every process it ran) of `snakemake --cores N TARGETS` in
+    `workdir`, with `configfile` (default: the workdir's config.yaml) and `--config` overrides."""
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-               "--configfile", str(workdir / "config.yaml"), "--cores", str(cores), *targets]
-    started = time.perf_counter()
+               "--configfile", str(configfile or workdir / "config.yaml"), "--cores", str(cores), *targets]
+    if overrides:
+        command += ["--config", *overrides]
+    cpu, started = children_cpu_seconds(), time.perf_counter()
     result = subprocess.run(command, cwd=workdir, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
-        raise RuntimeError(f"snakemake --cores {cores} failed:\n{result.stderr[-4000:]}")
-    return elapsed
+        raise RuntimeError(f"snakemake --cores {cores} failed in {workdir}:\n{result.stderr[-4000:]}")
+    return elapsed, children_cpu_seconds() - cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy(Path(args.mnist).with_name("provenance.json"), target / "provenance.json")
             else:
                 snakemake(workdir, 1, ["resources/mnist/mnist.npz"])  # untimed
-            runs[cores] = (workdir, snakemake(workdir, cores, ["results/ex1/metrics.csv", "results/ex1/gradients.csv"]))
+            runs[cores] = (workdir, snakemake(workdir, cores, ["results/ex1/metrics.csv", "results/ex1/gradients.csv"])[0])
             print(f"--cores {cores}: {jobs} training jobs in {runs[cores][1]:.1f} s", flush=True)
         compared, problems = compare_runs(runs[1][0], runs[args.cores][0])
         for problem in problems:
