@@ -167,6 +167,7 @@ def benchmark_files():
         rules.ex2_train,
         rules.ex2_figures,
         rules.ex3_train,
+        rules.ex3_photo_render,
         rules.ex3_photo_benchmark,
     ]
     files = [str(rule.benchmark) for rule in singles]

@@ -1,4 +1,5 @@
-"""Snakemake adapter: the photo benchmark of the recogniser (simulated phone photos per condition)."""
+"""Snakemake adapter: score the recogniser on the photo benchmark's rendered photos (and on a
+labelled folder of real photos, when configured)."""
 
 from pathlib import Path
 
@@ -9,17 +10,9 @@ with log_to(snakemake.log[0]):
     settings = snakemake.params.settings
     configure_keras(snakemake.threads, settings["seed"])
 
-    from digitstudy.data.arrays import read_provenance
-    from digitstudy.ex3.photo_benchmark import source_digits, write_benchmark
+    from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score, write_scores
     from digitstudy.ex3.safe_load import load_untrusted
 
-    usps_available = read_provenance(snakemake.input.usps_provenance).get("available", True)
-    write_benchmark(
-        load_untrusted(snakemake.input.model),
-        source_digits(snakemake.input.mnist_arrays, snakemake.input.usps_arrays if usps_available else None),
-        Path(snakemake.output.summary).parent,
-        per_condition=settings["digits_per_condition"],
-        seed=settings["seed"],
-        photos_folder=settings["photos"],
-        threads=snakemake.threads,
-    )
+    result = score(load_untrusted(snakemake.input.model), RenderedBenchmark.load(snakemake.input.rendered),
+                   photos_folder=settings["photos"])
+    write_scores(result, Path(snakemake.output.summary).parent, settings["digits_per_condition"], settings["seed"])

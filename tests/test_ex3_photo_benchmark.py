@@ -92,3 +92,25 @@ def test_accuracy_per_condition_and_summary(tmp_path):
     result = bench.run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions)
     assert result.per_condition.accuracy.tolist() == [0.25, 0.25, 0.25]
     assert "| exif rotation | 0.7500 |" in bench.summary_markdown(summary)
+
+
+def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
+    # The workflow renders while the recogniser trains, and scores once the model exists.
+    labels = np.array([3, 1, 7, 3])
+    images = np.stack([_digit(str(d)) for d in labels])
+    sources = {"fixture": (images, labels), "second": (images[:2], labels[:2])}
+    conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "blur", "exif rotation")]
+    rendered = bench.render_benchmark(sources, per_condition=3, seed=4, conditions=conditions)
+    assert len(rendered.blocks) == 2 * len(conditions) and len(rendered.labels) == 3 * 3 + 2 * 3
+    bench.write_rendered(rendered, tmp_path / "rendered.npz", tmp_path / "examples.png")
+    assert (tmp_path / "examples.png").stat().st_size > 10_000
+    loaded = bench.RenderedBenchmark.load(tmp_path / "rendered.npz")
+    pd.testing.assert_frame_equal(loaded.blocks, rendered.blocks)
+    for name in ("block", "inputs", "found", "labels"):
+        np.testing.assert_array_equal(getattr(loaded, name), getattr(rendered, name))
+    assert loaded.timing == rendered.timing
+    later = bench.score(constant_model(3), loaded)
+    whole = bench.run(constant_model(3), sources, per_condition=3, seed=4, conditions=conditions)
+    pd.testing.assert_frame_equal(later.per_condition, whole.per_condition)
+    assert later.per_condition.images.tolist() == [3] * 3 + [2] * 3
+    assert later.per_condition.correct.tolist() == [1] * 6  # one 3 among the first three digits of each

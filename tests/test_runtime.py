@@ -50,6 +50,7 @@ configure_keras(threads=1, seed=7, backend="jax", compilation_cache={cache!r})
 import jax, keras
 print("backend", keras.backend.backend())
 print("cache", jax.config.jax_compilation_cache_dir)
+print("async dispatch", jax.config.read("jax_cpu_enable_async_dispatch"))
 print("flags", os.environ["XLA_FLAGS"])
 print("draw", float(keras.random.uniform((), seed=keras.random.SeedGenerator(1))))
 try:
@@ -67,6 +68,7 @@ def test_jax_backend_is_selected_pinned_to_its_threads_seeded_and_caches_compila
     first = run()
     assert "backend jax" in first
     assert f"cache {tmp_path / 'jax'}" in first
+    assert "async dispatch False" in first  # its waiting threads spin: ~40% more CPU, same wall time
     assert "--xla_cpu_multi_thread_eigen=false" in first and "intra_op_parallelism_threads=1" in first
     assert "switch refused: Keras is already imported with the jax backend" in first
     draws = [line for line in first.splitlines() if line.startswith("draw")]

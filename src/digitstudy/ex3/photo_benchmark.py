@@ -274,6 +274,36 @@ def time_large_photo(seed: int = 0, repeats: int = 5) -> dict:
 
 
 @dataclass
+class RenderedBenchmark:
+    """Every benchmark photo rendered and read back through the preprocessing: all that the
+    benchmark does before a network sees it, so it can run while the recogniser still trains.
+    Flat arrays, one entry per photo; `block[i]` is photo i's row of `blocks`."""
+
+    blocks: pd.DataFrame  # source, condition, description: one row per (source, condition), in order
+    block: np.ndarray  # (photos,) int
+    inputs: np.ndarray  # (photos, 28, 28) uint8: what the network is given
+    found: np.ndarray  # (photos,) bool: the preprocessing found a digit
+    labels: np.ndarray  # (photos,) int
+    examples: dict = field(default_factory=dict)  # condition -> (decoded gray of one photo, its 28x28)
+    timing: dict = field(default_factory=dict)
+
+    def save(self, path) -> None:
+        """Arrays and bookkeeping to one .npz (the examples go to the figure instead)."""
+        import json
+
+        np.savez_compressed(path, block=self.block, inputs=self.inputs, found=self.found, labels=self.labels,
+                            blocks=self.blocks.to_json(orient="records"), timing=json.dumps(self.timing))
+
+    @classmethod
+    def load(cls, path) -> "RenderedBenchmark":
+        import json
+
+        with np.load(path) as data:
+            return cls(pd.DataFrame(json.loads(str(data["blocks"]))), data["block"], data["inputs"], data["found"],
+                       data["labels"], timing=json.loads(str(data["timing"])))
+
+
+@dataclass
 class BenchmarkResult:
     per_condition: pd.DataFrame  # source, condition, description, images, correct, accuracy, no_digit
     examples: dict  # condition -> (decoded gray of one photo, its 28x28)
@@ -316,8 +346,8 @@ def _render_condition(images: np.ndarray, count: int, condition: Condition, rng:
     return inputs, found, example
 
 
-def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
-        conditions: list[Condition] = CONDITIONS, photos_folder: str | None = None, threads: int = 1) -> BenchmarkResult:
+def render_benchmark(sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
+                     conditions: list[Condition] = CONDITIONS, threads: int = 1) -> RenderedBenchmark:
     """`sources`: name -> (images white on black, labels). The first `per_condition` digits of
     each source are rendered once per condition; each condition has its own random stream, so
     conditions render side by side on `threads` threads (OpenCV and NumPy release the GIL) with
@@ -325,21 +355,40 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
     from concurrent.futures import ThreadPoolExecutor
     from functools import partial
 
-    from .inference import probabilities
-
-    rows, examples = [], {}
+    blocks, inputs, found, labels, examples = [], [], [], [], {}
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        for source, (images, labels) in sources.items():
-            count = min(per_condition, len(labels))
+        for source, (images, source_labels) in sources.items():
+            count = min(per_condition, len(source_labels))
             streams = [np.random.default_rng([seed, index, zlib.crc32(source.encode())]) for index in range(len(conditions))]
             rendered = pool.map(partial(_render_condition, images, count), conditions, streams)
-            for condition, (inputs, found, example) in zip(conditions, rendered):
+            for condition, (condition_inputs, condition_found, example) in zip(conditions, rendered):
                 examples.setdefault(condition.name, example)
-                predicted = probabilities(model, inputs).argmax(axis=1)
-                correct = int(((predicted == labels[:count]) & found).sum())
-                rows.append({"source": source, "condition": condition.name, "description": condition.description,
-                             "images": count, "correct": correct, "accuracy": correct / count,
-                             "no_digit": int((~found).sum())})
+                blocks.append({"source": source, "condition": condition.name, "description": condition.description})
+                inputs.append(condition_inputs)
+                found.append(condition_found)
+                labels.append(np.asarray(source_labels[:count]))
+    block = np.repeat(np.arange(len(blocks)), [len(x) for x in inputs])
+    return RenderedBenchmark(pd.DataFrame(blocks, columns=["source", "condition", "description"]), block,
+                             np.concatenate(inputs) if inputs else np.zeros((0, 28, 28), np.uint8),
+                             np.concatenate(found) if found else np.zeros(0, bool),
+                             np.concatenate(labels).astype(int) if labels else np.zeros(0, int),
+                             examples, time_large_photo(seed))
+
+
+def score(model, rendered: RenderedBenchmark, photos_folder: str | None = None) -> BenchmarkResult:
+    """`model` read every rendered photo: accuracy per source and condition (a photo in which
+    no digit was found counts as wrong); plus a labelled folder of real photos, when given."""
+    from .inference import probabilities
+
+    rows = []
+    for index, block in enumerate(rendered.blocks.itertuples(index=False)):
+        mine = rendered.block == index
+        predicted = probabilities(model, rendered.inputs[mine]).argmax(axis=1)
+        correct = int(((predicted == rendered.labels[mine]) & rendered.found[mine]).sum())
+        count = int(mine.sum())
+        rows.append({"source": block.source, "condition": block.condition, "description": block.description,
+                     "images": count, "correct": correct, "accuracy": correct / count,
+                     "no_digit": int((~rendered.found[mine]).sum())})
     photos = None
     if photos_folder:
         from .inference import evaluate
@@ -349,23 +398,30 @@ def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition:
         photos = {"folder": str(photos_folder), "images": int(len(evaluation.table)),
                   "correct": int(evaluation.table.correct.sum()), "accuracy": evaluation.accuracy,
                   "mistakes": [f"{r.file}: {r.label} read as {r.digit}" for r in wrong.itertuples()]}
-    return BenchmarkResult(pd.DataFrame(rows), examples, time_large_photo(seed), photos)
+    return BenchmarkResult(pd.DataFrame(rows), rendered.examples, rendered.timing, photos)
 
 
-def examples_figure(result: BenchmarkResult):
-    """One simulated photo per condition, next to the 28x28 image the network was given."""
+def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
+        conditions: list[Condition] = CONDITIONS, photos_folder: str | None = None, threads: int = 1) -> BenchmarkResult:
+    """render_benchmark, then score: the whole benchmark in one call."""
+    return score(model, render_benchmark(sources, per_condition, seed, conditions, threads), photos_folder)
+
+
+def examples_figure(examples: dict):
+    """One simulated photo per condition (`examples`: condition -> (decoded gray, its 28x28)),
+    next to the 28x28 image the network was given."""
     import math
 
     from ..plots.provenance import plt
 
-    names = list(result.examples)
+    names = list(examples)
     columns = 4
     rows = math.ceil(len(names) / columns)
     figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns, 1.5 * rows + 0.5), squeeze=False)
     for axis in axes.flat:
         axis.set_axis_off()
     for position, name in enumerate(names):
-        gray, image = result.examples[name]
+        gray, image = examples[name]
         r, c = divmod(position, columns)
         axes[r, 2 * c].imshow(gray, cmap="gray", vmin=0, vmax=255)
         axes[r, 2 * c].set_title(name, fontsize=6)
@@ -389,22 +445,36 @@ def source_digits(mnist_npz, usps_npz=None) -> dict[str, tuple[np.ndarray, np.nd
     return sources
 
 
-def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
-                    photos_folder: str | None = None, threads: int = 1) -> dict:
-    """Run the benchmark and write conditions.csv, summary.json and examples.png under `out`."""
+def write_rendered(rendered: RenderedBenchmark, npz, examples_png) -> None:
+    """The rendering half of the benchmark: the arrays (`npz`) and the examples figure."""
+    rendered.save(npz)
+    examples_figure(rendered.examples).savefig(examples_png, dpi=120)
+
+
+def write_scores(result: BenchmarkResult, out, per_condition: int, seed: int) -> dict:
+    """conditions.csv and summary.json under `out`; returns the summary."""
     import json
     from pathlib import Path
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result = run(model, sources, per_condition=per_condition, seed=seed, photos_folder=photos_folder, threads=threads)
     result.per_condition.to_csv(out / "conditions.csv", index=False)
     summary = result.summary()
     summary["digits_per_condition"] = per_condition
     summary["seed"] = seed
     (out / "summary.json").write_text(json.dumps(summary, indent=2))
-    examples_figure(result).savefig(out / "examples.png", dpi=120)
     print(summary_markdown(summary))
+    return summary
+
+
+def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
+                    photos_folder: str | None = None, threads: int = 1) -> dict:
+    """Run the whole benchmark and write conditions.csv, summary.json and examples.png under `out`."""
+    from pathlib import Path
+
+    rendered = render_benchmark(sources, per_condition, seed, threads=threads)
+    summary = write_scores(score(model, rendered, photos_folder), out, per_condition, seed)
+    examples_figure(rendered.examples).savefig(Path(out) / "examples.png", dpi=120)
     return summary
 
 

@@ -1,0 +1,16 @@
+"""Snakemake adapter: render the photo benchmark's simulated phone photos and preprocess them
+(no network needed), and draw one example per condition."""
+
+from digitstudy.runtime import log_to
+
+with log_to(snakemake.log[0]):
+    from digitstudy.data.arrays import read_provenance
+    from digitstudy.ex3.photo_benchmark import render_benchmark, source_digits, write_rendered
+
+    settings = snakemake.params.settings
+    usps_available = read_provenance(snakemake.input.usps_provenance).get("available", True)
+    sources = source_digits(snakemake.input.mnist_arrays, snakemake.input.usps_arrays if usps_available else None)
+    rendered = render_benchmark(sources, per_condition=settings["digits_per_condition"], seed=settings["seed"],
+                                threads=snakemake.threads)
+    write_rendered(rendered, snakemake.output.rendered, snakemake.output.examples)
+    print(rendered.blocks.groupby("source").size().to_string(), f"\nphotos: {len(rendered.labels)}")
