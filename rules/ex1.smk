@@ -43,6 +43,9 @@ rule ex1_train:
         settings=ex1_train_settings(),
         # JAX keeps compiled programs here: the jobs of one architecture compile once.
         compilation_cache=".cache/jax",
+        # These many short jobs fill the cores around the long ex3_train instead of competing
+        # with it (README, "Speed").
+        niceness=FILLER_NICENESS,
     script:
         "../scripts/ex1_train.py"
 

@@ -62,6 +62,7 @@ rule ex3_photo_render:
         runtime=20,
     params:
         settings=config["ex3"]["photo_benchmark"],
+        niceness=FILLER_NICENESS,
     script:
         "../scripts/ex3_photo_render.py"
 

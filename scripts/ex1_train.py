@@ -1,13 +1,16 @@
 """Snakemake adapter: train one MLP of the Exercise 1 grid and save model, history, metrics, gradients."""
 
+import os
+
 from digitstudy.runtime import log_to
 from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
+    os.nice(snakemake.params.niceness)
     seed = int(snakemake.wildcards.seed)
     # Before Keras is imported.
     configure_keras(snakemake.threads, seed, snakemake.params.settings["keras_backend"],
-                    compilation_cache=snakemake.params.compilation_cache)
+                    compilation_cache=snakemake.params.compilation_cache, without_tensorflow=True)
 
     from digitstudy.data.arrays import load_splits
     from digitstudy.ex1.runs import save_run

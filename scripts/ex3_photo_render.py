@@ -1,9 +1,12 @@
 """Snakemake adapter: render the photo benchmark's simulated phone photos and preprocess them
 (no network needed), and draw one example per condition."""
 
+import os
+
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
+    os.nice(snakemake.params.niceness)
     from digitstudy.data.arrays import read_provenance
     from digitstudy.ex3.photo_benchmark import render_benchmark, source_digits, write_rendered
 

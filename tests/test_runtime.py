@@ -75,6 +75,30 @@ def test_jax_backend_is_selected_pinned_to_its_threads_seeded_and_caches_compila
     assert draws and draws == [line for line in run().splitlines() if line.startswith("draw")]
 
 
+WITHOUT_TF_PROGRAM = """
+import sys
+sys.path.insert(0, {src!r})
+from digitstudy.keras_setup import configure_keras
+configure_keras(threads=1, seed=0, backend="jax", without_tensorflow=True)
+import keras
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+model.save({h5!r})
+model.save({native!r})
+print("tensorflow loaded:", sys.modules.get("tensorflow") is not None)
+"""
+
+
+def test_a_jax_job_can_train_and_save_without_importing_tensorflow(tmp_path):
+    # Keras imports TensorFlow whenever it is installed; an Exercise 1 job saves 1.5 s without it.
+    program = WITHOUT_TF_PROGRAM.format(src=str(REPO / "src"), h5=str(tmp_path / "m.h5"),
+                                        native=str(tmp_path / "m.keras"))
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert "tensorflow loaded: False" in done.stdout
+    assert (tmp_path / "m.h5").stat().st_size > 0 and (tmp_path / "m.keras").stat().st_size > 0
+    with pytest.raises(ValueError, match="needs the jax backend"):
+        configure_keras(1, 0, backend="tensorflow", without_tensorflow=True)
+
+
 def test_unknown_backend_and_threads_are_refused():
     with pytest.raises(ValueError, match="unknown Keras backend 'torch'; allowed: tensorflow, jax"):
         configure_keras(1, 0, backend="torch")

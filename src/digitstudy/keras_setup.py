@@ -22,12 +22,17 @@ BACKENDS = ("tensorflow", "jax")
 
 
 def configure_keras(threads: int, seed: int, backend: str = "tensorflow", deterministic: bool = True,
-                    compilation_cache: str | os.PathLike | None = None) -> None:
+                    compilation_cache: str | os.PathLike | None = None, without_tensorflow: bool = False) -> None:
     """Select the Keras backend, size its thread pools, seed Python, NumPy and the backend, and
     (TensorFlow) make ops deterministic. `compilation_cache` (JAX only): a folder where XLA keeps
     what it compiled, so that the next job with the same model and shapes (another seed) loads
     it instead of compiling again; loading gives the same program, so results do not change (an
     entry read while another job still writes it is reported and compiled anew).
+
+    `without_tensorflow` (JAX only): make TensorFlow unimportable in this process. Keras imports
+    it whenever it is installed, to seed it and to recognise its types when saving a model; a
+    job that uses no tf.data has neither, and the import costs about 1.5 s of CPU (each of the
+    36 Exercise 1 jobs).
 
     Must run before Keras is imported: neither the backend nor TensorFlow's thread pools can
     change afterwards."""
@@ -38,6 +43,10 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
     if "keras" in sys.modules and sys.modules["keras"].backend.backend() != backend:
         raise RuntimeError(f"Keras is already imported with the {sys.modules['keras'].backend.backend()} backend, "
                            f"so it cannot switch to {backend}: call configure_keras before importing keras")
+    if without_tensorflow:
+        if backend != "jax":
+            raise ValueError("without_tensorflow needs the jax backend")
+        sys.modules.setdefault("tensorflow", None)  # `import tensorflow` now raises ImportError
     os.environ["KERAS_BACKEND"] = backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if backend == "jax":
