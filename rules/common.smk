@@ -24,8 +24,8 @@ DATASETS = ["mnist", "svhn", "usps", "semeion"]
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
 # Niceness of the many short jobs that do not lie on the longest chain (ex3_train and what
 # follows it). TensorFlow's two threads in ex3_train wait for each other at every operation, so
-# jobs competing with them as equals slowed its epochs from 15 s to 40 s; at niceness 19 they
-# take only the CPU time that ex3_train leaves idle. Niceness 5 was measured and did not help.
+# jobs competing with them as equals slowed its epochs from 15 s to 40 s. At niceness 19 they
+# yield more (ex3_train: 1,205 s instead of 1,271 s in a full run); niceness 5 did not help.
 FILLER_NICENESS = 19
 
 
