@@ -289,8 +289,6 @@ class RenderedBenchmark:
 
     def save(self, path) -> None:
         """Arrays and bookkeeping to one .npz (the examples go to the figure instead)."""
-        import json
-
         np.savez_compressed(path, block=self.block, inputs=self.inputs, found=self.found, labels=self.labels,
                             blocks=self.blocks.to_json(orient="records"), seed=self.seed)
 
