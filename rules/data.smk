@@ -99,9 +99,7 @@ rule data_usps:
         "logs/data_usps/usps.log",
     benchmark:
         "benchmarks/data_usps/usps.tsv"
-    # ex3_train (the longest job) needs it: done first, so that ex3_train is ready and takes its
-    # two cores before the single-core Exercise 1 jobs, which need only MNIST, fill them.
-    priority: 50
+    priority: 50  # as data_mnist: ex3_train needs it
     conda:
         "../envs/data.yaml"
     params:
@@ -121,9 +119,7 @@ rule data_semeion:
         "logs/data_semeion/semeion.log",
     benchmark:
         "benchmarks/data_semeion/semeion.tsv"
-    # ex3_train (the longest job) needs it: done first, so that ex3_train is ready and takes its
-    # two cores before the single-core Exercise 1 jobs, which need only MNIST, fill them.
-    priority: 50
+    priority: 50  # as data_mnist: ex3_train needs it
     conda:
         "../envs/data.yaml"
     params:
