@@ -22,11 +22,6 @@ CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"
 DATASETS = ["mnist", "svhn", "usps", "semeion"]
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
-# Niceness of the many short jobs that do not lie on the longest chain (ex3_train and what
-# follows it). TensorFlow's two threads in ex3_train wait for each other at every operation, so
-# jobs competing with them as equals slowed its epochs from 15 s to 40 s. At niceness 19 they
-# yield more (ex3_train: 1,205 s instead of 1,271 s in a full run); niceness 5 did not help.
-FILLER_NICENESS = 19
 
 
 def local_source(source):

@@ -63,6 +63,7 @@ rule data_svhn_mat:
         base_url=config["svhn"]["base_url"],
         standin=config["svhn"]["standin"],
         cache_dir="resources/svhn/raw",
+    # In the background CPU class, like ex1_train (see ex3_train).
     script:
         "../scripts/data_svhn_mat.py"
 

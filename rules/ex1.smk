@@ -43,9 +43,7 @@ rule ex1_train:
         settings=ex1_train_settings(),
         # JAX keeps compiled programs here: the jobs of one architecture compile once.
         compilation_cache=".cache/jax",
-        # These many short jobs fill the cores around the long ex3_train instead of competing
-        # with it (README, "Speed").
-        niceness=FILLER_NICENESS,
+    # In the background CPU class: these jobs fill the cores around ex3_train (see there).
     script:
         "../scripts/ex1_train.py"
 

@@ -56,6 +56,7 @@ rule ex2_train:
         runtime=40,
     params:
         cnn=ex2_train_settings(),
+    # In the background CPU class, like ex1_train (see ex3_train).
     script:
         "../scripts/ex2_train.py"
 

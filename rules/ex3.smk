@@ -20,7 +20,9 @@ rule ex3_train:
     benchmark:
         "benchmarks/ex3_train/ex3_train.tsv"
     # The longest chain (ex3_train, then the photo benchmark): started first, so that the many
-    # short Exercise 1 jobs fill the cores around it instead of delaying it to the end.
+    # short Exercise 1 jobs fill the cores around it instead of delaying it to the end. The
+    # other heavy jobs run in the background CPU class (their scripts call runtime.yield_cpu),
+    # so they get only the CPU time it leaves (README, "Speed").
     priority: 50
     conda:
         "../envs/train.yaml"
@@ -62,7 +64,7 @@ rule ex3_photo_render:
         runtime=20,
     params:
         settings=config["ex3"]["photo_benchmark"],
-        niceness=FILLER_NICENESS,
+    # In the background CPU class, like ex1_train (see ex3_train).
     script:
         "../scripts/ex3_photo_render.py"
 

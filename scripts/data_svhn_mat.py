@@ -4,9 +4,10 @@ import json
 from pathlib import Path
 
 from digitstudy.data.svhn import obtain_svhn_mat
-from digitstudy.runtime import log_to
+from digitstudy.runtime import log_to, yield_cpu
 
 with log_to(snakemake.log[0]):
+    yield_cpu()
     provenance = obtain_svhn_mat(
         snakemake.params.source,
         Path(snakemake.output.train).parent,

@@ -1,12 +1,10 @@
 """Snakemake adapter: train one MLP of the Exercise 1 grid and save model, history, metrics, gradients."""
 
-import os
-
-from digitstudy.runtime import log_to
+from digitstudy.runtime import log_to, yield_cpu
 from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
-    os.nice(snakemake.params.niceness)
+    yield_cpu()
     seed = int(snakemake.wildcards.seed)
     # Before Keras is imported.
     configure_keras(snakemake.threads, seed, snakemake.params.settings["keras_backend"],

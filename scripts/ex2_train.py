@@ -1,9 +1,10 @@
 """Snakemake adapter: train the SVHN CNN with early stopping and measure it on the test set."""
 
-from digitstudy.runtime import log_to
+from digitstudy.runtime import log_to, yield_cpu
 from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
+    yield_cpu()
     settings_section = snakemake.params.cnn
     configure_keras(snakemake.threads, settings_section["seed"])  # before any TensorFlow op
 

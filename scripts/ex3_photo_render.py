@@ -1,12 +1,10 @@
 """Snakemake adapter: render the photo benchmark's simulated phone photos and preprocess them
 (no network needed), and draw one example per condition."""
 
-import os
-
-from digitstudy.runtime import log_to
+from digitstudy.runtime import log_to, yield_cpu
 
 with log_to(snakemake.log[0]):
-    os.nice(snakemake.params.niceness)
+    yield_cpu()
     from digitstudy.data.arrays import read_provenance
     from digitstudy.ex3.photo_benchmark import render_benchmark, source_digits, write_rendered
 

@@ -104,3 +104,43 @@ def test_unknown_backend_and_threads_are_refused():
         configure_keras(1, 0, backend="torch")
     with pytest.raises(ValueError, match="threads must be >= 1"):
         configure_keras(0, 0)
+
+
+YIELD_PROGRAM = """
+import os, sys, threading
+sys.path.insert(0, {src!r})
+from digitstudy.runtime import yield_cpu
+if {refuse_idle!r}:
+    def refuse(*args):
+        raise PermissionError("not allowed here")
+    os.sched_setscheduler = refuse
+before = os.nice(0)
+print("set", yield_cpu())
+print("niceness", "unchanged" if os.nice(0) == before else os.nice(0))
+if hasattr(os, "SCHED_IDLE"):
+    policies = []
+    worker = threading.Thread(target=lambda: policies.append(os.sched_getscheduler(0)))
+    worker.start()
+    worker.join()
+    print("idle class", os.sched_getscheduler(0) == os.SCHED_IDLE, "in a later thread", policies == [os.SCHED_IDLE])
+"""
+
+
+def _yield_in_child(refuse_idle: bool) -> str:
+    # In a child process: the test process itself must keep its priority.
+    program = YIELD_PROGRAM.format(src=str(REPO / "src"), refuse_idle=refuse_idle)
+    return subprocess.run([sys.executable, "-c", program], check=True, capture_output=True, text=True).stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="the idle scheduling class is Linux's")
+def test_a_background_job_runs_in_the_idle_class_and_so_do_the_threads_it_starts():
+    out = _yield_in_child(refuse_idle=False)
+    assert "set idle" in out
+    assert "idle class True in a later thread True" in out
+    assert "niceness unchanged" in out
+
+
+def test_a_background_job_falls_back_to_niceness_19_where_the_idle_class_is_refused():
+    out = _yield_in_child(refuse_idle=True)
+    assert "set niceness 19" in out and "\nniceness 19" in out
+    assert "idle class False" in out or not hasattr(os, "SCHED_IDLE")

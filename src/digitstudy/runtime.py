@@ -1,5 +1,6 @@
-"""What jobs need at run time: their output in the rule's log, and a memory request that
-grows when a job is retried.
+"""What jobs need at run time: their output in the rule's log, a memory request that grows
+when a job is retried, and a lower CPU priority for the jobs that fill the cores around the
+longest one.
 
 Training scripts then call digitstudy.keras_setup.configure_keras; it lives apart so
 that jobs which never use TensorFlow do not need it installed.
@@ -51,3 +52,29 @@ def memory_mb(base: int):
     memory gets more on the next attempt (profiles/slurm sets `retries`; locally there are none).
     Bases are sized from the peak RSS in benchmarks/ with about 50% headroom."""
     return lambda wildcards, attempt: int(base * (1 + 0.5 * (attempt - 1)))
+
+
+def yield_cpu() -> str:
+    """Give this process only the CPU time that other processes leave unused: Linux's SCHED_IDLE
+    class, or niceness 19 where that class is missing or refused. Returns which one was set.
+
+    For the heavy jobs off the run's longest chain (ex3_train and what follows it).
+    ex3_train's two TensorFlow threads wait for each other at every operation, so a job that
+    holds a core when one of them wakes up slows every step. Linux preempts an idle-class
+    task as soon as a normal one wakes, and places waking tasks on cores that run only
+    idle-class ones; a niced task is preempted only when fairness says so. In a full run,
+    ex3_train took 844 s with idle-class neighbours, against 1,205 s beside niceness-19 ones
+    (README, "Speed"). Only this thread and the threads it starts afterwards are affected:
+    call it before importing Keras."""
+    kind = None
+    if hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+            kind = "idle"
+        except OSError:
+            pass
+    if kind is None:
+        os.nice(19 - os.nice(0))
+        kind = "niceness 19"
+    print(f"CPU priority: background ({kind})", file=sys.stderr)
+    return kind
