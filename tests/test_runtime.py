@@ -95,7 +95,7 @@ for name in ("tensorflow", "sklearn", "matplotlib"):
 def test_a_jax_job_can_train_and_save_without_importing_tensorflow_sklearn_or_matplotlib(tmp_path):
     # Keras imports them whenever they are installed; an Exercise 1 job saves 2.3 CPU s without.
     program = LEAN_JAX_PROGRAM.format(src=str(REPO / "src"), h5=str(tmp_path / "m.h5"),
-                                        native=str(tmp_path / "m.keras"))
+                                      native=str(tmp_path / "m.keras"))
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     for name in ("tensorflow", "sklearn", "matplotlib"):
         assert f"{name} loaded: False" in done.stdout

@@ -66,14 +66,10 @@ def yield_cpu() -> str:
     ex3_train took 844 s with idle-class neighbours, against 1,205 s beside niceness-19 ones
     (README, "Speed"). Only this thread and the threads it starts afterwards are affected:
     call it before importing Keras."""
-    kind = None
-    if hasattr(os, "SCHED_IDLE"):
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-            kind = "idle"
-        except OSError:
-            pass
-    if kind is None:
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        kind = "idle"
+    except (AttributeError, OSError):  # no idle class on this system, or not allowed
         os.nice(19 - os.nice(0))
         kind = "niceness 19"
     print(f"CPU priority: background ({kind})", file=sys.stderr)
