@@ -66,31 +66,39 @@ def test_conditions_render_side_by_side_as_they_do_one_after_the_other():
             seen.append(np.asarray(x).copy())
             return np.full((len(x), 10), 0.1, np.float32)
 
-    one = bench.run(Recorder(), {"fixture": (images, np.array([3, 1, 7]))}, per_condition=3, conditions=conditions)
+    sources = {"fixture": (images, np.array([3, 1, 7]))}
+    one = bench.run(Recorder(), sources, per_condition=3, conditions=conditions, combined=4, non_digits=1)
     alone, seen[:] = list(seen), []
-    two = bench.run(Recorder(), {"fixture": (images, np.array([3, 1, 7]))}, per_condition=3, conditions=conditions,
-                    threads=2)
-    assert len(alone) == len(seen) == len(conditions)
-    for a, b in zip(alone, seen):
-        np.testing.assert_array_equal(a, b)
+    two = bench.run(Recorder(), sources, per_condition=3, conditions=conditions, threads=2, combined=4,
+                    non_digits=1)
+    assert len(alone) == len(seen) == 1 and len(alone[0]) == 3 * len(conditions) + 3 + len(bench.NON_DIGITS)
+    np.testing.assert_array_equal(alone[0], seen[0])
     pd.testing.assert_frame_equal(one.per_condition, two.per_condition)
-    assert list(one.examples) == list(two.examples) == [c.name for c in conditions]
+    pd.testing.assert_frame_equal(one.non_digits, two.non_digits)
+    assert list(one.examples) == list(two.examples) == [c.name for c in conditions] + [
+        bench.COMBINED, f"no digit: {bench.EXAMPLE_NON_DIGIT}"]
 
 
 def test_accuracy_per_condition_and_summary(tmp_path):
     labels = np.array([3, 3, 1, 3])
     images = np.stack([_digit(str(d)) for d in labels])
     conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "exif rotation", "size 40 px")]
-    summary = bench.write_benchmark(constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4)
+    summary = bench.write_benchmark(constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4,
+                                    combined=4, non_digits=1)
     # A model that always answers 3 is right on the three 3s of every condition.
     table = json.loads((tmp_path / "summary.json").read_text())
     assert summary == table
-    assert summary["overall_accuracy"] == pytest.approx(0.75) and summary["images"] == 4 * len(bench.CONDITIONS)
+    assert summary["images"] == 4 * len(bench.CONDITIONS) + 4
+    assert summary["overall_accuracy"] == pytest.approx(0.75) and summary["combined"]["images"] == 4
     assert set(summary["accuracy_by_condition"]) == {c.name for c in bench.CONDITIONS}
+    assert summary["non_digit"]["images"] == len(bench.NON_DIGITS)
     assert summary["timing"]["image_size"] == [4000, 3200] and summary["timing"]["decode_and_preprocess_seconds"] > 0
     assert (tmp_path / "conditions.csv").is_file() and (tmp_path / "examples.png").is_file()
-    result = bench.run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions)
-    assert result.per_condition.accuracy.tolist() == [0.25, 0.25, 0.25]
+    written = pd.read_csv(tmp_path / "conditions.csv")
+    assert list(written.columns) == bench.DIGIT_COLUMNS and written.condition.iloc[-1] == bench.COMBINED
+    result = bench.run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions,
+                       combined=0, non_digits=0)
+    assert result.per_condition.accuracy.tolist() == [0.25, 0.25, 0.25] and result.combined is None
     assert "| exif rotation | 0.7500 |" in bench.summary_markdown(summary)
 
 
@@ -100,17 +108,23 @@ def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
     images = np.stack([_digit(str(d)) for d in labels])
     sources = {"fixture": (images, labels), "second": (images[:2], labels[:2])}
     conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "blur", "exif rotation")]
-    rendered = bench.render_benchmark(sources, per_condition=3, seed=4, conditions=conditions)
-    assert len(rendered.blocks) == 2 * len(conditions) and len(rendered.labels) == 3 * 3 + 2 * 3
+    rendered = bench.render_benchmark(sources, per_condition=3, seed=4, conditions=conditions, combined=2,
+                                      non_digits=1)
+    digit_blocks = 2 * (len(conditions) + 1)
+    assert len(rendered.blocks) == digit_blocks + len(bench.NON_DIGITS)
+    assert len(rendered.labels) == 3 * 3 + 2 * 3 + 2 * 2 + len(bench.NON_DIGITS)
     bench.write_rendered(rendered, tmp_path / "rendered.npz", tmp_path / "examples.png")
     assert (tmp_path / "examples.png").stat().st_size > 10_000
     loaded = bench.RenderedBenchmark.load(tmp_path / "rendered.npz")
     pd.testing.assert_frame_equal(loaded.blocks, rendered.blocks)
-    for name in ("block", "inputs", "found", "labels"):
+    for name in ("block", "inputs", "found", "labels", "inverted", "drawn", "fidelity"):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(rendered, name))
-    assert loaded.seed == rendered.seed == 4
-    later = bench.score(constant_model(3), loaded)
-    whole = bench.run(constant_model(3), sources, per_condition=3, seed=4, conditions=conditions)
+    assert loaded.seed == rendered.seed == 4 and loaded.drawn_names == rendered.drawn_names
+    later = bench.score(constant_model(3), loaded, unsure_below=0.5)
+    whole = bench.run(constant_model(3), sources, per_condition=3, seed=4, conditions=conditions, combined=2,
+                      non_digits=1, unsure_below=0.5)
     pd.testing.assert_frame_equal(later.per_condition, whole.per_condition)
-    assert later.per_condition.images.tolist() == [3] * 3 + [2] * 3
-    assert later.per_condition.correct.tolist() == [1] * 6  # one 3 among the first three digits of each
+    pd.testing.assert_frame_equal(later.non_digits, whole.non_digits)
+    assert later.per_condition.images.tolist() == [3] * 3 + [2] + [2] * 3 + [2]
+    # One 3 among the first three digits of each source, and among the first two.
+    assert later.per_condition.correct.tolist() == [1] * 3 + [1] + [1] * 3 + [1]

@@ -288,7 +288,8 @@ def test_end_to_end_ex3(test_run):
     conditions = pd.read_csv(workdir / "results/ex3/photo_benchmark/conditions.csv")
     assert card["photo_benchmark"] == benchmark
     assert set(conditions.source) == {"mnist test", "usps test"} and len(conditions) == 2 * conditions.condition.nunique()
-    assert (conditions.images == 3).all()
+    single = conditions[conditions.condition != "combined"]
+    assert (single.images == 3).all() and (conditions[conditions.condition == "combined"].images == 15).all()
     assert benchmark["overall_accuracy"] == pytest.approx(conditions.correct.sum() / conditions.images.sum())
     assert "Photo benchmark" in (workdir / "results/ex3/model_card.md").read_text()
     assert predictions.loc[predictions.file.str.endswith("not_an_image.png"), "status"].iloc[0].startswith("unreadable")

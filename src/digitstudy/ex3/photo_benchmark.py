@@ -1,18 +1,22 @@
-"""Photo benchmark: known test digits rendered as simulated phone photos of paper, one condition
-at a time, read back through the recogniser's own preprocessing and network.
+"""Photo benchmark: known test digits rendered as simulated phone photos of paper, read back
+through the recogniser's own preprocessing and network.
 
 Each digit (MNIST test, and the writers' sets where available) is drawn as ink on a sheet and
-photographed: paper texture, a lighting gradient, vignetting, a cast shadow, grid or ruled
-lines, blue / black / pencil ink, thin and thick strokes, a small rotation or perspective tilt,
-blur, strong JPEG compression, sizes from 40 to 4,000 px, EXIF rotation flags, the sheet's edge
-and the table in the frame. Every image is encoded as a file (JPEG, EXIF where set) and decoded
-by the same code as a user's photo. Deterministic for a seed. A benchmark, not a test: it
-reports accuracy per condition and overall, plus the preprocessing time of a 4,000-px photo.
+photographed (digitstudy.ex3.photo_simulator), first one condition at a time: paper texture, a
+lighting gradient, vignetting, a cast shadow, grid or ruled lines, blue / black / pencil ink,
+thin and thick strokes, a small rotation or perspective tilt, blur, strong JPEG compression,
+sizes from 40 to 4,000 px, EXIF rotation flags, the sheet's edge and the table in the frame.
+Then "combined": photos in which several conditions meet at once at random strengths, as they
+do in real photos (each photo records which). And photos with no digit at all (blank paper in
+shadow, empty grid, the sheet's edge, stains), which should give no digit or an unsure one.
+Every image is encoded as a file (JPEG, EXIF where set) and decoded by the same code as a user's
+photo. Deterministic for a seed. A benchmark, not a test: it reports accuracy per condition,
+combined and overall, what the unsure flag catches, polarity mistakes, how closely the 28x28
+inputs match the clean digits' (needs no model), and the preprocessing time of a 4,000-px photo.
 """
 
 from __future__ import annotations
 
-import io
 import time
 import zlib
 from dataclasses import dataclass, field, replace
@@ -21,38 +25,23 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from .preprocess import decode_gray, preprocess_gray
-
-# Colours are BGR in 0..255, as OpenCV writes them.
-PAPER = np.array([236.0, 238.0, 240.0])
-BLACK_INK = np.array([40.0, 36.0, 34.0])
-BLUE_INK = np.array([150.0, 45.0, 30.0])
-PENCIL = np.array([150.0, 150.0, 152.0])
-LINE_BLUE = np.array([225.0, 190.0, 160.0])
-
-
-@dataclass(frozen=True)
-class Photo:
-    """How one simulated photo is made; the defaults are a clean, evenly lit phone photo."""
-
-    size: int = 400  # longest side in pixels
-    digit_fraction: float = 0.5  # digit height / image height
-    ink: tuple = tuple(BLACK_INK)
-    ink_alpha: float = 1.0  # < 1: fainter ink (pencil)
-    pencil_grain: bool = False
-    stroke: float = 0.0  # stroke change in MNIST pixels: > 0 thicker, < 0 thinner
-    texture: float = 0.0  # std of the paper grain (0..255)
-    gradient: float = 0.0  # light falls by this fraction across the sheet
-    vignette: float = 0.0  # corners darker by this fraction
-    shadow: float = 0.0  # a cast shadow darkens part of the sheet by this fraction
-    lines: str = ""  # "grid" or "ruled"
-    rotation: float = 0.0  # degrees (random sign)
-    tilt: float = 0.0  # perspective: corners moved by this fraction of the size
-    blur: float = 0.0  # Gaussian sigma in pixels at 400 px
-    jpeg_quality: int = 92
-    exif_orientation: int = 1
-    table_edge: float = 0.0  # fraction of the width covered by a dark table beside the sheet
-
+# The simulator's names are re-exported: the sheet tests and the fixtures' README use them from here.
+from .photo_simulator import (  # noqa: F401
+    BLACK_INK,
+    BLUE_INK,
+    COMBINABLE,
+    LINE_BLUE,
+    NON_DIGITS,
+    PAPER,
+    PENCIL,
+    Photo,
+    draw_combined,
+    draw_non_digit,
+    encode_jpeg,
+    render,
+    render_sheet,
+)
+from .preprocess import decode_gray, preprocess_gray, to_mnist_geometry
 
 @dataclass(frozen=True)
 class Condition:
@@ -87,171 +76,18 @@ CONDITIONS = [
     Condition("sheet edge", "the table beside the sheet fills a quarter of the frame", Photo(table_edge=0.25)),
 ]
 
-# Inverse of the EXIF orientations used: how to store pixels so that turning them as the flag
-# says gives the upright image back.
-_STORE = {1: lambda a: a, 3: lambda a: np.rot90(a, 2), 6: lambda a: np.rot90(a, 1), 8: lambda a: np.rot90(a, -1)}
+COMBINED = "combined"  # the condition name of the combined photos' blocks
+COMBINED_DESCRIPTION = "3 to 5 conditions at once, at random strengths"
+NON_DIGIT_SOURCE = "no digit"  # the source name of the photos without a digit
+COMBINED_PER_DIGIT = 5  # combined photos per source: this many times digits_per_condition
+INK_LEVEL = 64  # a 28x28 pixel above this is ink, when an input is compared with the clean digit's
+EXAMPLE_NON_DIGIT = "coffee ring"  # the kind of photo without a digit that the examples figure shows
 
 
-def _digit_alpha(digit: np.ndarray, height: int, stroke: float) -> np.ndarray:
-    """The digit (white on black, any size) as ink coverage 0..1 at `height` pixels tall."""
-    ys, xs = np.nonzero(digit > 0)
-    crop = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
-    crop = cv2.copyMakeBorder(crop, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
-    scale = height / crop.shape[0]
-    alpha = cv2.resize(crop, (max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale))),
-                       interpolation=cv2.INTER_CUBIC)
-    radius = abs(stroke) * scale
-    if radius >= 0.5:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(radius) + 1,) * 2)
-        alpha = cv2.dilate(alpha, kernel) if stroke > 0 else cv2.erode(alpha, kernel)
-    # Anti-aliased edge of a pen stroke rather than MNIST's soft blur.
-    return np.clip((alpha - 0.25) * 2.5, 0, 1)
-
-
-def _light(photo: Photo, rng: np.random.Generator, height: int, width: int) -> np.ndarray:
-    """How much light falls on each pixel: a gradient, vignetting, a cast shadow."""
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    light = np.ones((height, width), np.float32)
-    if photo.gradient:
-        angle = rng.uniform(0, 2 * np.pi)
-        ramp = (np.cos(angle) * (xx / width - 0.5) + np.sin(angle) * (yy / height - 0.5)) * 1.4 + 0.5
-        light *= 1 - photo.gradient * np.clip(ramp, 0, 1)
-    if photo.vignette:
-        radius = np.hypot((xx / width - 0.5) * 2, (yy / height - 0.5) * 2) / np.sqrt(2)
-        light *= 1 - photo.vignette * radius**2
-    if photo.shadow:
-        angle = rng.uniform(0, 2 * np.pi)
-        offset = rng.uniform(-0.15, 0.15)
-        side = np.cos(angle) * (xx / width - 0.5) + np.sin(angle) * (yy / height - 0.5) - offset
-        light *= 1 - photo.shadow * np.clip(side * 40 + 0.5, 0, 1)  # edge a few pixels wide
-    return light
-
-
-def _paper(photo: Photo, rng: np.random.Generator, height: int, width: int, size: int, line_spacing: float) -> np.ndarray:
-    """The sheet: its colour, grain, and grid or ruled lines `line_spacing` pixels apart."""
-    paper = np.broadcast_to(PAPER, (height, width, 3)).astype(np.float32).copy()
-    if photo.texture:
-        grain = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), max(0.7, size / 400))
-        paper += (photo.texture * grain / max(grain.std(), 1e-6))[..., None]
-    if photo.lines:
-        spacing = max(4, round(line_spacing))
-        thickness = max(1, round(size / 300))
-        phase_y, phase_x = rng.integers(0, spacing, 2)
-        for y in range(int(phase_y), height, spacing):
-            cv2.line(paper, (0, y), (width - 1, y), LINE_BLUE.tolist(), thickness)
-        if photo.lines == "grid":
-            for x in range(int(phase_x), width, spacing):
-                cv2.line(paper, (x, 0), (x, height - 1), LINE_BLUE.tolist(), thickness)
-    return paper
-
-
-def _ink_alpha(digit: np.ndarray, height: int, photo: Photo, rng: np.random.Generator) -> np.ndarray:
-    alpha = _digit_alpha(digit, height, photo.stroke) * photo.ink_alpha
-    if photo.pencil_grain:
-        alpha *= np.clip(rng.normal(1.0, 0.25, alpha.shape), 0.3, 1.3).astype(np.float32)
-    return alpha
-
-
-def _photograph(image: np.ndarray, light: np.ndarray, photo: Photo, rng: np.random.Generator, size: int) -> bytes:
-    """The lit sheet as a phone photographs it: turned, tilted, blurred, noisy, JPEG."""
-    height, width = light.shape
-    image = image * light[..., None]
-    if photo.rotation or photo.tilt:
-        corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-        moved = corners.copy()
-        if photo.tilt:
-            shrink = photo.tilt * width
-            if rng.random() < 0.5:
-                moved[[0, 1], 0] += [shrink, -shrink]  # top edge farther away
-            else:
-                moved[[0, 3], 1] += [shrink, -shrink]  # left edge farther away
-        if photo.rotation:
-            angle = np.deg2rad(photo.rotation * rng.choice([-1, 1]))
-            centre = np.float32([width / 2, height / 2])
-            turn = np.float32([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-            moved = (moved - centre) @ turn.T + centre
-        matrix = cv2.getPerspectiveTransform(corners, moved.astype(np.float32))
-        image = cv2.warpPerspective(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    if photo.blur:
-        image = cv2.GaussianBlur(image, (0, 0), photo.blur * size / 400)
-    image += rng.normal(0, 2.0, image.shape).astype(np.float32)  # sensor noise
-    image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
-    if photo.size != size:
-        scale = photo.size / size
-        image = cv2.resize(image, (round(width * scale), round(height * scale)),
-                           interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
-    return encode_jpeg(image, photo.jpeg_quality, photo.exif_orientation)
-
-
-def render(digit: np.ndarray, photo: Photo, rng: np.random.Generator) -> bytes:
-    """One simulated photo of `digit` as encoded JPEG bytes."""
-    size = min(photo.size, 1000)  # larger photos are rendered at 1,000 px and enlarged
-    height, width = size, max(8, round(size * 0.8))
-    light = _light(photo, rng, height, width)
-    paper = _paper(photo, rng, height, width, size, height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6))
-    digit_height = max(8, round(height * photo.digit_fraction * rng.uniform(0.85, 1.1)))
-    alpha = _ink_alpha(digit, digit_height, photo, rng)
-    ah, aw = alpha.shape
-    # The digit is written on the sheet: where the table shows on one side, it is on the rest.
-    table_left = bool(rng.random() < 0.5)
-    cut = round(width * photo.table_edge)
-    sheet_left, sheet_right = (cut, width) if table_left else (0, width - cut)
-    top = int(np.clip((height - ah) / 2 + rng.uniform(-0.08, 0.08) * height, 0, max(0, height - ah)))
-    left = int(np.clip((sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width, sheet_left,
-                       max(sheet_left, sheet_right - aw)))
-    coverage = np.zeros((height, width), np.float32)
-    coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
-    ink = np.asarray(photo.ink, np.float32)
-    image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
-    if photo.table_edge:
-        table = np.zeros((height, width), bool)
-        table[:, :cut] = True
-        if not table_left:
-            table = table[:, ::-1]
-        wood = np.array([40.0, 60.0, 90.0]) + rng.normal(0, 6, (height, width, 1))
-        image = np.where(table[..., None], wood, image)
-    return _photograph(image, light, photo, rng, size)
-
-
-def render_sheet(rows: list[list[np.ndarray]], photo: Photo, rng: np.random.Generator, digit_height: int = 90,
-                 drift: float = 0.0) -> tuple[bytes, list[list[tuple[int, int, int, int]]]]:
-    """A photographed sheet with `rows` of digits written on it, and each digit's box (x0, y0,
-    x1, y1) on the sheet before the photo's tilt. `drift`: a row rises by this fraction of a
-    digit's height from one digit to the next, as handwriting does."""
-    columns = max(len(row) for row in rows)
-    pitch_x, pitch_y = round(digit_height * 1.25), round(digit_height * 1.9)
-    width, height = pitch_x * (columns + 1), pitch_y * (len(rows) + 1)
-    size = max(height, width)
-    light = _light(photo, rng, height, width)
-    paper = _paper(photo, rng, height, width, size, pitch_y / 2)
-    coverage = np.zeros((height, width), np.float32)
-    boxes = []
-    for r, row in enumerate(rows):
-        boxes.append([])
-        for c, digit in enumerate(row):
-            alpha = _ink_alpha(digit, round(digit_height * rng.uniform(0.85, 1.1)), photo, rng)
-            ah, aw = alpha.shape
-            top = round(pitch_y * (r + 0.75) - drift * digit_height * c + rng.uniform(-0.08, 0.08) * digit_height)
-            left = round(pitch_x * (c + 0.6) + (digit_height - aw) / 2 + rng.uniform(-0.1, 0.1) * digit_height)
-            top, left = int(np.clip(top, 0, height - ah)), int(np.clip(left, 0, width - aw))
-            coverage[top : top + ah, left : left + aw] = np.maximum(coverage[top : top + ah, left : left + aw], alpha)
-            boxes[-1].append((left, top, left + aw, top + ah))
-    ink = np.asarray(photo.ink, np.float32)
-    image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
-    return _photograph(image, light, replace(photo, size=size), rng, size), boxes
-
-
-def encode_jpeg(upright_bgr: np.ndarray, quality: int = 92, orientation: int = 1) -> bytes:
-    """JPEG bytes of an upright image, stored turned with an EXIF orientation flag, as phones do."""
-    from PIL import Image
-
-    stored = np.ascontiguousarray(_STORE[orientation](upright_bgr)[..., ::-1])
-    buffer = io.BytesIO()
-    exif = Image.Exif()
-    if orientation != 1:
-        exif[0x0112] = orientation
-    Image.fromarray(stored).save(buffer, "JPEG", quality=quality, exif=exif.tobytes())
-    return buffer.getvalue()
+def non_digit_count(per_condition: int) -> int:
+    """Photos of each kind without a digit: a quarter of digits_per_condition (300 in all at the
+    default 100), and at least 2."""
+    return max(2, -(-per_condition // 4))
 
 
 def time_large_photo(seed: int = 0, repeats: int = 5) -> dict:
@@ -279,137 +115,324 @@ class RenderedBenchmark:
     benchmark does before a network sees it, so it can run while the recogniser still trains.
     Flat arrays, one entry per photo; `block[i]` is photo i's row of `blocks`."""
 
-    blocks: pd.DataFrame  # source, condition, description: one row per (source, condition), in order
+    blocks: pd.DataFrame  # source, condition, description, kind: one row per block, in order
     block: np.ndarray  # (photos,) int
     inputs: np.ndarray  # (photos, 28, 28) uint8: what the network is given
     found: np.ndarray  # (photos,) bool: the preprocessing found a digit
-    labels: np.ndarray  # (photos,) int
+    labels: np.ndarray  # (photos,) int; -1 where the photo has no digit
+    # (photos,) bool: the preprocessing took the ink for light on dark. Always a mistake here: the
+    # simulated ink (and stain) is darker than the paper under it.
+    inverted: np.ndarray
+    drawn: np.ndarray  # (photos, len(drawn_names)) bool: the conditions each combined photo drew
+    # (photos,) float: overlap (intersection over union) of the input's ink with the clean digit's
+    # (the source image through the same preprocessing); 0 where no digit was found, NaN without a digit.
+    fidelity: np.ndarray
+    drawn_names: list = field(default_factory=lambda: list(COMBINABLE))
     seed: int = 0
-    examples: dict = field(default_factory=dict)  # condition -> (decoded gray of one photo, its 28x28)
+    examples: dict = field(default_factory=dict)  # name -> (decoded gray of one photo, its 28x28)
 
     def save(self, path) -> None:
         """Arrays and bookkeeping to one .npz (the examples go to the figure instead)."""
+        import json
+
         np.savez_compressed(path, block=self.block, inputs=self.inputs, found=self.found, labels=self.labels,
-                            blocks=self.blocks.to_json(orient="records"), seed=self.seed)
+                            inverted=self.inverted, drawn=self.drawn, fidelity=self.fidelity,
+                            blocks=self.blocks.to_json(orient="records"), drawn_names=json.dumps(self.drawn_names),
+                            seed=self.seed)
 
     @classmethod
     def load(cls, path) -> "RenderedBenchmark":
         import json
 
         with np.load(path) as data:
-            return cls(pd.DataFrame(json.loads(str(data["blocks"]))), data["block"], data["inputs"], data["found"],
-                       data["labels"], int(data["seed"]))
+            arrays = {name: data[name] for name in ("block", "inputs", "found", "labels", "inverted", "drawn",
+                                                    "fidelity")}
+            return cls(pd.DataFrame(json.loads(str(data["blocks"]))), **arrays,
+                       drawn_names=json.loads(str(data["drawn_names"])), seed=int(data["seed"]))
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One block of photos to render: a source under one condition, the source's combined
+    photos, or one kind of photo without a digit."""
+
+    source: str
+    condition: str
+    description: str
+    kind: str  # "single", "combined" or "non-digit"
+    count: int
+    stream: tuple  # the seed words of the block's own random stream
+    single: Condition | None = None
+
+
+def _photo_for(block: _Block, position: int, rng: np.random.Generator) -> tuple[Photo, tuple[str, ...]]:
+    """How the block's photo at `position` is made, and the combined conditions it drew."""
+    if block.kind == COMBINED:
+        return draw_combined(rng)
+    if block.kind == "non-digit":
+        return draw_non_digit(block.condition, rng), ()
+    photo = block.single.photo
+    for attribute, values in block.single.vary.items():
+        photo = replace(photo, **{attribute: values[position % len(values)]})
+    return photo, ()
+
+
+def _render_block(images: np.ndarray | None, block: _Block) -> dict:
+    """The block's photos rendered and preprocessed: 28x28 inputs, found and inverted masks,
+    the combined conditions drawn, and the first photo with its input as an example. `images`:
+    the source's digits (None for photos without a digit)."""
+    rng = np.random.default_rng(list(block.stream))
+    inputs = np.zeros((block.count, 28, 28), np.uint8)
+    found, inverted = np.zeros(block.count, bool), np.zeros(block.count, bool)
+    drawn = np.zeros((block.count, len(COMBINABLE)), bool)
+    example = None
+    for position in range(block.count):
+        photo, names = _photo_for(block, position, rng)
+        drawn[position] = [name in names for name in COMBINABLE]
+        gray = decode_gray(render(None if images is None else images[position], photo, rng))
+        result = preprocess_gray(gray)
+        inverted[position] = result.inverted
+        if result.image is not None:
+            inputs[position], found[position] = result.image, True
+        if position == 0:
+            example = (gray, inputs[position])
+    return {"inputs": inputs, "found": found, "inverted": inverted, "drawn": drawn, "example": example}
+
+
+def _blocks(sources: dict, per_condition: int, seed: int, conditions: list[Condition], combined: int,
+            non_digits: int) -> list[_Block]:
+    """What to render, in order: each source under each condition, then its combined photos;
+    then the photos without a digit. Each block has its own random stream, so that blocks can
+    render side by side, and a block renders the same whatever else is rendered."""
+    blocks = []
+    for source, (_, labels) in sources.items():
+        count = min(per_condition, len(labels))
+        tag = zlib.crc32(source.encode())
+        blocks += [_Block(source, c.name, c.description, "single", count, (seed, index, tag), c)
+                   for index, c in enumerate(conditions)]
+        if combined:
+            blocks.append(_Block(source, COMBINED, COMBINED_DESCRIPTION, COMBINED, min(combined, len(labels)),
+                                 (seed, zlib.crc32(COMBINED.encode()), tag)))
+    tag = zlib.crc32(NON_DIGIT_SOURCE.encode())
+    blocks += [_Block(NON_DIGIT_SOURCE, kind, description, "non-digit", non_digits,
+                      (seed, zlib.crc32(kind.encode()), tag)) for kind, (description, _) in NON_DIGITS.items()
+               if non_digits]
+    return blocks
+
+
+def _fidelity(inputs: np.ndarray, found: np.ndarray, clean: np.ndarray) -> np.ndarray:
+    """Intersection over union of each input's ink with its clean digit's (0 where none found)."""
+    mine, theirs = inputs > INK_LEVEL, clean > INK_LEVEL
+    union = (mine | theirs).sum(axis=(1, 2))
+    iou = (mine & theirs).sum(axis=(1, 2)) / np.maximum(union, 1)
+    return np.where(found, iou, 0.0)
+
+
+def render_benchmark(sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
+                     conditions: list[Condition] = CONDITIONS, threads: int = 1, combined: int | None = None,
+                     non_digits: int | None = None) -> RenderedBenchmark:
+    """`sources`: name -> (images white on black, labels). The first `per_condition` digits of
+    each source are rendered once per condition, and the first `combined` (default
+    COMBINED_PER_DIGIT x per_condition) once each under several conditions at once; `non_digits`
+    photos of each kind in NON_DIGITS (default non_digit_count(per_condition)) have no digit; 0
+    leaves either out. Blocks render side by side on `threads` threads (OpenCV and NumPy release
+    the GIL) with the same result as one after the other."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    combined = COMBINED_PER_DIGIT * per_condition if combined is None else combined
+    non_digits = non_digit_count(per_condition) if non_digits is None else non_digits
+    blocks = _blocks(sources, per_condition, seed, conditions, combined, non_digits)
+    images = [sources[b.source][0][: b.count] if b.source in sources else None for b in blocks]
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        rendered = list(pool.map(_render_block, images, blocks))
+    clean = {name: to_mnist_geometry(digits[: max(b.count for b in blocks if b.source == name)])[0]
+             for name, (digits, _) in sources.items() if any(b.source == name for b in blocks)}
+    labels, fidelity, examples = [], [], {}
+    for block, result in zip(blocks, rendered):
+        if block.source in sources:
+            labels.append(np.asarray(sources[block.source][1][: block.count]).astype(int))
+            fidelity.append(_fidelity(result["inputs"], result["found"], clean[block.source][: block.count]))
+        else:
+            labels.append(np.full(block.count, -1))
+            fidelity.append(np.full(block.count, np.nan))
+        if block.kind != "non-digit" or block.condition == EXAMPLE_NON_DIGIT:
+            examples.setdefault(block.condition if block.kind != "non-digit" else f"no digit: {block.condition}",
+                                result["example"])
+    table = pd.DataFrame([{"source": b.source, "condition": b.condition, "description": b.description,
+                           "kind": b.kind} for b in blocks], columns=["source", "condition", "description", "kind"])
+    joined = {name: np.concatenate([r[name] for r in rendered]) if rendered else np.zeros((0, *shape), dtype)
+              for name, shape, dtype in (("inputs", (28, 28), np.uint8), ("found", (), bool),
+                                         ("inverted", (), bool), ("drawn", (len(COMBINABLE),), bool))}
+    return RenderedBenchmark(table, np.repeat(np.arange(len(blocks)), [b.count for b in blocks]), **joined,
+                             labels=np.concatenate(labels) if labels else np.zeros(0, int),
+                             fidelity=np.concatenate(fidelity) if fidelity else np.zeros(0),
+                             drawn_names=list(COMBINABLE), seed=seed, examples=examples)
+
+
+def _counts(mine: np.ndarray, rendered: RenderedBenchmark, predicted: np.ndarray, confidence: np.ndarray,
+            unsure_below: float) -> dict:
+    """What happened to the photos `mine` (a mask): found or not, flagged unsure (a digit found
+    with confidence below `unsure_below`) or answered, right or wrong, polarity, and how well
+    the inputs match the clean digits'."""
+    found, labels = rendered.found[mine], rendered.labels[mine]
+    answered = found & (confidence[mine] >= unsure_below)
+    right = found & (predicted[mine] == labels)
+    images = int(mine.sum())
+    fidelity = rendered.fidelity[mine]
+    return {"images": images, "correct": int(right.sum()), "accuracy": right.sum() / images if images else None,
+            "no_digit": int((~found).sum()), "flagged": int((found & ~answered).sum()),
+            "answered": int(answered.sum()), "answered_correct": int((right & answered).sum()),
+            "answered_accuracy": (right & answered).sum() / answered.sum() if answered.any() else None,
+            "polarity_inversions": int(rendered.inverted[mine].sum()),
+            "like_clean": float((fidelity > LIKE_CLEAN).mean()) if images and not np.isnan(fidelity).all() else None,
+            "mean_overlap": float(np.mean(fidelity)) if images and not np.isnan(fidelity).all() else None}
+
+
+DIGIT_COLUMNS = ["source", "condition", "description", "images", "correct", "accuracy", "no_digit", "flagged",
+                 "answered", "answered_accuracy", "polarity_inversions", "like_clean", "mean_overlap"]
+NON_DIGIT_COLUMNS = ["condition", "description", "images", "no_digit", "flagged", "answered", "polarity_inversions"]
+LIKE_CLEAN = 0.5  # an input "reads like the clean digit" when its ink overlaps the clean one's by more
 
 
 @dataclass
 class BenchmarkResult:
-    per_condition: pd.DataFrame  # source, condition, description, images, correct, accuracy, no_digit
-    examples: dict  # condition -> (decoded gray of one photo, its 28x28)
+    per_condition: pd.DataFrame  # digit blocks (single conditions and combined): DIGIT_COLUMNS
+    examples: dict  # name -> (decoded gray of one photo, its 28x28)
     timing: dict
     photos: dict | None = None  # accuracy on a labelled folder of real photos, when given
+    # Photos without a digit, one row per kind (NON_DIGIT_COLUMNS); "answered": a digit was
+    # found and given with confidence at or above the unsure threshold - always a mistake.
+    non_digits: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NON_DIGIT_COLUMNS))
+    # The combined photos (all sources) by each condition they drew: condition, then as _counts.
+    combined_by_condition: pd.DataFrame = field(default_factory=pd.DataFrame)
+    combined: dict | None = None  # _counts of all combined photos
+    unsure_below: float = 0.0
 
     def summary(self) -> dict:
         table = self.per_condition
-        by_condition = table.groupby("condition", sort=False).agg(images=("images", "sum"), correct=("correct", "sum"))
+        single = table[table.condition != COMBINED]
+        by_condition = single.groupby("condition", sort=False).agg(images=("images", "sum"),
+                                                                   correct=("correct", "sum"))
         by_condition["accuracy"] = by_condition.correct / by_condition.images
+        answered = int(table.answered.sum())
         summary = {
             "overall_accuracy": float(table.correct.sum() / table.images.sum()),
             "images": int(table.images.sum()),
+            "single_condition_accuracy": float(single.correct.sum() / single.images.sum()),
             "worst_condition": str(by_condition.accuracy.idxmin()),
             "worst_condition_accuracy": float(by_condition.accuracy.min()),
             "accuracy_by_condition": {name: float(v) for name, v in by_condition.accuracy.items()},
+            "unsure_below": float(self.unsure_below),
+            "flagged": int(table.flagged.sum()),
+            "answered_accuracy": float(table.answered_correct.sum() / answered) if answered else None,
+            "polarity_inversions": int(table.polarity_inversions.sum()),
+            "combined": None,
+            "non_digit": _non_digit_summary(self.non_digits),
             "sources": sorted(table.source.unique().tolist()),
             "timing": self.timing,
         }
+        if self.combined is not None:
+            by = self.combined_by_condition.set_index("condition")
+            summary["combined"] = {**_plain(self.combined), "flagged_fraction": self.combined["flagged"] / max(
+                self.combined["images"], 1), "by_condition": {name: _plain(row) for name, row in by.iterrows()}}
         if self.photos is not None:
             summary["photos"] = self.photos
         return summary
 
 
-def _render_condition(images: np.ndarray, count: int, condition: Condition, rng: np.random.Generator):
-    """The first `count` digits photographed under `condition` and preprocessed: (28x28 inputs,
-    found mask, (first photo, its input))."""
-    inputs, found = np.zeros((count, 28, 28), np.uint8), np.zeros(count, bool)
-    example = None
-    for position in range(count):
-        photo = condition.photo
-        for attribute, values in condition.vary.items():
-            photo = replace(photo, **{attribute: values[position % len(values)]})
-        gray = decode_gray(render(images[position], photo, rng))
-        result = preprocess_gray(gray)
-        if result.image is not None:
-            inputs[position], found[position] = result.image, True
-        if position == 0:
-            example = (gray, inputs[position])
-    return inputs, found, example
+def _plain(row) -> dict:
+    """A row of counts as JSON-ready numbers (None for what could not be measured)."""
+    items = row.items() if isinstance(row, (dict, pd.Series)) else row
+    return {name: (None if value is None or (isinstance(value, float) and np.isnan(value)) else
+                   int(value) if isinstance(value, (int, np.integer)) else float(value)) for name, value in items}
 
 
-def render_benchmark(sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
-                     conditions: list[Condition] = CONDITIONS, threads: int = 1) -> RenderedBenchmark:
-    """`sources`: name -> (images white on black, labels). The first `per_condition` digits of
-    each source are rendered once per condition; each condition has its own random stream, so
-    conditions render side by side on `threads` threads (OpenCV and NumPy release the GIL) with
-    the same result as one after the other."""
-    from concurrent.futures import ThreadPoolExecutor
-    from functools import partial
-
-    blocks, inputs, found, labels, examples = [], [], [], [], {}
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for source, (images, source_labels) in sources.items():
-            count = min(per_condition, len(source_labels))
-            streams = [np.random.default_rng([seed, index, zlib.crc32(source.encode())]) for index in range(len(conditions))]
-            rendered = pool.map(partial(_render_condition, images, count), conditions, streams)
-            for condition, (condition_inputs, condition_found, example) in zip(conditions, rendered):
-                examples.setdefault(condition.name, example)
-                blocks.append({"source": source, "condition": condition.name, "description": condition.description})
-                inputs.append(condition_inputs)
-                found.append(condition_found)
-                labels.append(np.asarray(source_labels[:count]))
-    block = np.repeat(np.arange(len(blocks)), [len(x) for x in inputs])
-    return RenderedBenchmark(pd.DataFrame(blocks, columns=["source", "condition", "description"]), block,
-                             np.concatenate(inputs) if inputs else np.zeros((0, 28, 28), np.uint8),
-                             np.concatenate(found) if found else np.zeros(0, bool),
-                             np.concatenate(labels).astype(int) if labels else np.zeros(0, int),
-                             seed, examples)
+def _non_digit_summary(table: pd.DataFrame) -> dict:
+    totals = {name: int(table[name].sum()) for name in ("images", "no_digit", "flagged", "answered",
+                                                       "polarity_inversions")}
+    by_kind = {row.condition: _plain({name: getattr(row, name) for name in ("images", "no_digit", "flagged",
+                                                                            "answered")})
+               for row in table.itertuples()}
+    return {**totals, "by_kind": by_kind}
 
 
-def score(model, rendered: RenderedBenchmark, photos_folder: str | None = None) -> BenchmarkResult:
-    """`model` read every rendered photo: accuracy per source and condition (a photo in which
-    no digit was found counts as wrong); plus a labelled folder of real photos, when given. The
-    time to read a 4,000-px photo is measured here, not while rendering: in the workflow this
-    runs after training, on a quiet machine, and the time is what a user waits."""
+def score(model, rendered: RenderedBenchmark, photos_folder: str | None = None,
+          unsure_below: float = 0.0) -> BenchmarkResult:
+    """`model` read every rendered photo: per block of digit photos, accuracy (a photo in which
+    no digit was found counts as wrong), how many were flagged unsure (confidence below
+    `unsure_below`, the threshold the training chose) and how often the rest were right; per
+    kind of photo without a digit, how many got a digit not flagged unsure; plus a labelled folder
+    of real photos, when given. The time to read a 4,000-px photo is measured here, not while
+    rendering: in the workflow this runs after training, on a quiet machine, and the time is what
+    a user waits."""
     from .inference import probabilities
 
-    rows = []
+    probs = probabilities(model, rendered.inputs)
+    predicted, confidence = probs.argmax(axis=1), probs.max(axis=1, initial=0.0)
+    rows, non_digits = [], []
     for index, block in enumerate(rendered.blocks.itertuples(index=False)):
-        mine = rendered.block == index
-        predicted = probabilities(model, rendered.inputs[mine]).argmax(axis=1)
-        correct = int(((predicted == rendered.labels[mine]) & rendered.found[mine]).sum())
-        count = int(mine.sum())
-        rows.append({"source": block.source, "condition": block.condition, "description": block.description,
-                     "images": count, "correct": correct, "accuracy": correct / count,
-                     "no_digit": int((~rendered.found[mine]).sum())})
-    photos = None
-    if photos_folder:
-        from .inference import evaluate
+        counts = _counts(rendered.block == index, rendered, predicted, confidence, unsure_below)
+        names = {"condition": block.condition, "description": block.description}
+        if block.kind == "non-digit":
+            non_digits.append({**names, **counts})
+        else:
+            rows.append({"source": block.source, **names, **counts})
+    combined_rows = [row for row in rendered.blocks.itertuples() if row.kind == COMBINED]
+    combined = np.isin(rendered.block, [row.Index for row in combined_rows])
+    by_condition = [{"condition": name, **_counts(combined & rendered.drawn[:, column], rendered, predicted,
+                                                  confidence, unsure_below)}
+                    for column, name in enumerate(rendered.drawn_names)] if combined_rows else []
+    table = pd.DataFrame(rows)
+    return BenchmarkResult(
+        table[DIGIT_COLUMNS + ["answered_correct"]], rendered.examples, time_large_photo(rendered.seed),
+        _photos_result(model, photos_folder), pd.DataFrame(non_digits, columns=NON_DIGIT_COLUMNS),
+        pd.DataFrame(by_condition), _counts(combined, rendered, predicted, confidence, unsure_below)
+        if combined_rows else None, unsure_below)
 
-        evaluation = evaluate(model, photos_folder)
-        wrong = evaluation.table[~evaluation.table.correct.astype(bool)]
-        photos = {"folder": str(photos_folder), "images": int(len(evaluation.table)),
-                  "correct": int(evaluation.table.correct.sum()), "accuracy": evaluation.accuracy,
-                  "mistakes": [f"{r.file}: {r.label} read as {r.digit}" for r in wrong.itertuples()]}
-    return BenchmarkResult(pd.DataFrame(rows), rendered.examples, time_large_photo(rendered.seed), photos)
+
+def _photos_result(model, photos_folder: str | None) -> dict | None:
+    """Accuracy on a labelled folder of real photos, with the mistakes named (None: no folder)."""
+    if not photos_folder:
+        return None
+    from .inference import evaluate
+
+    evaluation = evaluate(model, photos_folder)
+    wrong = evaluation.table[~evaluation.table.correct.astype(bool)]
+    return {"folder": str(photos_folder), "images": int(len(evaluation.table)),
+            "correct": int(evaluation.table.correct.sum()), "accuracy": evaluation.accuracy,
+            "mistakes": [f"{r.file}: {r.label} read as {r.digit}" for r in wrong.itertuples()]}
+
+
+def preprocessing_report(rendered: RenderedBenchmark) -> pd.DataFrame:
+    """What the preprocessing made of the photos, with no model: per block (and, for the combined
+    photos, per condition drawn), photos without a digit found, polarity inversions, and the
+    fraction whose 28x28 reads like the clean digit's (ink overlap above LIKE_CLEAN)."""
+    nothing = np.zeros(len(rendered.labels), int)
+    keep = ["images", "no_digit", "polarity_inversions", "like_clean", "mean_overlap"]
+    rows = [{"source": b.source, "condition": b.condition,
+             **{k: v for k, v in _counts(rendered.block == i, rendered, nothing, nothing, 0.0).items() if k in keep}}
+            for i, b in enumerate(rendered.blocks.itertuples(index=False))]
+    combined = np.isin(rendered.block, np.flatnonzero(rendered.blocks.kind.to_numpy() == COMBINED))
+    for column, name in enumerate(rendered.drawn_names):
+        mine = combined & rendered.drawn[:, column]
+        if mine.any():
+            counts = _counts(mine, rendered, nothing, nothing, 0.0)
+            rows.append({"source": "combined, by condition", "condition": name,
+                         **{k: v for k, v in counts.items() if k in keep}})
+    return pd.DataFrame(rows)
 
 
 def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
-        conditions: list[Condition] = CONDITIONS, photos_folder: str | None = None, threads: int = 1) -> BenchmarkResult:
+        conditions: list[Condition] = CONDITIONS, photos_folder: str | None = None, threads: int = 1,
+        unsure_below: float = 0.0, combined: int | None = None, non_digits: int | None = None) -> BenchmarkResult:
     """render_benchmark, then score: the whole benchmark in one call."""
-    return score(model, render_benchmark(sources, per_condition, seed, conditions, threads), photos_folder)
+    rendered = render_benchmark(sources, per_condition, seed, conditions, threads, combined, non_digits)
+    return score(model, rendered, photos_folder, unsure_below)
 
 
 def examples_figure(examples: dict):
-    """One simulated photo per condition (`examples`: condition -> (decoded gray, its 28x28)),
-    next to the 28x28 image the network was given."""
+    """One simulated photo per condition, a combined one and one without a digit (`examples`:
+    name -> (decoded gray, its 28x28)), next to the 28x28 image the network was given."""
     import math
 
     from ..plots.provenance import plt
@@ -458,7 +481,7 @@ def write_scores(result: BenchmarkResult, out, per_condition: int, seed: int) ->
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    result.per_condition.to_csv(out / "conditions.csv", index=False)
+    result.per_condition[DIGIT_COLUMNS].to_csv(out / "conditions.csv", index=False)
     summary = result.summary()
     summary["digits_per_condition"] = per_condition
     summary["seed"] = seed
@@ -468,29 +491,47 @@ def write_scores(result: BenchmarkResult, out, per_condition: int, seed: int) ->
 
 
 def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
-                    photos_folder: str | None = None, threads: int = 1) -> dict:
-    """Run the whole benchmark and write conditions.csv, summary.json and examples.png under `out`."""
+                    photos_folder: str | None = None, threads: int = 1, unsure_below: float = 0.0,
+                    combined: int | None = None, non_digits: int | None = None) -> dict:
+    """Run the whole benchmark and write conditions.csv, summary.json and examples.png under `out`
+    (`combined`, `non_digits`: as for render_benchmark)."""
     from pathlib import Path
 
-    rendered = render_benchmark(sources, per_condition, seed, threads=threads)
-    summary = write_scores(score(model, rendered, photos_folder), out, per_condition, seed)
+    rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined,
+                                non_digits=non_digits)
+    summary = write_scores(score(model, rendered, photos_folder, unsure_below), out, per_condition, seed)
     examples_figure(rendered.examples).savefig(Path(out) / "examples.png", dpi=120)
     return summary
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part:,} of {whole:,}" + (f" ({part / whole:.2%})" if whole else "")
 
 
 def summary_markdown(summary: dict) -> str:
     lines = [
         "",
-        "## Photo benchmark (simulated phone photos of test digits, one condition at a time)",
+        "## Photo benchmark (simulated phone photos of test digits)",
         "",
         f"Overall accuracy {summary['overall_accuracy']:.4f} on {summary['images']:,} photos of "
         f"{', '.join(summary['sources'])} digits; a {summary['timing']['image_size'][0]:,}-px photo read and "
-        f"preprocessed in {summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
+        f"preprocessed in {summary['timing']['decode_and_preprocess_seconds']:.3f} s. "
+        f"Polarity taken the wrong way round: {summary['polarity_inversions']:,} photos.",
         "",
         "| condition | accuracy |",
         "|---|---|",
     ]
     lines += [f"| {name} | {value:.4f} |" for name, value in summary["accuracy_by_condition"].items()]
+    combined, none, threshold = summary.get("combined"), summary.get("non_digit"), summary.get("unsure_below", 0.0)
+    if combined:
+        answered = combined["answered_accuracy"]
+        lines += ["", f"Several conditions at once ({combined['images']:,} photos): accuracy "
+                      f"{combined['accuracy']:.4f}; flagged unsure (confidence below {threshold:.3f}): "
+                      f"{_share(combined['flagged'], combined['images'])}; the answers not flagged are right in "
+                      f"{'-' if answered is None else f'{answered:.4f}'}."]
+    if none and none["images"]:
+        lines += ["", f"Photos without a digit: {_share(none['answered'], none['images'])} got a digit not flagged "
+                      f"unsure; no digit found in {none['no_digit']:,}, flagged unsure {none['flagged']:,}."]
     photos = summary.get("photos")
     if photos:
         lines += ["", f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} "
