@@ -20,7 +20,8 @@ from digitstudy.runtime import memory_mb
 
 CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"
-DATASETS = ["mnist", "svhn", "usps", "semeion"]
+DATASETS = ["mnist", "svhn", "usps", "semeion", "fonts"]
+WRITERS_SETS = ["usps", "semeion"]  # digitstudy.ex3.leave_one_out.WRITERS_SETS
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
 
 
@@ -122,7 +123,7 @@ def ex3_train_settings():
     return {
         k: v
         for k, v in config["ex3"].items()
-        if k not in {"predict", "evaluate", "grade", "photo_benchmark"}
+        if k not in {"predict", "evaluate", "grade", "photo_benchmark", "leave_one_out"}
     }
 
 
@@ -137,6 +138,8 @@ def ex3_targets():
         "results/ex3/model_card.json",
         "results/ex3/photo_benchmark/summary.json",
     ]
+    if ex3["leave_one_out"]:
+        targets.append("results/ex3/leave_one_out.csv")
     if ex3["predict"]:
         targets.append("results/ex3/predict/predictions.csv")
     targets += expand(
@@ -164,6 +167,7 @@ def benchmark_files():
         rules.data_svhn,
         rules.data_usps,
         rules.data_semeion,
+        rules.data_fonts,
         rules.ex2_train,
         rules.ex2_figures,
         rules.ex3_train,
@@ -173,6 +177,8 @@ def benchmark_files():
     files = [str(rule.benchmark) for rule in singles]
     files += [str(rules.ex1_train.benchmark).format(**key) for key in ex1_run_keys()]
     files += expand(str(rules.ex3_evaluate.benchmark), name=list(ex3["evaluate"]))
+    if ex3["leave_one_out"]:
+        files += expand(str(rules.ex3_leave_one_out.benchmark), writers=WRITERS_SETS)
     if ex3["predict"]:
         files.append(str(rules.ex3_predict.benchmark))
     if grade["submissions"] and grade["folder"]:

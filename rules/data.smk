@@ -11,6 +11,7 @@ localrules:
     data_svhn_mat,
     data_usps,
     data_semeion,
+    data_fonts,
     data_samples,
     data_counts,
 
@@ -128,6 +129,26 @@ rule data_semeion:
         raw_dir="resources/semeion/raw",
     script:
         "../scripts/data_semeion.py"
+
+
+rule data_fonts:
+    input:
+        local_source(config["fonts"]["source"]),
+    output:
+        arrays="resources/fonts/fonts.npz",
+        provenance="resources/fonts/provenance.json",
+    log:
+        "logs/data_fonts/fonts.log",
+    benchmark:
+        "benchmarks/data_fonts/fonts.tsv"
+    priority: 50  # as data_mnist: ex3_train needs it
+    conda:
+        "../envs/data.yaml"
+    params:
+        source=config["fonts"]["source"],
+        raw_dir="resources/fonts/raw",
+    script:
+        "../scripts/data_fonts.py"
 
 
 rule data_samples:

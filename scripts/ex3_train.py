@@ -25,7 +25,7 @@ with log_to(snakemake.log[0]):
         seed=section["seed"],
     )
     settings = RecogniserSettings.from_config(section)
-    result = train_recogniser(data.train, settings, data.train_copies)
+    result = train_recogniser(data.train, settings, data.train_copies, data.train_variants)
     result.model.save(snakemake.output.h5)
     result.model.save(snakemake.output.keras)
     result.history.to_csv(snakemake.output.history, index=False)

@@ -1,9 +1,8 @@
-"""Training-time augmentation: the bilinear warp, the elastic field, and the whole map function."""
+"""Training-time augmentation (NumPy, backend-neutral): the bilinear warp, the elastic field, the
+whole batch function, and the training batches built from it."""
 
 import numpy as np
-import tensorflow as tf
-
-from digitstudy.ex3.augmentation import augmenter, elastic_field, warp_bilinear
+from digitstudy.ex3.augmentation import augment, change_strokes, elastic_field, warp_bilinear
 from digitstudy.ex3.recogniser import RecogniserSettings
 from digitstudy.settings import schema_defaults
 
@@ -21,30 +20,30 @@ def _images(count=3, seed=0):
 
 def test_warp_without_displacement_is_the_identity():
     x = _images()
-    zero = tf.zeros((28, 28))
-    np.testing.assert_allclose(warp_bilinear(tf.constant(x), zero, zero).numpy(), x, atol=1e-6)
+    zero = np.zeros((28, 28), np.float32)
+    np.testing.assert_allclose(warp_bilinear(x, zero, zero), x, atol=1e-6)
 
 
 def test_warp_by_whole_pixels_shifts_and_fills_with_background():
     x = _images()
     # Sampling one column to the right moves the content one column left; the last column is
     # outside the image and reads as background.
-    out = warp_bilinear(tf.constant(x), tf.zeros((28, 28)), tf.ones((28, 28))).numpy()
+    out = warp_bilinear(x, np.zeros((28, 28)), np.ones((28, 28)))
     np.testing.assert_allclose(out[:, :, :-1], x[:, :, 1:], atol=1e-6)
     assert np.all(out[:, :, -1] == 0)
-    down = warp_bilinear(tf.constant(x), -tf.ones((28, 28)), tf.zeros((28, 28))).numpy()
+    down = warp_bilinear(x, -np.ones((28, 28)), np.zeros((28, 28)))
     np.testing.assert_allclose(down[:, 1:], x[:, :-1], atol=1e-6)
     assert np.all(down[:, 0] == 0)
 
 
 def test_warp_by_half_a_pixel_averages_neighbours():
     x = _images()
-    out = warp_bilinear(tf.constant(x), tf.fill((28, 28), 0.5), tf.zeros((28, 28))).numpy()
+    out = warp_bilinear(x, np.full((28, 28), 0.5), np.zeros((28, 28)))
     np.testing.assert_allclose(out[:, :-1], (x[:, :-1] + x[:, 1:]) / 2, atol=1e-6)
 
 
 def test_elastic_field_has_the_set_size_and_is_smooth():
-    field = elastic_field(tf.random.Generator.from_seed(1), 500, 28, 6, 0.8).numpy()
+    field = elastic_field(np.random.default_rng(1), 500, 28, 6, 0.8)
     assert field.shape == (2, 500, 28, 28)
     spread = field.std()
     # Bicubic interpolation between control points keeps the spread close to theirs...
@@ -55,23 +54,23 @@ def test_elastic_field_has_the_set_size_and_is_smooth():
     assert abs(field.mean()) < 0.05
 
 
-def test_augmenter_with_everything_off_returns_the_batch_unchanged():
-    x = _images()[..., None]
-    out, labels = augmenter(_settings())(tf.constant(x), tf.constant([1, 2, 3]))
-    np.testing.assert_allclose(out.numpy(), x, atol=1e-6)
-    assert labels.numpy().tolist() == [1, 2, 3]
+def test_augment_with_everything_off_returns_the_batch_unchanged():
+    x = _images()
+    np.testing.assert_allclose(augment(x, np.random.default_rng(0), _settings()), x, atol=1e-6)
+    as_uint8 = np.rint(x * 255).astype(np.uint8)
+    np.testing.assert_allclose(augment(as_uint8, np.random.default_rng(0), _settings()), as_uint8 / 255, atol=1e-6)
 
 
 def test_elastic_distortion_moves_ink_without_losing_much_of_it_and_repeats_with_the_seed():
-    digit = np.zeros((8, 28, 28, 1), np.float32)
+    digit = np.zeros((8, 28, 28), np.float32)
     digit[:, 6:22, 12:16] = 1.0  # a thick vertical stroke, like a 1
     settings = _settings(elastic_displacement=0.8)
-    first = augmenter(settings)(tf.constant(digit), None)[0].numpy()
-    again = augmenter(settings)(tf.constant(digit), None)[0].numpy()
+    first = augment(digit, np.random.default_rng(3), settings)
+    again = augment(digit, np.random.default_rng(3), settings)
     np.testing.assert_array_equal(first, again)
     assert not np.allclose(first, digit)
     assert not np.allclose(first[0], first[1])  # each image gets its own distortion
-    ink = first.sum(axis=(1, 2, 3)) / digit.sum(axis=(1, 2, 3))
+    ink = first.sum(axis=(1, 2)) / digit.sum(axis=(1, 2))
     assert np.all((ink > 0.7) & (ink < 1.4))  # strokes stretch and shrink locally, none vanish
 
 
@@ -87,15 +86,46 @@ def _centre_and_extent(images):
 
 
 def test_shift_and_zoom_stay_within_their_bounds():
-    square = np.zeros((64, 28, 28, 1), np.float32)
+    square = np.zeros((64, 28, 28), np.float32)
     square[:, 9:19, 9:19] = 1.0  # 10x10, centred at (13.5, 13.5)
-    shifted = augmenter(_settings(shift=0.1))(tf.constant(square), None)[0]
-    centre, height, width = _centre_and_extent(shifted.numpy()[..., 0])
+    shifted = augment(square, np.random.default_rng(0), _settings(shift=0.1))
+    centre, height, width = _centre_and_extent(shifted)
     offset = np.abs(centre - 13.5)
     assert offset.max() <= 2.8 + 0.01 and offset.max() > 1.0  # up to 0.1 x 28 px, and it does move
     assert np.all(height == 10) and np.all(width == 10)  # shifting alone keeps the size
-    zoomed = augmenter(_settings(zoom=0.2))(tf.constant(square), None)[0]
-    centre, height, width = _centre_and_extent(zoomed.numpy()[..., 0])
+    zoomed = augment(square, np.random.default_rng(0), _settings(zoom=0.2))
+    centre, height, width = _centre_and_extent(zoomed)
     assert np.abs(centre - 13.5).max() < 0.01  # scaling about the centre
     assert height.min() >= 8 and height.max() <= 12 and width.min() >= 8 and width.max() <= 12
     assert len(set(zip(height, width))) > 3  # height and width vary, and not together
+
+
+def test_stroke_change_thickens_some_thins_some_and_leaves_the_rest():
+    stroke = np.zeros((400, 28, 28), np.float32)
+    stroke[:, 6:22, 12:16] = 1.0
+    out = change_strokes(stroke, np.random.default_rng(0), 0.5)
+    ink = out.sum(axis=(1, 2)) / stroke[0].sum()
+    thicker, thinner, same = (ink > 1.05).mean(), (ink < 0.95).mean(), np.isclose(ink, 1).mean()
+    assert 0.18 < thicker < 0.32 and 0.18 < thinner < 0.32 and 0.4 < same < 0.6
+    assert np.array_equal(change_strokes(stroke, np.random.default_rng(0), 0.0), stroke)
+
+
+def test_training_batches_repeat_for_a_seed_differ_by_epoch_and_ask_uniform_for_non_digits():
+    from digitstudy.ex3.recogniser import training_batches
+
+    rng = np.random.default_rng(0)
+    images = (rng.random((300, 28, 28)) * 255).astype(np.uint8)
+    variants = 255 - images
+    labels = np.r_[np.arange(290) % 10, np.full(10, -1)]
+    settings = _settings(batch_size=64, format_probability=0.5, shift=0.1)
+    first, again = (training_batches(images, variants, labels, settings, seed=4) for _ in range(2))
+    assert first.num_batches == 5
+    x, y = first[2]
+    assert x.shape == (64, 28, 28, 1) and x.dtype == np.float32 and y.shape == (64, 10)
+    np.testing.assert_array_equal(x, again[2][0])
+    np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
+    every = np.concatenate([first[i][1] for i in range(first.num_batches)])
+    assert np.isclose(every, 0.1).all(axis=1).sum() == 10  # the ten non-digits, equal probabilities
+    assert (every.max(axis=1) == 1).sum() == 290
+    first.on_epoch_end()
+    assert not np.array_equal(first[2][0], x)  # a new order and new draws each epoch

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from .recogniser import RecogniserResult, RecogniserSettings, accuracy_on
+from ..data.arrays import unit_scale
+from .calibration import selective_accuracy
+from .recogniser import RecogniserResult, RecogniserSettings
 from .training_data import RecogniserData
+
+
+def accuracy_table(model, evaluation: dict, held_out: list[str], unsure_below: float) -> dict:
+    """Per test set: images, accuracy, and how many answers the unsure threshold flags and how
+    accurate the others are."""
+    table = {}
+    for name, split in evaluation.items():
+        probs = model.predict(unit_scale(split.images[..., None]), batch_size=512, verbose=0)
+        table[name] = {**selective_accuracy(probs, split.labels, unsure_below), "held_out_writers": name in held_out}
+    return table
 
 
 def build_card(result: RecogniserResult, data: RecogniserData, settings: RecogniserSettings, provenance: dict) -> dict:
     import keras
 
-    accuracy = {
-        name: {
-            "accuracy": accuracy_on(result.model, split.images, split.labels),
-            "images": int(len(split.labels)),
-            "held_out_writers": name in data.held_out_writers,
-        }
-        for name, split in data.evaluation.items()
-    }
+    accuracy = accuracy_table(result.model, data.evaluation, data.held_out_writers, (result.unsure or {}).get("below", 0))
     last_epochs = result.history.groupby("member").tail(1)
     members = settings.ensemble_size
     return {
@@ -92,11 +97,28 @@ def card_markdown(card: dict) -> str:
         f"- Training: {card['training']}",
         f"- Unsure: {card['unsure']}" if card.get("unsure") else "- Unsure: not chosen",
         "",
-        "| test set | images | accuracy | writers held out |",
-        "|---|---|---|---|",
+        "| test set | images | accuracy | flagged unsure | accuracy not flagged | writers held out |",
+        "|---|---|---|---|---|---|",
     ]
     for name, row in card["accuracy"].items():
-        lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {'yes' if row['held_out_writers'] else 'no'} |")
+        lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {row.get('flagged', float('nan')):.2%} | "
+                     f"{row.get('accuracy_not_flagged', float('nan')):.4f} | {'yes' if row['held_out_writers'] else 'no'} |")
     for warning in card["warnings"]:
         lines.append(f"\n**Warning:** {warning}")
+    return "\n".join(lines) + "\n"
+
+
+def leave_one_out_markdown(rows: list[dict] | None) -> str:
+    """The leave-one-writers'-set-out table (rows of leave_one_out.COLUMNS), or nothing."""
+    if not rows:
+        return ""
+    lines = ["", "## Leave one writers' set out", "",
+             "| held out | trained on | test set | images | accuracy | flagged unsure | accuracy not flagged |",
+             "|---|---|---|---|---|---|---|"]
+    for row in rows:
+        if not row["available"]:
+            lines.append(f"| {row['held_out']} | not available: {row['note']} | | | | | |")
+            continue
+        lines.append(f"| {row['held_out']} | {row['trained_on']} | {row['test_set']} | {row['images']:,} | "
+                     f"{row['accuracy']:.4f} | {row['flagged']:.2%} | {row['accuracy_not_flagged']:.4f} |")
     return "\n".join(lines) + "\n"

@@ -6,17 +6,16 @@ digits, and averaged when there are several. Sets left out of training measure g
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 import pandas as pd
 
 from ..data.arrays import Split, unit_scale
-from ..data.pipelines import uint8_batches
 from ..data.splits import random_split
 from ..settings import FromConfig
-from .augmentation import augmenter
+from .augmentation import augment
 
 
 @dataclass(frozen=True)
@@ -35,6 +34,10 @@ class RecogniserSettings(FromConfig):
     validation_size: int
     ensemble_size: int
     input_blur_sigmas: tuple[float, ...]
+    format_probability: float
+    non_digit_share: float
+    calibration_photos: int
+    calibration_non_digits: int
 
 
 def build_recogniser():
@@ -137,65 +140,144 @@ def choose_input_blur(model, images: np.ndarray, labels: np.ndarray, sigmas) -> 
     return best, losses
 
 
-def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, share_of_mistakes: float = 0.9) -> dict:
-    """The confidence below which a prediction is flagged "unsure": the `share_of_mistakes`
-    quantile of the confidence of the validation mistakes. Returns it with what it flags on the
-    validation images (share of mistakes and of correct predictions). No mistakes: nothing flagged."""
+def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, target_accuracy: float = 0.998) -> dict:
+    """The confidence below which a prediction is flagged "unsure": the lowest threshold at which
+    the answers above it are at least `target_accuracy` right on the calibration images, raised,
+    where needed, above every non-digit image there (label -1: an image with no digit must not
+    get a confident digit). Returns it with what it flags on the calibration images."""
     confidence = probs.max(axis=1)
-    wrong = probs.argmax(axis=1) != labels
-    below = float(np.quantile(confidence[wrong], share_of_mistakes)) if wrong.any() else 0.0
+    digit = labels >= 0
+    right = (probs.argmax(axis=1) == labels) & digit
+    order = np.argsort(-confidence[digit], kind="stable")
+    running = np.cumsum(right[digit][order]) / np.arange(1, int(digit.sum()) + 1)
+    good = np.flatnonzero(running >= target_accuracy)
+    # The longest prefix of answers, most confident first, that is accurate enough.
+    kept = good[-1] + 1 if len(good) else 0
+    by_accuracy = float(np.nextafter(confidence[digit][order][kept], 1)) if kept < len(order) else 0.0
+    by_non_digits = float(np.nextafter(confidence[~digit].max(), 1)) if (~digit).any() else 0.0
+    below = max(by_accuracy, by_non_digits)
     flagged = confidence < below
     return {
-        "below": round(below, 4),
-        "chosen_by": f"the {share_of_mistakes:.0%} quantile of the confidence of the mistakes on the validation images",
-        "validation_images": int(len(labels)),
-        "validation_mistakes": int(wrong.sum()),
-        "mistakes_flagged": float(flagged[wrong].mean()) if wrong.any() else 0.0,
-        "correct_flagged": float(flagged[~wrong].mean()) if (~wrong).any() else 0.0,
+        "below": below,
+        "chosen_by": (f"the lowest confidence at which the answers above it are at least {target_accuracy:.1%} right "
+                      "on the calibration images, raised above every non-digit image there"),
+        "by_accuracy": by_accuracy,
+        "by_non_digits": by_non_digits,
+        "calibration_digits": int(digit.sum()),
+        "calibration_non_digits": int((~digit).sum()),
+        "calibration_mistakes": int((digit & ~right).sum()),
+        "mistakes_flagged": float(flagged[digit & ~right].mean()) if (digit & ~right).any() else 0.0,
+        "correct_flagged": float(flagged[right].mean()) if right.any() else 0.0,
+        "non_digits_flagged": float(flagged[~digit].mean()) if (~digit).any() else 0.0,
     }
 
 
-def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndarray | None = None) -> RecogniserResult:
-    """`train` must already be in MNIST geometry (preprocess.to_mnist_geometry); `copies[i]` is how often
-    image i is shown per epoch (default once). Validation images are drawn before the copies
-    are made. With `ensemble_size` > 1, that many networks are trained from different seeds
-    (initial weights, order, augmentation) on the same split, and averaged."""
+def training_batches(images: np.ndarray, variants: np.ndarray, labels: np.ndarray, settings: RecogniserSettings,
+                     seed: int):
+    """A Keras PyDataset of augmented training batches, the same under every backend: each epoch
+    a new order, each image shown as itself or (with probability `format_probability`) as its
+    copy in another set's format, then augmented. Targets are one-hot; a non-digit (label -1)
+    asks for equal probabilities. Batch i of epoch e depends only on (seed, e, i)."""
     import keras
 
+    targets = np.where(labels[:, None] >= 0, np.eye(10, dtype=np.float32)[np.maximum(labels, 0)], 0.1)
+    targets = targets.astype(np.float32)
+
+    class TrainingBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__(workers=1, use_multiprocessing=False)
+            self.epoch = 0
+            self._orders = {}
+
+        @property
+        def num_batches(self):
+            return int(np.ceil(len(labels) / settings.batch_size))
+
+        def __getitem__(self, index):
+            if self.epoch not in self._orders:
+                self._orders = {self.epoch: np.random.default_rng([seed, self.epoch]).permutation(len(labels))}
+            chosen = self._orders[self.epoch][index * settings.batch_size : (index + 1) * settings.batch_size]
+            rng = np.random.default_rng([seed, self.epoch, index])
+            use_variant = rng.uniform(size=len(chosen)) < settings.format_probability
+            batch = np.where(use_variant[:, None, None], variants[chosen], images[chosen])
+            return augment(batch, rng, settings)[..., None], targets[chosen]
+
+        def on_epoch_end(self):
+            self.epoch += 1
+
+    return TrainingBatches()
+
+
+def _train_member(member: int, batches, validation: tuple, settings: RecogniserSettings, steps: int):
+    import keras
+
+    seed = settings.seed + member
+    keras.utils.set_random_seed(seed)
+    model = build_recogniser()
+    if settings.ensemble_size > 1:
+        model.name = f"member_{member + 1}"
+    schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps, alpha=0.02)
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
+    print(f"member {member + 1} of {settings.ensemble_size} (seed {seed})", flush=True)
+    fit = model.fit(batches, validation_data=validation, epochs=settings.epochs, shuffle=False, verbose=2)
+    history = pd.DataFrame(fit.history)
+    history.insert(0, "epoch", np.arange(1, len(history) + 1))
+    history.insert(0, "member", member + 1)
+    return model, history
+
+
+def calibrate(members: list, sigma: float, held_out: Split, settings: RecogniserSettings):
+    """Fit the temperature on held-out digits, photos of them and non-digit clutter, fold it into
+    the members, and choose the unsure threshold there. Returns (final model, unsure record)."""
+    from . import calibration
+    from .formats import non_digits
+
+    photos = calibration.calibration_photos(held_out, settings.calibration_photos, settings.seed)
+    unseen_clutter = non_digits(settings.calibration_non_digits, settings.seed + 10_000)
+    images = np.concatenate([held_out.images, photos.images, unseen_clutter])
+    labels = np.concatenate([held_out.labels, photos.labels, np.full(len(unseen_clutter), -1, np.int64)])
+    x = unit_scale(images[..., None])
+    temperature = calibration.fit_temperature(members, np.asarray(input_blur_layer(sigma)(x)) if sigma > 0 else x,
+                                              labels)
+    calibration.apply_temperature(members, temperature["temperature"])
+    model = with_input_blur(average_of(members), sigma)
+    unsure = choose_unsure_threshold(model.predict(x, batch_size=512, verbose=0), labels)
+    unsure["temperature"] = temperature
+    unsure["calibration_sets"] = {"validation digits": int(len(held_out.labels)),
+                                  "photos of them": int(len(photos.labels)), "non-digits": int(len(unseen_clutter))}
+    return model, unsure
+
+
+def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndarray | None = None,
+                     variants: np.ndarray | None = None) -> RecogniserResult:
+    """`train` must already be in MNIST geometry (preprocess.to_mnist_geometry); `copies[i]` is how
+    often image i is shown per epoch (default once); `variants[i]` is image i in another set's
+    format (formats.format_variants; default: the image itself). Validation images are drawn
+    before the copies are made; non-digit images (formats.non_digits) are added to training. With
+    `ensemble_size` > 1, that many networks are trained from different seeds (initial weights,
+    order, augmentation) on the same split, and averaged; then calibrated (see `calibrate`)."""
+    from .formats import non_digits
+
+    variants = train.images if variants is None else variants
     train_idx, val_idx = random_split(len(train.labels), settings.validation_size, settings.seed)
     if copies is not None:
         train_idx = np.repeat(train_idx, copies[train_idx])
-
-    def dataset(indices, shuffle_seed):
-        data = uint8_batches(train.images[indices][..., None], train.labels[indices], settings.batch_size,
-                             shuffle_seed=shuffle_seed)
-        return data if shuffle_seed is None else data.map(augmenter(replace(settings, seed=shuffle_seed)))
-
-    steps = settings.epochs * int(np.ceil(len(train_idx) / settings.batch_size))
+    clutter = non_digits(int(round(settings.non_digit_share * len(train_idx))), settings.seed)
+    images = np.concatenate([train.images[train_idx], clutter])
+    labels = np.concatenate([train.labels[train_idx], np.full(len(clutter), -1, np.int64)])
+    all_variants = np.concatenate([variants[train_idx], clutter])
+    validation = (unit_scale(train.images[val_idx][..., None]), np.eye(10, dtype=np.float32)[train.labels[val_idx]])
+    steps = settings.epochs * int(np.ceil(len(labels) / settings.batch_size))
     members, histories = [], []
     started = time.perf_counter()
     for member in range(settings.ensemble_size):
-        seed = settings.seed + member
-        keras.utils.set_random_seed(seed)
-        model = build_recogniser()
-        if settings.ensemble_size > 1:
-            model.name = f"member_{member + 1}"
-        schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps, alpha=0.02)
-        model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
-        print(f"member {member + 1} of {settings.ensemble_size} (seed {seed})", flush=True)
-        fit = model.fit(dataset(train_idx, seed), validation_data=dataset(val_idx, None), epochs=settings.epochs,
-                        shuffle=False, verbose=2)
-        history = pd.DataFrame(fit.history)
-        history.insert(0, "epoch", np.arange(1, len(history) + 1))
-        history.insert(0, "member", member + 1)
+        batches = training_batches(images, all_variants, labels, settings, settings.seed + member)
+        model, history = _train_member(member, batches, validation, settings, steps)
         members.append(model)
         histories.append(history)
-    model = average_of(members)
-    sigma, losses = choose_input_blur(model, train.images[val_idx], train.labels[val_idx], settings.input_blur_sigmas)
-    model = with_input_blur(model, sigma)
-    validation_probs = model.predict(unit_scale(train.images[val_idx][..., None]), batch_size=512, verbose=0)
-    unsure = choose_unsure_threshold(validation_probs, train.labels[val_idx])
+    sigma, losses = choose_input_blur(average_of(members), train.images[val_idx], train.labels[val_idx],
+                                      settings.input_blur_sigmas)
+    model, unsure = calibrate(members, sigma, Split(train.images[val_idx], train.labels[val_idx]), settings)
     return RecogniserResult(model, pd.concat(histories, ignore_index=True), time.perf_counter() - started,
                             len(train_idx), len(val_idx), sigma, losses, unsure)
 

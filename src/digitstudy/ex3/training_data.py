@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.arrays import Split
+from .formats import format_variants
 from .preprocess import to_mnist_geometry
 
 log = logging.getLogger(__name__)
 
 # 16x16 sets are enlarged before preprocessing so that strokes keep their shape.
-UPSCALE = {"mnist": 1, "usps": 4, "semeion": 4}
+UPSCALE = {"mnist": 1, "fonts": 1, "usps": 4, "semeion": 4}
+OTHER_SETS = ("fonts", "usps", "semeion")  # optional; trained on (train_sets) or held out
 
 
 @dataclass
@@ -29,6 +31,7 @@ class RecogniserData:
     held_out_writers: list[str]
     missing_digit: dict[str, int] = field(default_factory=dict)  # images where no digit was found
     warnings: list[str] = field(default_factory=list)
+    train_variants: np.ndarray | None = None  # train's images in other sets' formats (formats.format_variants)
 
 
 def _convert(name: str, split: Split) -> tuple[Split, int]:
@@ -41,7 +44,7 @@ def _head(split: Split, limit: int | None) -> Split:
 
 
 def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1,
-             limit: int | None = None, seed: int = 0) -> RecogniserData:
+             limit: int | None = None, seed: int = 0, with_variants: bool = True) -> RecogniserData:
     """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
 
     MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
@@ -51,15 +54,18 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     `repeats` times per epoch (augmentation makes the copies differ); the copies are made after
     the validation split, so no validation image is also trained on.
     `limit` keeps only the first images of each training set (quick tests; config key
-    ex3.train_subset, applied here only). The training images are shuffled once with `seed`."""
+    ex3.train_subset, applied here only). The training images are shuffled once with `seed`;
+    `with_variants`: also make each training image's copy in another set's format.
+    Handwriting fonts (when available) are a training set like the writers' sets; left out of
+    training they are evaluated, but they are not writers, so they are not "held out writers"."""
     available = {
         name: splits[f"{name}_arrays"]
-        for name in ("mnist", "usps", "semeion")
+        for name in ("mnist", *OTHER_SETS)
         if f"{name}_arrays" in splits and provenance[f"{name}_provenance"].get("available", True)
     }
     warnings = [
         f"{name.upper()} unavailable: {'; '.join(provenance[f'{name}_provenance'].get('warnings', []))}"
-        for name in ("usps", "semeion")
+        for name in OTHER_SETS
         if f"{name}_provenance" in provenance and not provenance[f"{name}_provenance"].get("available", True)
     ]
     for warning in warnings:
@@ -76,7 +82,7 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     mnist_train, missing["mnist train"] = _convert("mnist", _head(available["mnist"]["train"], limit))
     add_training("mnist train", mnist_train, 1)
     evaluation["mnist test"], missing["mnist test"] = _convert("mnist", available["mnist"]["test"])
-    for name in ("usps", "semeion"):
+    for name in OTHER_SETS:
         if name not in available:
             continue
         for split_name, split in available[name].items():
@@ -87,7 +93,7 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
                 add_training(label, converted, repeats)
             else:
                 evaluation[label] = converted
-                if name not in train_sets:
+                if name not in train_sets and name != "fonts":
                     held_out.append(label)
     if not held_out:
         warnings.append("no set of other writers is held out: generalisation to new writers is not measured")
@@ -95,5 +101,6 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     copies = np.concatenate(train_copies)
     # Shuffle once: the validation split then draws from every source.
     order = np.random.default_rng(seed).permutation(len(train.labels))
-    return RecogniserData(Split(train.images[order], train.labels[order]), copies[order], sources, evaluation,
-                          held_out, missing, warnings)
+    train = Split(train.images[order], train.labels[order])
+    variants = format_variants(train.images, seed)[0] if with_variants else None
+    return RecogniserData(train, copies[order], sources, evaluation, held_out, missing, warnings, variants)

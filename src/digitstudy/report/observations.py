@@ -211,15 +211,26 @@ def ex3(card: dict) -> list[str]:
         sentences.append(f"Of the input blurs tried (sigma {tried} px), the lowest validation loss chose {chosen}.")
     unsure = card.get("unsure")
     if unsure:
+        temperature = unsure.get("temperature", {})
+        if temperature:
+            sentences.append(
+                f"Temperature scaling on the calibration images ({join([f'{n:,} {k}' for k, n in unsure['calibration_sets'].items()])}) "
+                f"divided the networks' logits by {temperature['temperature']:.3f}; their cross-entropy went from "
+                f"{temperature['cross_entropy_before']:.4f} to {temperature['cross_entropy_after']:.4f}."
+            )
         sentences.append(
-            f"Predictions with a confidence below {unsure['below']:.4f} are flagged unsure: on the "
-            f"{unsure['validation_images']:,} validation images that threshold flags "
-            f"{unsure['mistakes_flagged']:.0%} of the {unsure['validation_mistakes']} mistakes and "
-            f"{unsure['correct_flagged']:.2%} of the correct answers."
+            f"Predictions with a confidence below {unsure['below']:.4f} are flagged unsure: on the calibration "
+            f"images that threshold flags {unsure['mistakes_flagged']:.0%} of the {unsure['calibration_mistakes']} "
+            f"mistakes, {unsure['correct_flagged']:.2%} of the correct answers and {unsure['non_digits_flagged']:.0%} "
+            f"of the {unsure['calibration_non_digits']:,} non-digit images."
         )
     for name, row in card["accuracy"].items():
         kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
-        sentences.append(f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind}).")
+        sentence = f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind})"
+        if "flagged" in row:
+            sentence += (f"; {row['flagged']:.2%} of the answers flagged unsure, the others "
+                         f"{row['accuracy_not_flagged']:.4f} right")
+        sentences.append(sentence + ".")
     if not card["held_out_writers"]:
         sentences.append("No set of held-out writers was available in this run, so generalisation to new writers is not measured.")
     return sentences

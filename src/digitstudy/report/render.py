@@ -139,6 +139,9 @@ def build_sections(files) -> list[Section]:
         sentences=obs.ex3(card) + [f"Warning: {w}" for w in card.get("warnings", [])],
         tables=[tables.recogniser_accuracy(files.ex3_model_card)],
     )
+    held_out_table = tables.leave_one_out(files.ex3_model_card)
+    if held_out_table is not None:
+        ex3.tables.append(held_out_table)
     if files.ex3_evaluations:
         names = {Path(p).parent.name: p for p in files.ex3_evaluations}
         ex3.tables.append(tables.evaluations(names))

@@ -180,11 +180,29 @@ def cnn_per_class(path: str | Path) -> Table:
 def recogniser_accuracy(path: str | Path) -> Table:
     card = read_json(path)
     rows = [
-        [name, count(row["images"]), accuracy(row["accuracy"]), yes_no(row["held_out_writers"])]
+        [name, count(row["images"]), accuracy(row["accuracy"]), f"{row['flagged']:.2%}",
+         accuracy(row["accuracy_not_flagged"]), yes_no(row["held_out_writers"])]
         for name, row in card["accuracy"].items()
     ]
     return Table("ex3-accuracy", "Recogniser accuracy per test set", str(path),
-                 ["test set", "images", "accuracy", "writers held out of training"], rows)
+                 ["test set", "images", "accuracy", "flagged unsure", "accuracy not flagged",
+                  "writers held out of training"], rows)
+
+
+def leave_one_out(path: str | Path) -> Table | None:
+    """The model card's leave-one-writers'-set-out rows; None when the card has none."""
+    rows = read_json(path).get("leave_one_out")
+    if not rows:
+        return None
+    cells = [
+        [r["held_out"], r["trained_on"], r["test_set"], count(r["images"]), accuracy(r["accuracy"]),
+         f"{r['flagged']:.2%}", accuracy(r["accuracy_not_flagged"])] if r["available"] else
+        [r["held_out"], f"not available: {r['note']}", "", "", "", "", ""]
+        for r in rows
+    ]
+    return Table("ex3-leave-one-out", "Leave one writers' set out: the recipe trained without the set, read on it",
+                 str(path), ["held out", "trained on", "test set", "images", "accuracy", "flagged unsure",
+                             "accuracy not flagged"], cells, align=["l", "l", "l", "r", "r", "r", "r"])
 
 
 def evaluations(paths: dict[str, str]) -> Table:

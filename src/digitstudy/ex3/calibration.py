@@ -1,0 +1,94 @@
+"""Confidence you can use: temperature scaling (Guo et al., 2017) fitted on held-out images that
+look like what users send (validation digits of every training set, the same digits photographed
+by the simulator, and non-digit clutter), then the unsure threshold chosen on the same images.
+
+The temperature is folded into each network's last Dense layer (weights and bias divided by T),
+so the saved model's probabilities are the calibrated ones and the model keeps its layers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax
+
+from ..data.arrays import Split
+
+# Photos of the calibration digits: one condition each, cycled, at the benchmark's strengths.
+PHOTO_SIZE = 240
+
+
+def calibration_photos(split: Split, count: int, seed: int) -> Split:
+    """The first `count` digits of `split` as simulated phone photos, read back through the
+    preprocessing (photos in which no digit is found are left out)."""
+    from .photo_benchmark import CONDITIONS
+    from .photo_simulator import render
+    from .preprocess import decode_gray, preprocess_gray
+
+    rng = np.random.default_rng([seed, 7])
+    images, labels = [], []
+    for index in range(min(count, len(split.labels))):
+        condition = CONDITIONS[index % len(CONDITIONS)]
+        photo = condition.photo
+        for attribute, values in condition.vary.items():
+            photo = replace(photo, **{attribute: values[index % len(values)]})
+        photo = replace(photo, size=min(photo.size, PHOTO_SIZE))
+        result = preprocess_gray(decode_gray(render(split.images[index], photo, rng)))
+        if result.image is not None:
+            images.append(result.image)
+            labels.append(split.labels[index])
+    return Split(np.stack(images) if images else np.zeros((0, 28, 28), np.uint8), np.asarray(labels, np.int64))
+
+
+def _member_logits(members: list, x: np.ndarray) -> np.ndarray:
+    """(members, images, 10): each network's inputs to its final softmax, for network inputs `x`."""
+    import keras
+
+    logits = []
+    for member in members:
+        features = keras.Model(member.inputs, member.layers[-1].input).predict(x, batch_size=512, verbose=0)
+        kernel, bias = member.layers[-1].get_weights()
+        logits.append(features @ kernel + bias)
+    return np.stack(logits)
+
+
+def mean_probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
+    return np.exp(log_softmax(logits / temperature, axis=-1)).mean(axis=0)
+
+
+def nll(probs: np.ndarray, labels: np.ndarray) -> float:
+    """Cross-entropy against the label, or against equal probabilities for a non-digit (-1)."""
+    logp = np.log(np.clip(probs, 1e-12, 1.0))
+    digit = labels >= 0
+    losses = np.where(digit, -logp[np.arange(len(labels)), np.maximum(labels, 0)], -logp.mean(axis=1))
+    return float(losses.mean())
+
+
+def fit_temperature(members: list, x: np.ndarray, labels: np.ndarray) -> dict:
+    """The temperature (0.25..8) with the lowest cross-entropy of the members' mean on the
+    calibration inputs `x` (as the networks take them); returns it with the cross-entropy before
+    and after."""
+    logits = _member_logits(members, x)
+    fitted = minimize_scalar(lambda t: nll(mean_probabilities(logits, t), labels), bounds=(0.25, 8.0),
+                             method="bounded", options={"xatol": 1e-4})
+    temperature = float(np.round(fitted.x, 4))
+    return {"temperature": temperature, "cross_entropy_before": nll(mean_probabilities(logits, 1.0), labels),
+            "cross_entropy_after": nll(mean_probabilities(logits, temperature), labels)}
+
+
+def apply_temperature(members: list, temperature: float) -> None:
+    """Divide each network's last Dense layer by `temperature`: softmax(z / T), in place."""
+    for member in members:
+        kernel, bias = member.layers[-1].get_weights()
+        member.layers[-1].set_weights([kernel / temperature, bias / temperature])
+
+
+def selective_accuracy(probs: np.ndarray, labels: np.ndarray, unsure_below: float) -> dict:
+    """How many answers are flagged, and how accurate the others are."""
+    kept = probs.max(axis=1) >= unsure_below
+    right = probs.argmax(axis=1) == labels
+    return {"images": int(len(labels)), "accuracy": float(right.mean()) if len(labels) else float("nan"),
+            "flagged": float((~kept).mean()) if len(labels) else float("nan"),
+            "accuracy_not_flagged": float(right[kept].mean()) if kept.any() else float("nan")}
