@@ -100,7 +100,7 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
     if local is not None and not local.is_dir():
         raise FileNotFoundError(f"Config key `fonts.source` is {source!r}: not one of {', '.join(SOURCES)} "
                                 "and no such folder.")
-    paths, files, warnings = {}, [], []
+    paths, files, warnings, absent = {}, [], [], []
     for font in font_table():
         try:
             if local is None:
@@ -108,7 +108,8 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
             else:
                 path, url = local / font.file, None
                 if not path.is_file():
-                    raise DownloadError(f"font {font.name}: {path} is missing")
+                    absent.append(font.name)
+                    continue
         except DownloadError as error:
             if source == "download":
                 raise
@@ -119,6 +120,9 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
             warnings.append(f"{path} is not the known {font.file} (sha256 {font.sha256}); used as given.")
         paths[font.name] = path
         files.append({"name": font.file, "url": url, "path": str(path), "sha256": digest, "licence": font.licence})
+    if absent:
+        warnings.append(f"{len(absent)} of the {len(absent) + len(paths)} known fonts are not in {local}: "
+                        f"{', '.join(absent)}.")
     for warning in warnings:
         log.warning(warning)
     origin = "local" if local is not None else "download"
