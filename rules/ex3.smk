@@ -77,7 +77,8 @@ rule ex3_photo_render:
 
 rule ex3_photo_benchmark:
     input:
-        model="results/ex3/recogniser.keras",
+        model=rules.ex3_train.output.keras,
+        card=rules.ex3_train.output.card,
         rendered="results/ex3/photo_benchmark/rendered.npz",
     output:
         table="results/ex3/photo_benchmark/conditions.csv",

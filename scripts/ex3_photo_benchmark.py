@@ -1,6 +1,7 @@
 """Snakemake adapter: score the recogniser on the photo benchmark's rendered photos (and on a
-labelled folder of real photos, when configured)."""
+labelled folder of real photos, when configured), with the unsure threshold its training chose."""
 
+import json
 from pathlib import Path
 
 from digitstudy.runtime import log_to
@@ -13,6 +14,8 @@ with log_to(snakemake.log[0]):
     from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score, write_scores
     from digitstudy.ex3.safe_load import load_untrusted
 
+    with open(snakemake.input.card) as handle:
+        unsure_below = (json.load(handle).get("unsure") or {}).get("below", 0.0)
     result = score(load_untrusted(snakemake.input.model), RenderedBenchmark.load(snakemake.input.rendered),
-                   photos_folder=settings["photos"])
+                   photos_folder=settings["photos"], unsure_below=unsure_below)
     write_scores(result, Path(snakemake.output.summary).parent, settings["digits_per_condition"], settings["seed"])
