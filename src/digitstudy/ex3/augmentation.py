@@ -39,20 +39,19 @@ def warp_bilinear(images: np.ndarray, d_rows: np.ndarray, d_cols: np.ndarray) ->
     points outside the image read as background (0)."""
     batch, height, width = images.shape
     rows, cols = np.meshgrid(np.arange(height, dtype=np.float32), np.arange(width, dtype=np.float32), indexing="ij")
-    r, c = rows + d_rows, cols + d_cols
+    # A point a pixel or more outside reads only background, so clipping it changes nothing; the
+    # padding (one row and column of background before, two after) keeps every neighbour inside.
+    r = np.clip(rows + d_rows, -1, height).astype(np.float32)
+    c = np.clip(cols + d_cols, -1, width).astype(np.float32)
     r0, c0 = np.floor(r), np.floor(c)
     wr, wc = r - r0, c - c0
-    padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))  # the border reads as background
-    first = np.arange(batch)[:, None, None]
-
-    def at(ri, ci):
-        ri = np.clip(ri + 1, 0, height + 1).astype(np.intp)
-        ci = np.clip(ci + 1, 0, width + 1).astype(np.intp)
-        return padded[first, ri, ci]
-
-    out = ((1 - wr) * (1 - wc) * at(r0, c0) + (1 - wr) * wc * at(r0, c0 + 1)
-           + wr * (1 - wc) * at(r0 + 1, c0) + wr * wc * at(r0 + 1, c0 + 1))
-    return out.astype(np.float32)
+    stride = width + 3
+    padded = np.pad(images.astype(np.float32, copy=False), ((0, 0), (1, 2), (1, 2))).reshape(-1)
+    corner = ((np.arange(batch) * (height + 3) * stride)[:, None, None]
+              + (r0.astype(np.intp) + 1) * stride + (c0.astype(np.intp) + 1))
+    top = padded[corner] * (1 - wc) + padded[corner + 1] * wc
+    bottom = padded[corner + stride] * (1 - wc) + padded[corner + stride + 1] * wc
+    return (top * (1 - wr) + bottom * wr).astype(np.float32)
 
 
 def source_offsets(rng: np.random.Generator, batch: int, size: int, settings) -> tuple[np.ndarray, np.ndarray]:
@@ -83,12 +82,15 @@ def source_offsets(rng: np.random.Generator, batch: int, size: int, settings) ->
 def change_strokes(images: np.ndarray, rng: np.random.Generator, probability: float) -> np.ndarray:
     """A 2x2 dilation (thicker) for probability/2 of the images, a 2x2 erosion (thinner) for
     another probability/2; the rest unchanged."""
-    padded = np.pad(images, ((0, 0), (0, 1), (0, 1)))
-    windows = np.stack([padded[:, :-1, :-1], padded[:, 1:, :-1], padded[:, :-1, 1:], padded[:, 1:, 1:]])
-    thicker, thinner = windows.max(axis=0), windows.min(axis=0)
-    choice = rng.uniform(size=(len(images), 1, 1))
+    choice = rng.uniform(size=len(images))
     half = probability / 2
-    return np.where(choice < half, thicker, np.where(choice > 1 - half, thinner, images))
+    out = images.copy()
+    for chosen, pick in ((choice < half, np.maximum), (choice > 1 - half, np.minimum)):
+        if chosen.any():
+            padded = np.pad(images[chosen], ((0, 0), (0, 1), (0, 1)))
+            out[chosen] = pick(pick(padded[:, :-1, :-1], padded[:, 1:, :-1]),
+                               pick(padded[:, :-1, 1:], padded[:, 1:, 1:]))
+    return out
 
 
 def augment(images: np.ndarray, rng: np.random.Generator, settings) -> np.ndarray:
