@@ -4,8 +4,8 @@ Scanned sets normalise their digits before anyone sees them: Semeion stretched e
 fill a 16x16 box (aspect ratio not kept) and thresholded it to black and white; USPS shrank
 them to 16x16 grey. A network that has seen only MNIST's geometry meets those as unfamiliar
 shapes (a stretched 1 is a wide slab). `format_variants` makes such a copy of every training
-digit, read back through the same preprocessing as the sets themselves; training shows the
-copy instead of the original some of the time.
+digit, put back into MNIST's geometry as the preprocessing does; training shows the copy instead
+of the original some of the time.
 
 `non_digits` draws what the preprocessing can hand the network when a photo holds no digit:
 stains, smudges, the edge of a shadow or of the sheet, grid fragments, noise. Training asks for
@@ -17,7 +17,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .preprocess import to_mnist, to_mnist_geometry
+from .preprocess import to_mnist
 
 LOW_RESOLUTION = 16  # side of Semeion's and USPS's images
 UPSCALE = 4  # as the training data reads the 16x16 sets (training_data.UPSCALE)
@@ -55,19 +55,28 @@ def low_resolution(image: np.ndarray) -> np.ndarray:
     return canvas
 
 
+def back_to_mnist(small: np.ndarray) -> np.ndarray | None:
+    """A clean 16x16 digit (white on black) enlarged as the training data reads the 16x16 sets,
+    then cropped, fitted and centred as the preprocessing does (preprocess.to_mnist). The full
+    photo pipeline would find the same ink on such an image, at twenty times the cost."""
+    large = cv2.resize(small, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
+    mask = (large > 96).astype(np.uint8)
+    return to_mnist(large.astype(np.float32), mask) if mask.any() else None
+
+
 def format_variants(images: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """For each digit (white on black, in MNIST geometry), one copy in another set's format, in
     MNIST geometry again: (variants, kind index into FORMATS). Half of the digits, drawn with
     `seed`, become stretched and binary (threshold drawn from 0.25..0.6), the rest low-resolution
-    grey. A variant in which no digit is found is the original digit."""
+    grey. A variant without ink is the original digit."""
     rng = np.random.default_rng(seed)
     kinds = rng.integers(0, len(FORMATS), len(images))
     thresholds = rng.uniform(0.25, 0.6, len(images))
-    small = np.stack([stretched_binary(image, threshold) if kind == 0 else low_resolution(image)
-                      for image, kind, threshold in zip(images, kinds, thresholds)]) if len(images) else \
-        np.zeros((0, LOW_RESOLUTION, LOW_RESOLUTION), np.uint8)
-    variants, found = to_mnist_geometry(small, UPSCALE)
-    variants[~found] = images[~found]
+    variants = images.copy()
+    for index, (image, kind, threshold) in enumerate(zip(images, kinds, thresholds)):
+        variant = back_to_mnist(stretched_binary(image, threshold) if kind == 0 else low_resolution(image))
+        if variant is not None:
+            variants[index] = variant
     return variants, kinds
 
 

@@ -227,8 +227,8 @@ def _train_member(member: int, batches, validation: tuple, settings: RecogniserS
 
 
 def calibrate(members: list, sigma: float, held_out: Split, settings: RecogniserSettings):
-    """Fit the temperature on held-out digits, photos of them and non-digit clutter, fold it into
-    the members, and choose the unsure threshold there. Returns (final model, unsure record)."""
+    """Fit the temperature on held-out digits and photos of them, fold it into the members, and
+    choose the unsure threshold there and on non-digit clutter. Returns (final model, unsure record)."""
     from . import calibration
     from .formats import non_digits
 
@@ -237,8 +237,9 @@ def calibrate(members: list, sigma: float, held_out: Split, settings: Recogniser
     images = np.concatenate([held_out.images, photos.images, unseen_clutter])
     labels = np.concatenate([held_out.labels, photos.labels, np.full(len(unseen_clutter), -1, np.int64)])
     x = unit_scale(images[..., None])
-    temperature = calibration.fit_temperature(members, np.asarray(input_blur_layer(sigma)(x)) if sigma > 0 else x,
-                                              labels)
+    digits = labels >= 0  # the temperature is fitted on digits; the non-digits only raise the threshold
+    network_input = np.asarray(input_blur_layer(sigma)(x[digits])) if sigma > 0 else x[digits]
+    temperature = calibration.fit_temperature(members, network_input, labels[digits])
     calibration.apply_temperature(members, temperature["temperature"])
     model = with_input_blur(average_of(members), sigma)
     unsure = choose_unsure_threshold(model.predict(x, batch_size=512, verbose=0), labels)
