@@ -17,12 +17,13 @@ import sys
 
 
 def photo_benchmark_command(args) -> int:
+    from .outputs import unsure_below
     from .photo_benchmark import source_digits, write_benchmark
     from .safe_load import load_untrusted
 
     write_benchmark(load_untrusted(args.model), source_digits(args.mnist, args.usps), args.out,
                     per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos,
-                    threads=args.threads)
+                    threads=args.threads, unsure_below=unsure_below(args.model, args.unsure_below) or 0.0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--per-condition", type=int, default=benchmark_defaults["digits_per_condition"],
                    help="digits per source and condition")
     b.add_argument("--seed", type=int, default=benchmark_defaults["seed"])
+    b.add_argument("--unsure-below", type=float, help="as for predict")
     b.add_argument("--out", required=True)
     b.set_defaults(run=photo_benchmark_command)
     args = parser.parse_args(argv)
