@@ -209,6 +209,12 @@ def _stain(paper: np.ndarray, kind: str, rng: np.random.Generator) -> np.ndarray
     return paper * (1 - strength) + colour.astype(np.float32) * strength
 
 
+def _ink_colour(photo: Photo) -> np.ndarray:
+    """Ink darkens the paper it lies on: on grey paper it is as much darker than the paper as on
+    white paper (a pencil stroke stays darker than any paper it is drawn on)."""
+    return (np.asarray(photo.ink, np.float64) * (np.asarray(photo.paper, np.float64) / PAPER)).astype(np.float32)
+
+
 def _ink_alpha(digit: np.ndarray, height: int, photo: Photo, rng: np.random.Generator) -> np.ndarray:
     alpha = _digit_alpha(digit, height, photo.stroke) * photo.ink_alpha
     if photo.pencil_grain:
@@ -269,7 +275,7 @@ def render(digit: np.ndarray | None, photo: Photo, rng: np.random.Generator) -> 
                        max(sheet_left, sheet_right - aw)))
     coverage = np.zeros((height, width), np.float32)
     coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
-    ink = np.asarray(photo.ink, np.float32)
+    ink = _ink_colour(photo)
     image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
     if photo.table_edge:
         table = np.zeros((height, width), bool)
@@ -306,7 +312,7 @@ def render_sheet(rows: list[list[np.ndarray]], photo: Photo, rng: np.random.Gene
             top, left = int(np.clip(top, 0, height - ah)), int(np.clip(left, 0, width - aw))
             coverage[top : top + ah, left : left + aw] = np.maximum(coverage[top : top + ah, left : left + aw], alpha)
             boxes[-1].append((left, top, left + aw, top + ah))
-    ink = np.asarray(photo.ink, np.float32)
+    ink = _ink_colour(photo)
     image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
     light = _light(photo, draws, height, width, None)
     return _photograph(image, light, replace(photo, size=size), rng, size), boxes

@@ -10,11 +10,17 @@ settings; the same function serves training-time evaluation, prediction, evaluat
 1. read: decode, flatten transparency onto white paper, apply the EXIF orientation;
 2. shrink to a working size (the digit ends up 20 px tall anyway), find the polarity;
 3. estimate the paper (its brightness at a scale larger than any stroke) and divide it out, so
-   that shadows, vignetting and grey paper all become the same flat background;
+   that shadows, vignetting and grey paper all become the same flat background; in a photo,
+   shadowed paper narrower than that scale (a shadowed margin, a dark corner) is estimated again
+   at the scale of the strokes, so that it is not taken for ink;
 4. threshold the ink, remove ruled and grid lines (long, thin, straight, spanning the image),
    and choose the digit's strokes by size, position and distance from each other; faint ink
-   connected to them is kept (hysteresis);
+   connected to them is kept (hysteresis); pixel noise, and in a photo a solid blob or a piece
+   of something at the image's edge, is no digit;
 5. MNIST geometry: crop, fit into 20x20, centre by centre of mass in 28x28.
+
+Photos (the working copy's short side at least PHOTO_SIDE) get the steps that uneven light needs;
+small images (crops, scans, the digit sets the recogniser learns from) are read as before them.
 """
 
 from __future__ import annotations
@@ -32,6 +38,13 @@ SIZE = 28
 CENTRE = 14.0  # target centre of mass (row, column), as MNIST's layout puts it
 WORKING_SIDE = 400  # longest side of the working copy, in pixels
 MIN_CONTRAST = 24.0  # weakest ink (0..255, relative to the paper) that can start a stroke
+PHOTO_PRIOR = 0.008  # a photo's prior for dark ink: relative departure per pixel (a faint digit: ~0.01)
+PHOTO_SIDE = 100  # images at least this large on their short side (working copy) count as photos
+NOISE_CORRELATION = 0.15  # strokes' ink correlates more than this with itself a pixel over (MNIST: > 0.3)
+BLOB = 0.6  # a photo's "digit" whose widest part spans this much of its longest side is a blob
+FRAGMENT = 0.2  # a photo's "digit" at the image's edge, smaller than this part of the image, is a fragment
+SHADOWED_INSIDE = 0.95  # paper in shadow is darker than this part of the paper beside it
+SHADOW_DEPTH = 0.7  # the most a shadow darkens paper (a fraction); ink and the table are darker
 EXIF_ORIENTATION = 0x0112
 
 
@@ -108,61 +121,121 @@ def _working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
     return gray
 
 
-def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Polarity, by two witnesses; the more decided one wins. (1) The border: what it mostly
-    shows is the background, and the ink is the tail of the histogram farther from it (decisive
-    for scans, crops and MNIST, where ink may fill much of the image). (2) Departure from the
-    surroundings: a median filter wider than a stroke keeps the edges of shadows, of the sheet
-    and of the table but not the strokes, so the ink is what departs most from it (decisive
-    when a shadow or the table covers much of the border). Light ink on a dark ground (MNIST,
-    USPS, chalk) is inverted."""
+def polarity_evidence(gray: np.ndarray) -> float:
+    """How strongly the image says "light ink on a dark ground" (> 0) or "dark ink on light
+    paper" (< 0), from -1 to 1; near 0 it does not say. Two witnesses; the more decided one
+    wins. (1) The border: what it mostly shows is the background, and the ink is the tail of the
+    histogram farther from it (decisive for scans, crops and MNIST, where ink may fill much of the
+    image). (2) Departure from the surroundings: a median filter wider than a stroke keeps the
+    edges of shadows, of the sheet and of the table but not the strokes, so the ink is what
+    departs from it (decisive when a shadow or the table covers much of the border).
+
+    In a photo (the short side at least PHOTO_SIDE) light is uneven: under a shadow and vignetting
+    the border shows dark and light paper both, and its median says nothing, so the border counts
+    only as far as it is even; and the median's small errors over vignetting and along a shadow's
+    edge, spread over large areas, would outweigh the strokes, so only departures as strong as the
+    faintest ink count (relative to the surroundings' level, as light multiplies). In a small image
+    (a crop, a scan, the digit sets) the border is uneven only where strokes touch it, and both
+    witnesses count as they are."""
+    photo = min(gray.shape) >= PHOTO_SIDE
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
     low, high = np.percentile(gray, (1, 99))
+    spread = max(high - low, 1.0)
     by_border = (high - background) - (background - low)  # > 0: light ink
+    quartiles = np.percentile(border, (25, 75))
+    evenness = float(np.clip(1 - 4 * (quartiles[1] - quartiles[0]) / spread, 0, 1)) if photo else 1.0
     side = max(3, (min(gray.shape) // 3) | 1)
-    departure = gray.astype(np.float64) - cv2.medianBlur(gray, side)
+    if photo:
+        # Mirrored beyond the image's edge: a shadow's edge that meets it goes on as it was (a
+        # repeated edge row would bend it, and the median would err along it).
+        reach = side // 2
+        mirrored = cv2.copyMakeBorder(gray, reach, reach, reach, reach, cv2.BORDER_REFLECT_101)
+        surroundings = cv2.medianBlur(mirrored, side)[reach:-reach, reach:-reach].astype(np.float64)
+    else:
+        surroundings = cv2.medianBlur(gray, side).astype(np.float64)
+    departure = gray - surroundings
+    if photo:
+        # Relative to the level the ink would darken (dark ink) or lighten (light ink) from.
+        departure /= np.maximum(np.maximum(surroundings, 255 - surroundings), 16)
+        departure[np.abs(departure) < MIN_CONTRAST / 255] = 0
     lighter, darker = departure[departure > 0].sum(), -departure[departure < 0].sum()
-    by_departure = lighter - darker  # > 0: light ink
-    border_weight = abs(by_border) / max(high - low, 1.0)
-    departure_weight = abs(by_departure) / max(lighter + darker, 1.0)
-    inverted = (by_border if border_weight >= departure_weight else by_departure) > 0
+    border_witness = evenness * by_border / spread
+    # A photo of paper shows dark ink unless it says otherwise: a few strong departures (the
+    # median's errors along a shadow's edge, on blank paper) must not make it light ink. The prior
+    # counts as much dark departure as a small, faint digit makes.
+    prior = PHOTO_PRIOR * gray.size if photo else 0.0
+    departure_witness = (lighter - darker - prior) / max(lighter + darker + prior, 1.0)
+    return border_witness if abs(border_witness) >= abs(departure_witness) else departure_witness
+
+
+def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The image as dark ink on light paper, and whether it had to be inverted (light ink on a
+    dark ground: MNIST, USPS, chalk), as polarity_evidence says."""
+    inverted = polarity_evidence(gray) > 0
     return (255 - gray if inverted else gray), bool(inverted)
 
 
-def pad_with_paper(dark_on_light: np.ndarray) -> tuple[np.ndarray, int]:
+def pad_with_paper(dark_on_light: np.ndarray, shadows: bool = False) -> tuple[np.ndarray, int]:
     """Surround the image with paper. Tightly cropped digits (and USPS-style ones that fill their
     box) touch the edge; without paper around them the paper estimate below follows the strokes
     that run along the edge and erases them. The added paper continues each edge's own paper:
-    the edge's pixels with strokes closed along the edge (a 1-D closing, so a darker corner or
-    side of a photo stays as dark as it is and is not met by brighter paper, which would look
-    like ink)."""
+    the edge's pixels with strokes closed along the edge (a 1-D closing, so a darker side of a
+    photo stays as dark as it is and is not met by brighter paper, which would look like ink).
+
+    `shadows` (for photos): the closing also fills a shadowed stretch of the edge shorter than
+    its window, and the corners of vignetting. Where the image a little inside the edge is as dark
+    as that stretch, and no darker than a shadow gets, the stretch is shadowed paper, not a
+    stroke along the edge, and the added paper stays as dark."""
     pad = max(4, round(0.2 * max(dark_on_light.shape)))
     window = max(15, (2 * min(dark_on_light.shape) // 3) | 1)
+    depth = max(2, min(dark_on_light.shape) // 20)
     edges = dark_on_light.copy()
 
-    def closed(line: np.ndarray) -> np.ndarray:
+    def closed(line: np.ndarray, inner: np.ndarray) -> np.ndarray:
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (min(window, line.size | 1), 1))
-        return cv2.morphologyEx(line[None, :], cv2.MORPH_CLOSE, kernel)[0]
+        paper = cv2.morphologyEx(line[None, :], cv2.MORPH_CLOSE, kernel)[0]
+        if not shadows:
+            return paper
+        # Medians along the lines ignore strokes that cross them; a stroke along the edge is dark
+        # on the edge only, a shadow a little inside too.
+        width = max(3, (window // 4) | 1)
+        edge = cv2.medianBlur(np.ascontiguousarray(line[None, :]), width)[0].astype(np.float64)
+        inside = cv2.medianBlur(np.ascontiguousarray(inner[None, :]), width)[0].astype(np.float64)
+        level = paper.astype(np.float64)
+        shadowed = (edge < level) & (inside < SHADOWED_INSIDE * level) & (edge >= (1 - SHADOW_DEPTH) * level)
+        return np.where(shadowed, edge, level).astype(line.dtype)
 
-    edges[0], edges[-1] = closed(edges[0]), closed(edges[-1])
-    edges[:, 0], edges[:, -1] = closed(edges[:, 0]), closed(edges[:, -1])
+    edges[0], edges[-1] = closed(edges[0], dark_on_light[depth]), closed(edges[-1], dark_on_light[-1 - depth])
+    edges[:, 0] = closed(edges[:, 0], dark_on_light[:, depth])
+    edges[:, -1] = closed(edges[:, -1], dark_on_light[:, -1 - depth])
     padded = cv2.copyMakeBorder(edges, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
     padded[pad:-pad, pad:-pad] = dark_on_light
     return padded, pad
 
 
-def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
-    """Ink strength 0..255 relative to the paper under it, with the lighting divided out.
-
-    The paper is what a closing with a square wider than any stroke leaves (strokes vanish; the
-    slow changes of light stay). Dividing by it, rather
-    than subtracting, makes the same ink on paper in shadow and in full light equally strong:
-    light multiplies."""
-    side = max(15, (min(dark_on_light.shape) // 3) | 1)
+def paper_estimate(dark_on_light: np.ndarray, side: int | None = None) -> np.ndarray:
+    """The paper's brightness under each pixel: what a closing with a square wider than any
+    stroke leaves (strokes vanish; the slow changes of light stay). `side`: the square's side
+    (default: a third of the image, wider than any stroke)."""
+    side = max(15, (min(dark_on_light.shape) // 3) | 1) if side is None else side
     square = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    paper = cv2.morphologyEx(dark_on_light, cv2.MORPH_CLOSE, square).astype(np.float32)
-    paper = cv2.GaussianBlur(paper, (0, 0), 2.0)  # a square leaves steps; smooth them, but not across a shadow's edge
+    # A closing follows the brightest grain of the paper, and the rest of the paper would show as
+    # faint ink; the grain is smoothed first, at the scale of the ink map's own smoothing below.
+    sigma = max(dark_on_light.shape) / 300
+    smooth = cv2.GaussianBlur(dark_on_light, (0, 0), sigma) if sigma >= 0.5 else dark_on_light
+    paper = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, square).astype(np.float32)
+    # A square leaves steps; they are smoothed. In a photo, where the smoothing would carry light
+    # paper across a shadow's edge into the shadow, the closing's own (lower) value stays: there
+    # the paper would otherwise look lighter than it is, and the edge would become a line of ink.
+    blurred = cv2.GaussianBlur(paper, (0, 0), 2.0)
+    return np.minimum(blurred, paper) if sigma >= 0.5 else blurred
+
+
+def ink_against(dark_on_light: np.ndarray, paper: np.ndarray) -> np.ndarray:
+    """Ink strength 0..255 relative to the paper under it. Dividing by the paper, rather than
+    subtracting, makes the same ink on paper in shadow and in full light equally strong: light
+    multiplies."""
     image = dark_on_light.astype(np.float32)
     paper = np.maximum(paper, image)
     ink = 255.0 * (paper - image) / np.maximum(paper, 16.0)
@@ -171,6 +244,52 @@ def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
     sigma = max(dark_on_light.shape) / 300
     ink = cv2.GaussianBlur(ink, (0, 0), sigma) if sigma >= 0.5 else ink
     return np.clip(np.rint(ink), 0, 255).astype(np.uint8)
+
+
+def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
+    """Ink strength 0..255 relative to the paper under it, with the lighting divided out."""
+    return ink_against(dark_on_light, paper_estimate(dark_on_light))
+
+
+def without_shadows(dark_on_light: np.ndarray, ink: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarray:
+    """The ink map with shadowed paper at the image's edge taken back out of it.
+
+    The paper estimate follows only what is wider than its square: a shadow over a margin, a
+    vignetted corner or the tip of a shadow across the sheet is narrower, so it shows as ink, as
+    dark as the shadow. Such areas are far thicker than the strokes, reach the image's edge, and
+    are no darker than a shadow gets (ink, the table and a tight crop's strokes are); there, the
+    paper is estimated again with a square just wider than the strokes, which follows the shadow
+    and still lets the strokes in it stand out. `frame` = (top, left, bottom, right) of the
+    original image inside the padded one."""
+    top, left, bottom, right = frame
+    inside = np.zeros(ink.shape, bool)
+    inside[top:bottom, left:right] = True
+    threshold, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    stroke = _stroke_width(((ink > max(threshold, MIN_CONTRAST)) & inside).astype(np.uint8) * 255, inside)
+    if stroke is None:
+        return ink
+    darker = ((ink >= MIN_CONTRAST / 2) & inside).astype(np.uint8) * 255
+    thick = _at_edge(_opened(darker, max(5.0, 2.5 * stroke)), inside)
+    count, labels = cv2.connectedComponents(thick.astype(np.uint8), connectivity=8)
+    shadows = np.zeros(ink.shape, bool)
+    for label in range(1, count):
+        part = labels == label
+        if np.median(ink[part]) <= SHADOW_DEPTH * 255:
+            shadows |= part
+    if not shadows.any():
+        return ink
+    # Grown by a stroke's width, so that the shadow's soft edge is estimated with it.
+    grow = int(np.ceil(stroke)) | 1
+    shadows = cv2.dilate(shadows.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))) > 0
+    # The made-up margin is paper as the edges' strokes-free continuation; a shadow, though,
+    # goes on as it is (the margin's light paper beside a dark corner would look like ink).
+    pad_top, pad_bottom = top, ink.shape[0] - bottom
+    pad_left, pad_right = left, ink.shape[1] - right
+    continued = cv2.copyMakeBorder(dark_on_light[top:bottom, left:right], pad_top, pad_bottom, pad_left, pad_right,
+                                   cv2.BORDER_REPLICATE)
+    local = paper_estimate(continued, max(5, int(2 * stroke) | 1))
+    paper = np.where(shadows, local, paper_estimate(dark_on_light))
+    return ink_against(dark_on_light, paper)
 
 
 def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarray:
@@ -202,26 +321,50 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
     return lines
 
 
-def _clutter(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
-    """Dark areas at the image's edge that are far thicker than the strokes: the table beyond
-    the sheet, the sheet's edge, a hand's shadow. The strokes' width is read from the ridge of
-    the distance transform in the middle half of the image, where the digit is and the table
-    is not."""
+def _opened(mask: np.ndarray, diameter: float) -> np.ndarray:
+    """Morphological opening of a 0/255 mask by a disc of `diameter` pixels: what remains where
+    the disc fits. Through two distance transforms, whose cost does not grow with the disc (an
+    elliptic kernel's does, with its area)."""
+    fits = cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > diameter / 2
+    if not fits.any():
+        return np.zeros_like(mask)
+    reach = cv2.distanceTransform(np.where(fits, 0, 255).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return ((reach <= diameter / 2) & (mask > 0)).astype(np.uint8) * 255
+
+
+def _stroke_width(mask: np.ndarray, inside: np.ndarray) -> float | None:
+    """The strokes' width in pixels: twice the median of the distance transform's ridge, in the
+    middle half of the image, where the digit is and the table is not (anywhere, if nothing is
+    there). None without strokes."""
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
+    if not ridge.any():
+        return None
     ys, xs = np.nonzero(inside)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     middle = np.zeros_like(ridge)
-    middle[top + (bottom - top) // 4 : bottom - (bottom - top) // 4, left + (right - left) // 4 : right - (right - left) // 4] = True
-    if not ridge.any():
-        return np.zeros_like(mask)
-    stroke = 2 * float(np.median(distance[ridge & middle]) if (ridge & middle).any() else np.percentile(distance[ridge], 30))
-    side = max(5, int(2.5 * stroke) | 1)
-    thick = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(thick, connectivity=8)
+    middle[top + (bottom - top) // 4 : bottom - (bottom - top) // 4,
+           left + (right - left) // 4 : right - (right - left) // 4] = True
+    return 2 * float(np.median(distance[ridge & middle]) if (ridge & middle).any()
+                     else np.percentile(distance[ridge], 30))
+
+
+def _at_edge(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The connected parts of `mask` (0/255) that touch the edge of the region `inside`."""
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
     edge = inside & ~cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    at_edge = np.unique(labels[edge & (thick > 0)])
-    clutter = np.isin(labels, at_edge[at_edge > 0])
+    touching = np.unique(labels[edge & (mask > 0)])
+    return np.isin(labels, touching[touching > 0])
+
+
+def _clutter(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """Dark areas at the image's edge that are far thicker than the strokes: the table beyond
+    the sheet, the sheet's edge, a hand's shadow."""
+    stroke = _stroke_width(mask, inside)
+    if stroke is None:
+        return np.zeros_like(mask)
+    thick = _opened(mask, max(5, int(2.5 * stroke) | 1))
+    clutter = _at_edge(thick, inside)
     # Grown by a little so that a digit touching the table comes loose from it.
     return cv2.dilate(clutter.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
 
@@ -337,17 +480,88 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
 
 
-def preprocess_gray(gray: np.ndarray) -> Preprocessed:
-    dark, inverted = dark_ink_on_light(_working_copy(gray))
-    height, width = dark.shape
-    padded, pad = pad_with_paper(dark)
+def _lag_correlation(image: np.ndarray) -> float:
+    """Correlation of the image with itself one pixel over (across and down, averaged): high for
+    strokes, which are wider than a pixel, near 0 for pixel noise."""
+    image = image.astype(np.float64)
+
+    def correlation(a: np.ndarray, b: np.ndarray) -> float:
+        a, b = a.ravel() - a.mean(), b.ravel() - b.mean()
+        return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
+
+    if min(image.shape) < 3:
+        return 1.0
+    return (correlation(image[:, :-1], image[:, 1:]) + correlation(image[:-1], image[1:])) / 2
+
+
+def digit_doubt(dark_on_light: np.ndarray, mask: np.ndarray, frame: tuple[int, int, int, int], photo: bool) -> str:
+    """Why the strokes found (`mask`, in the image `dark_on_light`) are no digit; "" where they
+    may be one. Pixel noise has no strokes: its pixels are uncorrelated from one to the next. In a
+    photo, moreover, a digit is made of strokes: a solid blob (an ink blot, a patch of paper
+    between shadows) is none, nor is a small piece of something at the image's edge or a line
+    along it (the corner of a shadow or of vignetting, the tip of a stain). Small images are
+    spared these tests: a digit set's stretched 1 is a slab that fills its box. `frame` = (top,
+    left, bottom, right) of the original image inside the padded one."""
+    ys, xs = np.nonzero(mask)
+    top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    if _lag_correlation(dark_on_light[top:bottom, left:right]) < NOISE_CORRELATION:
+        return "no digit found (only noise)"
+    if not photo:
+        return ""
+    longest = max(bottom - top, right - left)
+    widest = 2 * float(cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max())
+    if widest >= BLOB * longest:
+        return "no digit found (a solid blob, not strokes)"
+    frame_top, frame_left, frame_bottom, frame_right = frame
+    band = FRAGMENT * max(frame_bottom - frame_top, frame_right - frame_left)
+    at_edge = top <= frame_top or left <= frame_left or bottom >= frame_bottom or right >= frame_right
+    # Within a narrow band along one of the image's edges: where a shadow meets the edge.
+    along_edge = (bottom <= frame_top + band / 3 or right <= frame_left + band / 3
+                  or top >= frame_bottom - band / 3 or left >= frame_right - band / 3)
+    if (at_edge and longest < band) or along_edge:
+        return "no digit found (only a fragment at the image's edge)"
+    return ""
+
+
+@dataclass
+class _Reading:
+    """One reading of the working copy, taken as dark ink on light paper: the ink map (with a
+    margin of made-up paper), where the original image lies in it, and the digit's strokes (None
+    where no digit was found, with the reason)."""
+
+    ink: np.ndarray
+    frame: tuple[int, int, int, int]
+    mask: np.ndarray | None
+    reason: str = ""
+
+
+def _read(dark_on_light: np.ndarray) -> _Reading:
+    height, width = dark_on_light.shape
+    photo = min(height, width) >= PHOTO_SIDE
+    padded, pad = pad_with_paper(dark_on_light, shadows=photo)
+    frame = (pad, pad, pad + height, pad + width)
     ink = ink_map(padded)
-    mask = digit_mask(ink, frame=(pad, pad, pad + height, pad + width))
+    if photo:  # a shadow needs room; in a small crop a thick area is a stroke
+        ink = without_shadows(padded, ink, frame)
+    mask = digit_mask(ink, frame=frame)
     if mask is None:
-        return Preprocessed(None, inverted, "no digit found (no ink that stands out from the background)")
-    ys, xs = np.nonzero(mask[pad : pad + height, pad : pad + width])
+        return _Reading(ink, frame, None, "no digit found (no ink that stands out from the background)")
+    doubt = digit_doubt(padded, mask, frame, photo)
+    return _Reading(ink, frame, None, doubt) if doubt else _Reading(ink, frame, mask)
+
+
+def preprocess_gray(gray: np.ndarray) -> Preprocessed:
+    work = _working_copy(gray)
+    evidence = polarity_evidence(work)
+    inverted = bool(evidence > 0)
+    reading = _read(255 - work if inverted else work)
+    if reading.mask is None:
+        return Preprocessed(None, inverted, reading.reason)
+    top, left, bottom, right = reading.frame
+    height, width = bottom - top, right - left
+    ys, xs = np.nonzero(reading.mask[top:bottom, left:right])
     box = (ys.min() / height, xs.min() / width, (ys.max() + 1) / height, (xs.max() + 1) / width) if len(ys) else None
-    return Preprocessed(to_mnist(ink, mask), inverted, box=box)
+    return Preprocessed(to_mnist(reading.ink, reading.mask), inverted, box=box)
 
 
 def preprocess_file(path: str | Path) -> Preprocessed:
