@@ -128,3 +128,95 @@ def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
     assert later.per_condition.images.tolist() == [3] * 3 + [2] + [2] * 3 + [2]
     # One 3 among the first three digits of each source, and among the first two.
     assert later.per_condition.correct.tolist() == [1] * 3 + [1] + [1] * 3 + [1]
+
+
+def test_combined_photos_draw_several_conditions_of_different_groups():
+    from digitstudy.ex3.photo_simulator import COMBINABLE, COMBINABLE_GROUPS, draw_combined
+
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(300):
+        photo, names = draw_combined(rng)
+        assert 3 <= len(names) <= 5 and list(names) == [n for n in COMBINABLE if n in names]
+        assert all(sum(n in group for n in names) <= 1 for group in COMBINABLE_GROUPS)
+        seen.update(names)
+        if "shadow across the digit" in names:
+            assert photo.shadow >= 0.3 and abs(photo.shadow_at) <= 0.6
+        if "shadowed margin" in names:
+            assert photo.shadow_at >= 1.2
+        if "grey paper" in names:
+            assert max(photo.paper) < 0.9 * 240
+    assert seen == set(COMBINABLE)
+    again = [draw_combined(np.random.default_rng(7)) for _ in range(2)]
+    assert again[0] == again[1]
+
+
+@pytest.mark.parametrize("shadow_at, over_digit", [(0.0, True), (1.5, False)])
+def test_shadow_edge_is_placed_through_the_digit_or_beside_it(shadow_at, over_digit):
+    from digitstudy.ex3.photo_simulator import _draw_light, _light, _Placement
+
+    photo = bench.Photo(shadow=0.5, shadow_at=shadow_at, shadow_edge=0.005)
+    place = _Placement(centre_y=200, centre_x=160, half_height=100, half_width=60, sheet_left=0, sheet_right=320)
+    for seed in range(10):
+        light = _light(photo, _draw_light(photo, np.random.default_rng(seed)), 400, 320, place)
+        digit = light[100:300, 100:220]
+        assert light.min() < 0.55  # the shadow is in the frame
+        assert bool(digit.min() < 0.55) == over_digit  # and darkens part of the digit, or none of it
+
+
+@pytest.mark.parametrize("kind", list(bench.NON_DIGITS))
+def test_photos_without_a_digit_render(kind):
+    photo = bench.draw_non_digit(kind, np.random.default_rng(1))
+    encoded = bench.render(None, photo, np.random.default_rng(2))
+    assert encoded == bench.render(None, photo, np.random.default_rng(2))
+    gray = decode_gray(encoded)
+    assert gray.shape == (400, 320) and gray.std() > 0.5
+
+
+def test_ink_on_grey_paper_stays_darker_than_the_paper():
+    grey = tuple(bench.PAPER * 0.6)
+    pencil = bench.Photo(ink=tuple(bench.PENCIL), paper=grey, jpeg_quality=95)
+    gray = decode_gray(bench.render(_digit("1"), pencil, np.random.default_rng(0)))
+    assert np.percentile(gray, 1) < np.median(gray) - 20
+
+
+def test_unsure_flags_and_answers_without_a_digit_are_counted():
+    """Scoring arithmetic on a hand-made rendering: two digit blocks (one combined) and one
+    block without a digit; a model that answers 3 with the confidence it is told."""
+    blocks = pd.DataFrame([{"source": "s", "condition": "clean", "description": "", "kind": "single"},
+                           {"source": "s", "condition": bench.COMBINED, "description": "", "kind": bench.COMBINED},
+                           {"source": bench.NON_DIGIT_SOURCE, "condition": "ink blot", "description": "",
+                            "kind": "non-digit"}])
+    confidence = np.array([0.99, 0.6, 0.99, 0.99, 0.5, 0.99, 0.99, 0.4])
+    images = np.zeros((8, 28, 28), np.uint8)
+    images[:, 0, 0] = np.arange(8)  # which photo the model is shown
+    drawn = np.zeros((8, len(bench.COMBINABLE)), bool)
+    drawn[2:5, 0] = True
+    rendered = bench.RenderedBenchmark(
+        blocks, np.array([0, 0, 1, 1, 1, 2, 2, 2]), images, found=np.array([1, 1, 1, 0, 1, 1, 0, 1], bool),
+        labels=np.array([3, 3, 3, 5, 3, -1, -1, -1]), inverted=np.array([0, 0, 1, 0, 0, 0, 0, 0], bool),
+        drawn=drawn, fidelity=np.array([0.9, 0.4, 0.8, 0.0, 0.7, np.nan, np.nan, np.nan]))
+
+    class Told:
+        input_shape, output_shape = (None, 28, 28, 1), (None, 10)
+
+        def predict(self, x, **_):
+            first = np.asarray(x).reshape(len(x), -1)[:, 0]
+            which = np.rint(first * (255 if first.max() <= 1 else 1)).astype(int)  # inputs may be scaled to 0..1
+            p = np.zeros((len(x), 10), np.float32)
+            p[:, 3] = confidence[which]
+            p[:, 0] = (1 - confidence[which]) / 2
+            return p
+
+    result = bench.score(Told(), rendered, unsure_below=0.55)
+    table = result.per_condition.set_index("condition")
+    assert table.loc["clean", ["correct", "flagged", "answered", "answered_correct"]].tolist() == [2, 0, 2, 2]
+    assert table.loc[bench.COMBINED, ["correct", "no_digit", "flagged", "answered", "polarity_inversions"]].tolist() \
+        == [2, 1, 1, 1, 1]
+    assert table.loc["clean", "like_clean"] == 0.5
+    assert result.non_digits.iloc[0][["images", "no_digit", "flagged", "answered"]].tolist() == [3, 1, 1, 1]
+    summary = result.summary()
+    assert summary["combined"]["flagged_fraction"] == pytest.approx(1 / 3)
+    assert summary["combined"]["by_condition"][list(bench.COMBINABLE)[0]]["images"] == 3
+    assert summary["non_digit"]["answered"] == 1 and summary["polarity_inversions"] == 1
+    assert summary["answered_accuracy"] == 1.0 and summary["unsure_below"] == 0.55

@@ -290,7 +290,7 @@ def _counts(mine: np.ndarray, rendered: RenderedBenchmark, predicted: np.ndarray
 
 DIGIT_COLUMNS = ["source", "condition", "description", "images", "correct", "accuracy", "no_digit", "flagged",
                  "answered", "answered_accuracy", "polarity_inversions", "like_clean", "mean_overlap"]
-NON_DIGIT_COLUMNS = ["condition", "description", "images", "no_digit", "flagged", "answered", "polarity_inversions"]
+NON_DIGIT_COLUMNS = ["condition", "description", "images", "no_digit", "flagged", "answered"]
 LIKE_CLEAN = 0.5  # an input "reads like the clean digit" when its ink overlaps the clean one's by more
 
 
@@ -348,8 +348,7 @@ def _plain(row) -> dict:
 
 
 def _non_digit_summary(table: pd.DataFrame) -> dict:
-    totals = {name: int(table[name].sum()) for name in ("images", "no_digit", "flagged", "answered",
-                                                       "polarity_inversions")}
+    totals = {name: int(table[name].sum()) for name in ("images", "no_digit", "flagged", "answered")}
     by_kind = {row.condition: _plain({name: getattr(row, name) for name in ("images", "no_digit", "flagged",
                                                                             "answered")})
                for row in table.itertuples()}
