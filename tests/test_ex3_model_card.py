@@ -26,8 +26,15 @@ def test_card_states_accuracy_per_set_seeds_and_validation_from_the_run():
     )
     provenance = {"mnist_provenance": {"source": "pypi-mirror"}, "usps_provenance": {"source": "local", "available": False}}
     card = build_card(result, data, settings, provenance)
-    assert card["accuracy"]["mnist test"] == {"accuracy": 0.75, "images": 4, "held_out_writers": False}
-    assert card["accuracy"]["usps test"] == {"accuracy": 0.5, "images": 4, "held_out_writers": True}
+    # constant_model(3) answers 3 at confidence 0.9995, above the threshold 0.9: nothing flagged.
+    assert card["accuracy"]["mnist test"] == {"images": 4, "accuracy": 0.75, "flagged": 0.0,
+                                              "accuracy_not_flagged": 0.75, "held_out_writers": False}
+    assert card["accuracy"]["usps test"] == {"images": 4, "accuracy": 0.5, "flagged": 0.0,
+                                             "accuracy_not_flagged": 0.5, "held_out_writers": True}
+    result.unsure = {"below": 0.9999}
+    strict = build_card(result, data, settings, provenance)["accuracy"]["mnist test"]
+    assert strict["flagged"] == 1.0 and np.isnan(strict["accuracy_not_flagged"])
+    result.unsure = {"below": 0.9}
     assert card["ensemble_size"] == 2 and "mean of 2 Keras CNNs" in card["model"] and "sigma 0.5" in card["model"]
     assert card["training"]["seeds"] == [5, 6] and card["training"]["final_val_accuracy"] == [0.91, 0.93]
     assert card["training"]["train_seconds"] == 12.3 and card["input_blur"]["validation_loss"]["0.5"] == 0.12346
@@ -35,5 +42,5 @@ def test_card_states_accuracy_per_set_seeds_and_validation_from_the_run():
                                     "usps": {"source": "local", "available": False}}
     assert card["warnings"] == ["USPS train unavailable"] and card["unsure"] == {"below": 0.9}
     markdown = card_markdown(card)
-    assert "| usps test | 4 | 0.5000 | yes |" in markdown and "**Warning:** USPS train unavailable" in markdown
+    assert "| usps test | 4 | 0.5000 | " in markdown and markdown.count("| yes |") == 1 and "**Warning:** USPS train unavailable" in markdown
     assert card["parameters"] == pytest.approx(7850)
