@@ -220,3 +220,10 @@ def test_unsure_flags_and_answers_without_a_digit_are_counted():
     assert summary["combined"]["by_condition"][list(bench.COMBINABLE)[0]]["images"] == 3
     assert summary["non_digit"]["answered"] == 1 and summary["polarity_inversions"] == 1
     assert summary["answered_accuracy"] == 1.0 and summary["unsure_below"] == 0.55
+
+
+def test_a_rendering_from_an_older_version_is_refused_with_what_to_do(tmp_path):
+    np.savez_compressed(tmp_path / "rendered.npz", block=np.zeros(0, int), inputs=np.zeros((0, 28, 28), np.uint8),
+                        found=np.zeros(0, bool), labels=np.zeros(0, int), blocks="[]", seed=0)
+    with pytest.raises(ValueError, match="render it again"):
+        bench.RenderedBenchmark.load(tmp_path / "rendered.npz")

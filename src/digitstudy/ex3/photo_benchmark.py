@@ -145,8 +145,12 @@ class RenderedBenchmark:
         import json
 
         with np.load(path) as data:
-            arrays = {name: data[name] for name in ("block", "inputs", "found", "labels", "inverted", "drawn",
-                                                    "fidelity")}
+            names = ("block", "inputs", "found", "labels", "inverted", "drawn", "fidelity")
+            missing = [name for name in names if name not in data.files]
+            if missing:
+                raise ValueError(f"{path} was rendered by an older version (no {', '.join(missing)}): render it "
+                                 "again (snakemake --forcerun ex3_photo_render)")
+            arrays = {name: data[name] for name in names}
             return cls(pd.DataFrame(json.loads(str(data["blocks"]))), **arrays,
                        drawn_names=json.loads(str(data["drawn_names"])), seed=int(data["seed"]))
 
