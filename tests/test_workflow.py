@@ -130,6 +130,7 @@ def test_run(tmp_path_factory):
     # .test/config.yaml's relative paths are relative to the repository root.
     for key in ("usps", "semeion"):
         config["writers"][key]["source"] = str((REPO / config["writers"][key]["source"]).resolve())
+    config["fonts"]["source"] = str((REPO / config["fonts"]["source"]).resolve())
     config["ex3"]["cut_sheet"]["photos"] = [str((REPO / p).resolve()) for p in config["ex3"]["cut_sheet"]["photos"]]
     own_digits, submissions = _own_digits(workdir / "own_digits"), _submissions(workdir / "submissions")
     config["ex3"].update(
@@ -156,7 +157,8 @@ def test_end_to_end_outputs(test_run):
     assert mnist.loc["test", "class_1"] == 1135
     svhn = counts[counts.dataset == "svhn"].set_index("split")
     assert bool(svhn.loc["train", "stand_in"]) and svhn.loc["train", "count"] == 1200
-    for dataset in ("mnist", "svhn", "usps", "semeion"):
+    assert counts[counts.dataset == "fonts"].set_index("split").loc["all", "count"] == 90  # 3 fonts x 10 x 3 strokes
+    for dataset in ("mnist", "svhn", "usps", "semeion", "fonts"):
         assert (workdir / f"results/data/{dataset}_samples.png").stat().st_size > 10_000
         assert (workdir / f"logs/data_samples/{dataset}.log").exists()
 
@@ -262,12 +264,21 @@ def test_end_to_end_ex2(test_run):
 def test_end_to_end_ex3(test_run):
     workdir, _ = test_run
     card = json.loads((workdir / "results/ex3/model_card.json").read_text())
-    # Default train_sets [mnist, semeion]: USPS is held out, both of its splits evaluated.
+    # Default train_sets [mnist, fonts, semeion]: USPS is held out, both of its splits evaluated.
     assert set(card["accuracy"]) == {"mnist test", "usps train", "usps test"}
     assert sorted(card["held_out_writers"]) == ["usps test", "usps train"]
-    assert card["training_data"] == ["mnist train", "semeion (x4)"]
+    assert card["training_data"] == ["mnist train", "fonts (x4)", "semeion (x4)"]
     assert card["accuracy"]["mnist test"]["images"] == 10_000
-    assert all(0 <= row["accuracy"] <= 1 for row in card["accuracy"].values())
+    assert all(0 <= row["accuracy"] <= 1 and 0 <= row["flagged"] <= 1 for row in card["accuracy"].values())
+    unsure = card["unsure"]
+    assert unsure["calibration_sets"]["non-digits"] == 1000 and unsure["temperature"]["temperature"] > 0
+    assert unsure["below"] >= unsure["by_non_digits"] and unsure["non_digits_flagged"] == 1.0
+    # Leave one writers' set out: one training without each of USPS and Semeion, read on it.
+    held_out = pd.read_csv(workdir / "results/ex3/leave_one_out.csv")
+    assert set(held_out.held_out) == {"usps", "semeion"} and held_out.available.all()
+    assert set(held_out.test_set) == {"usps train", "usps test", "semeion"}
+    assert set(held_out[held_out.held_out == "semeion"].trained_on) == {"mnist train + fonts (x4) + usps train (x4)"}
+    assert [row["test_set"] for row in card["leave_one_out"]] == list(held_out.test_set)
     from digitstudy.ex3.safe_load import load_untrusted
 
     for name in ("recogniser.h5", "recogniser.keras"):
@@ -420,6 +431,9 @@ def test_report_tables_equal_the_metrics_files(test_run):
     shown = {row[0]: row for row in tables["ex3-accuracy"]}
     for name, values in card["accuracy"].items():
         assert numbers(shown[name][1]) == [values["images"]] and _close(numbers(shown[name][2])[0], values["accuracy"])
+    for row, source in zip(tables["ex3-leave-one-out"], card["leave_one_out"]):
+        assert row[0] == source["held_out"] and row[2] == source["test_set"]
+        assert _close(numbers(row[4])[0], source["accuracy"])
     conditions = pd.read_csv(results / "ex3/photo_benchmark/conditions.csv")
     for row, source in zip(tables["ex3-photo-benchmark"], conditions.itertuples()):
         assert row[1] == source.condition and _close(numbers(row[4])[0], source.accuracy)
