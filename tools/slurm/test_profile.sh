@@ -39,6 +39,7 @@ repo, out = Path(sys.argv[1]), sys.argv[2]
 config = yaml.safe_load((repo / ".test/config.yaml").read_text())
 for key in ("usps", "semeion"):
     config["writers"][key]["source"] = str((repo / config["writers"][key]["source"]).resolve())
+config["fonts"]["source"] = str((repo / config["fonts"]["source"]).resolve())
 config["ex3"]["cut_sheet"]["photos"] = [str((repo / p).resolve()) for p in config["ex3"]["cut_sheet"]["photos"]]
 Path(out).write_text(yaml.safe_dump(config))
 EOF
