@@ -256,6 +256,23 @@ def photo_benchmark(summary: dict) -> list[str]:
         f"A {summary['timing']['image_size'][0]:,}-px photo was read and preprocessed in "
         f"{summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
     ]
+    combined = summary.get("combined")
+    if combined:
+        sentences.append(
+            f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read "
+            f"correctly; {combined['flagged_fraction']:.2%} flagged unsure, and the answers not flagged were "
+            f"{combined['answered_accuracy']:.4f} right."
+            if combined.get("answered_accuracy") is not None else
+            f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read correctly.")
+    if "polarity_inversions" in summary:
+        sentences.append(f"The preprocessing took the ink for the paper in {summary['polarity_inversions']} of the "
+                         f"{summary['images']:,} digit photos.")
+    non_digit = summary.get("non_digit")
+    if non_digit and non_digit["images"]:
+        sentences.append(
+            f"Of {non_digit['images']} photos without a digit, {non_digit['no_digit']} gave no digit, "
+            f"{non_digit['flagged']} a digit flagged unsure and {non_digit['answered']} a digit not flagged."
+        )
     photos = summary.get("photos")
     if photos:
         sentences.append(f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} read correctly "
