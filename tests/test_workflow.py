@@ -272,7 +272,7 @@ def test_end_to_end_ex3(test_run):
     assert all(0 <= row["accuracy"] <= 1 and 0 <= row["flagged"] <= 1 for row in card["accuracy"].values())
     unsure = card["unsure"]
     assert unsure["calibration_sets"]["non-digits"] == 1000 and unsure["temperature"]["temperature"] > 0
-    assert unsure["below"] >= unsure["by_non_digits"] and unsure["non_digits_flagged"] == 1.0
+    assert unsure["below"] >= unsure["by_non_digits"] and unsure["non_digits_flagged"] >= 0.99
     # Leave one writers' set out: one training without each of USPS and Semeion, read on it.
     held_out = pd.read_csv(workdir / "results/ex3/leave_one_out.csv")
     assert set(held_out.held_out) == {"usps", "semeion"} and held_out.available.all()

@@ -122,19 +122,27 @@ def _noise(rng: np.random.Generator, canvas: np.ndarray) -> None:
     canvas += np.clip((grain - grain.mean()) / max(grain.std(), 1e-6) * 0.5, 0, 1)
 
 
+def _like_a_one(mask: np.ndarray) -> bool:
+    """A narrow upright bar is how a 1 looks in MNIST's geometry, whatever drew it: not clutter."""
+    ys, xs = np.nonzero(mask)
+    return len(ys) > 0 and (xs.max() - xs.min() + 1) < 0.5 * (ys.max() - ys.min() + 1)
+
+
 def non_digits(count: int, seed: int, size: int = 64) -> np.ndarray:
-    """`count` images (28x28 uint8, white on black, in MNIST geometry) that are no digit."""
+    """`count` images (28x28 uint8, white on black, in MNIST geometry) that are no digit; shapes
+    that would read as a 1 (a narrow upright bar) are drawn again."""
     rng = np.random.default_rng(seed)
     makers = (_stain, _edge, _lines, _noise)
     out = np.zeros((count, 28, 28), np.uint8)
-    for index in range(count):
+    index = 0
+    while index < count:
         canvas = np.zeros((size, size), np.float32)
         for maker in rng.choice(makers, size=int(rng.integers(1, 3)), replace=False):
             maker(rng, canvas)
         ink = np.clip(canvas, 0, 1) * 255
         mask = (ink > 40).astype(np.uint8)
-        if not mask.any():
-            mask[size // 2, size // 2] = 1
-            ink[size // 2, size // 2] = 255
+        if not mask.any() or _like_a_one(mask):
+            continue
         out[index] = to_mnist(ink, mask)
+        index += 1
     return out

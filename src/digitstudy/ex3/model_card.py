@@ -101,8 +101,8 @@ def card_markdown(card: dict) -> str:
         "|---|---|---|---|---|---|",
     ]
     for name, row in card["accuracy"].items():
-        lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {row.get('flagged', float('nan')):.2%} | "
-                     f"{row.get('accuracy_not_flagged', float('nan')):.4f} | {'yes' if row['held_out_writers'] else 'no'} |")
+        lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {_share(row.get('flagged'), '.2%')} | "
+                     f"{_share(row.get('accuracy_not_flagged'), '.4f')} | {'yes' if row['held_out_writers'] else 'no'} |")
     for warning in card["warnings"]:
         lines.append(f"\n**Warning:** {warning}")
     return "\n".join(lines) + "\n"
@@ -120,5 +120,11 @@ def leave_one_out_markdown(rows: list[dict] | None) -> str:
             lines.append(f"| {row['held_out']} | not available: {row['note']} | | | | | |")
             continue
         lines.append(f"| {row['held_out']} | {row['trained_on']} | {row['test_set']} | {row['images']:,} | "
-                     f"{row['accuracy']:.4f} | {row['flagged']:.2%} | {row['accuracy_not_flagged']:.4f} |")
+                     f"{_share(row['accuracy'], '.4f')} | {_share(row['flagged'], '.2%')} | "
+                     f"{_share(row['accuracy_not_flagged'], '.4f')} |")
     return "\n".join(lines) + "\n"
+
+
+def _share(value, spec: str) -> str:
+    """A share in a table cell; n/a when there is none (every answer flagged: null in JSON)."""
+    return "n/a" if value is None or value != value else format(value, spec)

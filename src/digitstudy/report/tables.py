@@ -37,6 +37,10 @@ def accuracy(value: float | None) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"
 
 
+def share(value: float | None) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2%}"
+
+
 def mean_std(mean: float, std: float) -> str:
     return f"{mean:.4f} ± {std:.4f}"
 
@@ -180,7 +184,7 @@ def cnn_per_class(path: str | Path) -> Table:
 def recogniser_accuracy(path: str | Path) -> Table:
     card = read_json(path)
     rows = [
-        [name, count(row["images"]), accuracy(row["accuracy"]), f"{row['flagged']:.2%}",
+        [name, count(row["images"]), accuracy(row["accuracy"]), share(row["flagged"]),
          accuracy(row["accuracy_not_flagged"]), yes_no(row["held_out_writers"])]
         for name, row in card["accuracy"].items()
     ]
@@ -196,7 +200,7 @@ def leave_one_out(path: str | Path) -> Table | None:
         return None
     cells = [
         [r["held_out"], r["trained_on"], r["test_set"], count(r["images"]), accuracy(r["accuracy"]),
-         f"{r['flagged']:.2%}", accuracy(r["accuracy_not_flagged"])] if r["available"] else
+         share(r["flagged"]), accuracy(r["accuracy_not_flagged"])] if r["available"] else
         [r["held_out"], f"not available: {r['note']}", "", "", "", "", ""]
         for r in rows
     ]
