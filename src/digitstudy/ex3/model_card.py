@@ -21,7 +21,8 @@ def accuracy_table(model, evaluation: dict, held_out: list[str], unsure_below: f
 def build_card(result: RecogniserResult, data: RecogniserData, settings: RecogniserSettings, provenance: dict) -> dict:
     import keras
 
-    accuracy = accuracy_table(result.model, data.evaluation, data.held_out_writers, (result.unsure or {}).get("below", 0))
+    unsure_below = (result.unsure or {}).get("below", 0)
+    accuracy = accuracy_table(result.model, data.evaluation, data.held_out_writers, unsure_below)
     last_epochs = result.history.groupby("member").tail(1)
     members = settings.ensemble_size
     return {
@@ -101,8 +102,9 @@ def card_markdown(card: dict) -> str:
         "|---|---|---|---|---|---|",
     ]
     for name, row in card["accuracy"].items():
+        held_out = "yes" if row["held_out_writers"] else "no"
         lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {_share(row.get('flagged'), '.2%')} | "
-                     f"{_share(row.get('accuracy_not_flagged'), '.4f')} | {'yes' if row['held_out_writers'] else 'no'} |")
+                     f"{_share(row.get('accuracy_not_flagged'), '.4f')} | {held_out} |")
     for warning in card["warnings"]:
         lines.append(f"\n**Warning:** {warning}")
     return "\n".join(lines) + "\n"

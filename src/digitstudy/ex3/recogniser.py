@@ -157,7 +157,9 @@ def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, target_accura
     # The longest prefix of answers, most confident first, that is accurate enough.
     kept = good[-1] + 1 if len(good) else 0
     by_accuracy = float(np.nextafter(confidence[digit][order][kept], 1)) if kept < len(order) else 0.0
-    by_non_digits = float(np.nextafter(np.quantile(confidence[~digit], non_digit_share), 1)) if (~digit).any() else 0.0
+    by_non_digits = 0.0
+    if (~digit).any():
+        by_non_digits = float(np.nextafter(np.quantile(confidence[~digit], non_digit_share), 1))
     below = max(by_accuracy, by_non_digits)
     flagged = confidence < below
     return {
@@ -285,9 +287,3 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
     return RecogniserResult(model, pd.concat(histories, ignore_index=True), time.perf_counter() - started,
                             len(train_idx), len(val_idx), sigma, losses, unsure)
 
-
-def accuracy_on(model, images: np.ndarray, labels: np.ndarray) -> float:
-    if len(labels) == 0:
-        return float("nan")
-    probs = model.predict(unit_scale(images[..., None]), batch_size=512, verbose=0)
-    return float((probs.argmax(axis=1) == labels).mean())
