@@ -110,22 +110,41 @@ def test_stroke_change_thickens_some_thins_some_and_leaves_the_rest():
     assert np.array_equal(change_strokes(stroke, np.random.default_rng(0), 0.0), stroke)
 
 
-def test_training_batches_repeat_for_a_seed_differ_by_epoch_and_ask_uniform_for_non_digits():
-    from digitstudy.ex3.recogniser import training_batches
+def test_training_epochs_repeat_for_a_seed_differ_by_epoch_and_ask_uniform_for_non_digits():
+    from digitstudy.ex3.recogniser import training_epoch
 
     rng = np.random.default_rng(0)
     images = (rng.random((300, 28, 28)) * 255).astype(np.uint8)
     variants = 255 - images
     labels = np.r_[np.arange(290) % 10, np.full(10, -1)]
     settings = _settings(batch_size=64, format_probability=0.5, shift=0.1)
-    first, again = (training_batches(images, variants, labels, settings, seed=4) for _ in range(2))
-    assert first.num_batches == 5
-    x, y = first[2]
-    assert x.shape == (64, 28, 28, 1) and x.dtype == np.float32 and y.shape == (64, 10)
-    np.testing.assert_array_equal(x, again[2][0])
+    x, y = training_epoch(images, variants, labels, settings, seed=4, epoch=0)
+    assert x.shape == (300, 28, 28, 1) and x.dtype == np.float32 and y.shape == (300, 10)
+    again_x, again_y = training_epoch(images, variants, labels, settings, seed=4, epoch=0)
+    np.testing.assert_array_equal(x, again_x)
+    np.testing.assert_array_equal(y, again_y)
     np.testing.assert_allclose(y.sum(axis=1), 1.0, rtol=1e-6)
-    every = np.concatenate([first[i][1] for i in range(first.num_batches)])
-    assert np.isclose(every, 0.1).all(axis=1).sum() == 10  # the ten non-digits, equal probabilities
-    assert (every.max(axis=1) == 1).sum() == 290
-    first.on_epoch_end()
-    assert not np.array_equal(first[2][0], x)  # a new order and new draws each epoch
+    assert np.isclose(y, 0.1).all(axis=1).sum() == 10  # the ten non-digits, equal probabilities
+    assert (y.max(axis=1) == 1).sum() == 290
+    assert 0 <= x.min() and x.max() <= 1
+    next_x, _ = training_epoch(images, variants, labels, settings, seed=4, epoch=1)
+    assert not np.array_equal(next_x, x)  # a new order and new draws each epoch
+    other_seed, _ = training_epoch(images, variants, labels, settings, seed=5, epoch=0)
+    assert not np.array_equal(other_seed, x)
+
+
+def test_training_epoch_batches_depend_only_on_seed_epoch_and_index():
+    from digitstudy.ex3.recogniser import training_epoch
+
+    rng = np.random.default_rng(1)
+    images = (rng.random((200, 28, 28)) * 255).astype(np.uint8)
+    labels = np.arange(200) % 10
+    settings = _settings(batch_size=64, format_probability=0.0)
+    x, _ = training_epoch(images, images, labels, settings, seed=2, epoch=3)
+    # Another copy of the data with the last image changed: only the batch holding it changes.
+    changed = images.copy()
+    changed[199] = 255 - changed[199]
+    y, _ = training_epoch(changed, changed, labels, settings, seed=2, epoch=3)
+    position = int(np.flatnonzero(np.random.default_rng([2, 3]).permutation(200) == 199)[0])
+    differs = [not np.array_equal(x[i:i + 64], y[i:i + 64]) for i in range(0, 200, 64)]
+    assert differs == [batch == position // 64 for batch in range(4)]

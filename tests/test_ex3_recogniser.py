@@ -45,7 +45,8 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     train = Split(images, np.arange(60) % 10)
     copies = np.where(np.arange(60) < 20, 3, 1)
     settings = RecogniserSettings.from_config(
-        {**schema_defaults("ex3"), "epochs": 1, "batch_size": 16, "validation_size": 10, "ensemble_size": 2})
+        {**schema_defaults("ex3"), "epochs": 1, "batch_size": 16, "validation_size": 10, "ensemble_size": 2,
+         "non_digit_photos": 12, "calibration_non_digit_photos": 12})
     result = train_recogniser(train, settings, copies)
     assert result.validation_images == 10
     kept, _ = random_split(60, 10, settings.seed)
@@ -54,13 +55,42 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     assert result.model.output_shape == (None, 10)
 
 
+def test_non_digit_photos_are_what_the_preprocessing_still_finds_on_photos_without_a_digit():
+    from digitstudy.ex3.calibration import non_digit_photos
+
+    photos = non_digit_photos(24, seed=0)  # two of each kind
+    assert photos.dtype == np.uint8 and photos.shape[1:] == (28, 28)
+    assert 0 < len(photos) < 24  # blank paper is mostly found empty; stains and edges are not
+    assert (photos.reshape(len(photos), -1).max(axis=1) > 0).all()
+    np.testing.assert_array_equal(non_digit_photos(24, seed=0), photos)
+    other = non_digit_photos(24, seed=1)
+    assert len(other) != len(photos) or not np.array_equal(other, photos)
+    assert non_digit_photos(0, seed=0).shape == (0, 28, 28)
+
+
+def test_training_non_digits_are_half_photos_and_half_drawn_clutter():
+    from digitstudy.ex3.calibration import non_digit_photos
+    from digitstudy.ex3.formats import non_digits
+    from digitstudy.ex3.recogniser import training_non_digits
+
+    section = {**schema_defaults("ex3"), "non_digit_photos": 24}
+    settings = RecogniserSettings.from_config(section)
+    photos = non_digit_photos(24, settings.seed)
+    images = training_non_digits(41, settings)
+    assert images.shape == (41, 28, 28) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images[:20], np.resize(photos, (20, 28, 28)))
+    np.testing.assert_array_equal(images[20:], non_digits(21, settings.seed))
+    without = training_non_digits(41, RecogniserSettings.from_config({**section, "non_digit_photos": 0}))
+    np.testing.assert_array_equal(without, non_digits(41, settings.seed))
+
+
 def test_train_subset_is_not_applied_again_to_the_assembled_set():
     """ex3.train_subset keeps the first images of each set when the data is assembled; the
     trainer then uses every image it is given (it used to cut the assembled set once more)."""
     rng = np.random.default_rng(0)
     train = Split((rng.random((60, 28, 28)) * 255).astype(np.uint8), np.arange(60) % 10)
     section = {**schema_defaults("ex3"), "epochs": 1, "batch_size": 32, "validation_size": 10, "ensemble_size": 1,
-               "train_subset": 30}
+               "train_subset": 30, "non_digit_photos": 12, "calibration_non_digit_photos": 12}
     result = train_recogniser(train, RecogniserSettings.from_config(section))
     assert result.train_images + result.validation_images == 60
 

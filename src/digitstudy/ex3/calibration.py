@@ -42,6 +42,24 @@ def calibration_photos(split: Split, count: int, seed: int) -> Split:
     return Split(np.stack(images) if images else np.zeros((0, 28, 28), np.uint8), np.asarray(labels, np.int64))
 
 
+def non_digit_photos(count: int, seed: int) -> np.ndarray:
+    """What the preprocessing makes of `count` simulated photos without a digit (the kinds of
+    photo_simulator.NON_DIGITS in turn, each drawn at random strengths): the 28x28 inputs of those
+    in which it still finds something - a stain's ring, a smudge, the sheet's edge. On a random
+    stream of their own, apart from the photo benchmark's."""
+    from .photo_simulator import NON_DIGITS, draw_non_digit, render
+    from .preprocess import decode_gray, preprocess_gray
+
+    kinds = list(NON_DIGITS)
+    rng = np.random.default_rng([seed, 11])
+    found = []
+    for index in range(count):
+        result = preprocess_gray(decode_gray(render(None, draw_non_digit(kinds[index % len(kinds)], rng), rng)))
+        if result.image is not None:
+            found.append(result.image)
+    return np.stack(found) if found else np.zeros((0, 28, 28), np.uint8)
+
+
 def _member_logits(members: list, x: np.ndarray) -> np.ndarray:
     """(members, images, 10): each network's inputs to its final softmax, for network inputs `x`."""
     import keras
