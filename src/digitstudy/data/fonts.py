@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 SOURCES = ("auto", "download")
 FILE_URL = "https://cdn.jsdelivr.net/npm/@fontsource/{name}@{version}/files/{file}"
 TARBALL_URL = "https://registry.npmjs.org/@fontsource/{name}/-/{name}-{version}.tgz"
+DOWNLOAD_THREADS = 8
 CANVAS = 64  # side of each rendered digit, white on black
 FONT_PIXELS = 48
 STROKE_WIDTHS = (0, 1, 2)  # pixels added around the outline at FONT_PIXELS
@@ -89,6 +90,22 @@ def fetch_font(font: Font, raw_dir: Path) -> tuple[Path, str]:
             raise DownloadError(f"{first} Mirror: {second}") from second
 
 
+def _fetch_all(fonts: list[Font], raw_dir: Path) -> list:
+    """fetch_font for each font, DOWNLOAD_THREADS at a time (each is a small file whose time is
+    the round trip, and Exercise 3's training waits for them): (path, url) or the DownloadError,
+    in the table's order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(font):
+        try:
+            return fetch_font(font, raw_dir)
+        except DownloadError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
+        return list(pool.map(one, fonts))
+
+
 def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Provenance]:
     """Every known font from `source`: auto (download; fonts that cannot be had are skipped with a
     warning, none at all makes the set unavailable), download (any failure is an error), or a
@@ -101,20 +118,21 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
         raise FileNotFoundError(f"Config key `fonts.source` is {source!r}: not one of {', '.join(SOURCES)} "
                                 "and no such folder.")
     paths, files, warnings, absent = {}, [], [], []
-    for font in font_table():
-        try:
-            if local is None:
-                path, url = fetch_font(font, raw_dir)
-            else:
-                path, url = local / font.file, None
-                if not path.is_file():
-                    absent.append(font.name)
-                    continue
-        except DownloadError as error:
-            if source == "download":
-                raise
-            warnings.append(str(error))
-            continue
+    fonts = font_table()
+    fetched = _fetch_all(fonts, raw_dir) if local is None else [None] * len(fonts)
+    for font, outcome in zip(fonts, fetched):
+        if local is None:
+            if isinstance(outcome, DownloadError):
+                if source == "download":
+                    raise outcome
+                warnings.append(str(outcome))
+                continue
+            path, url = outcome
+        else:
+            path, url = local / font.file, None
+            if not path.is_file():
+                absent.append(font.name)
+                continue
         digest = file_digest(path)
         if digest != font.sha256:
             warnings.append(f"{path} is not the known {font.file} (sha256 {font.sha256}); used as given.")

@@ -40,6 +40,7 @@ WORKING_SIDE = 400  # longest side of the working copy, in pixels
 MIN_CONTRAST = 24.0  # weakest ink (0..255, relative to the paper) that can start a stroke
 PHOTO_PRIOR = 0.008  # a photo's prior for dark ink: relative departure per pixel (a faint digit: ~0.01)
 PHOTO_SIDE = 100  # images at least this large on their short side (working copy) count as photos
+THIN_DECIDED = 0.15  # in a small image, thinness at least this clear decides the polarity
 NOISE_CORRELATION = 0.15  # strokes' ink correlates more than this with itself a pixel over (MNIST: > 0.3)
 BLOB = 0.7  # a photo's "digit" whose widest part spans this much of its longest side is a blob
 FRAGMENT = 0.2  # a photo's "digit" at the image's edge, smaller than this part of the image, is a fragment
@@ -121,6 +122,19 @@ def _working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
     return gray
 
 
+def thinness_evidence(gray: np.ndarray) -> float:
+    """Polarity from stroke width, -1..1 (> 0: light ink): ink is drawn in strokes, so after
+    Otsu's threshold the ink side lies nearer its edge (a smaller mean distance to the other
+    side) than the paper around and inside it."""
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    light = (binary > 0).astype(np.uint8)
+    if light.all() or not light.any():
+        return 0.0
+    to_dark = cv2.distanceTransform(light, cv2.DIST_L2, 3)[light > 0].mean()
+    to_light = cv2.distanceTransform(1 - light, cv2.DIST_L2, 3)[light == 0].mean()
+    return float((to_light - to_dark) / (to_light + to_dark))
+
+
 def polarity_evidence(gray: np.ndarray) -> float:
     """How strongly the image says "light ink on a dark ground" (> 0) or "dark ink on light
     paper" (< 0), from -1 to 1; near 0 it does not say. Two witnesses; the more decided one
@@ -136,7 +150,9 @@ def polarity_evidence(gray: np.ndarray) -> float:
     edge, spread over large areas, would outweigh the strokes, so only departures as strong as the
     faintest ink count (relative to the surroundings' level, as light multiplies). In a small image
     (a crop, a scan, the digit sets) the border is uneven only where strokes touch it, and both
-    witnesses count as they are."""
+    witnesses count as they are; but a digit stretched to fill its box (Semeion) runs along most
+    of the border, which then shows the ink, so there stroke width (thinness_evidence) decides
+    first where it is clear."""
     photo = min(gray.shape) >= PHOTO_SIDE
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
@@ -145,6 +161,10 @@ def polarity_evidence(gray: np.ndarray) -> float:
     by_border = (high - background) - (background - low)  # > 0: light ink
     quartiles = np.percentile(border, (25, 75))
     evenness = float(np.clip(1 - 4 * (quartiles[1] - quartiles[0]) / spread, 0, 1)) if photo else 1.0
+    if not photo:
+        thinness = thinness_evidence(gray)
+        if abs(thinness) >= THIN_DECIDED:
+            return thinness
     side = max(3, (min(gray.shape) // 3) | 1)
     if photo:
         # Mirrored beyond the image's edge: a shadow's edge that meets it goes on as it was (a

@@ -219,11 +219,14 @@ def _train_member(member: int, data: tuple, validation: tuple, settings: Recogni
     print(f"member {member + 1} of {settings.ensemble_size} (seed {seed})", flush=True)
     rows = []
     for epoch in range(settings.epochs):
+        started = time.perf_counter()
         x, y = training_epoch(*data, settings, seed, epoch)
         fit = model.fit(x, y, batch_size=settings.batch_size, validation_data=validation, initial_epoch=epoch,
-                        epochs=epoch + 1, shuffle=False, verbose=2)
+                        epochs=epoch + 1, shuffle=False, verbose=0)
         rows.append({name: values[-1] for name, values in fit.history.items()})
         del x, y
+        print(f"epoch {epoch + 1}/{settings.epochs}: {time.perf_counter() - started:.0f} s, "
+              + ", ".join(f"{name} {value:.4f}" for name, value in rows[-1].items()), flush=True)
     history = pd.DataFrame(rows)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     history.insert(0, "member", member + 1)
