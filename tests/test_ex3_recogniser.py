@@ -55,6 +55,21 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     assert result.model.output_shape == (None, 10)
 
 
+def test_calibration_photos_alternate_single_and_combined_conditions_and_keep_their_labels():
+    from pathlib import Path
+
+    from digitstudy.ex3.calibration import calibration_photos
+
+    with np.load(Path(__file__).parent.parent / ".test/data/mnist_test_200.npz") as data:
+        split = Split(data["x_test"][:12], data["y_test"][:12])
+    photos = calibration_photos(split, 12, seed=0)
+    assert photos.images.dtype == np.uint8 and photos.images.shape[1:] == (28, 28)
+    assert 10 <= len(photos.labels) <= 12  # a digit the preprocessing cannot find is left out
+    np.testing.assert_array_equal(calibration_photos(split, 12, seed=0).images, photos.images)
+    assert set(photos.labels.tolist()) <= set(split.labels.tolist())
+    assert len(calibration_photos(split, 4, seed=0).labels) <= 4
+
+
 def test_non_digit_photos_are_what_the_preprocessing_still_finds_on_photos_without_a_digit():
     from digitstudy.ex3.calibration import non_digit_photos
 

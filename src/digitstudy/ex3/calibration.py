@@ -22,18 +22,23 @@ PHOTO_SIZE = 240
 
 def calibration_photos(split: Split, count: int, seed: int) -> Split:
     """The first `count` digits of `split` as simulated phone photos, read back through the
-    preprocessing (photos in which no digit is found are left out)."""
+    preprocessing (photos in which no digit is found are left out): every other one under one
+    condition of the benchmark's (cycled, at its strengths), the rest under several conditions
+    at once (photo_simulator.draw_combined), as real photos are."""
     from .photo_benchmark import CONDITIONS
-    from .photo_simulator import render
+    from .photo_simulator import draw_combined, render
     from .preprocess import decode_gray, preprocess_gray
 
     rng = np.random.default_rng([seed, 7])
     images, labels = [], []
     for index in range(min(count, len(split.labels))):
-        condition = CONDITIONS[index % len(CONDITIONS)]
-        photo = condition.photo
-        for attribute, values in condition.vary.items():
-            photo = replace(photo, **{attribute: values[index % len(values)]})
+        if index % 2:
+            photo = draw_combined(rng)[0]
+        else:
+            condition = CONDITIONS[(index // 2) % len(CONDITIONS)]
+            photo = condition.photo
+            for attribute, values in condition.vary.items():
+                photo = replace(photo, **{attribute: values[(index // 2) % len(values)]})
         photo = replace(photo, size=min(photo.size, PHOTO_SIZE))
         result = preprocess_gray(decode_gray(render(split.images[index], photo, rng)))
         if result.image is not None:
