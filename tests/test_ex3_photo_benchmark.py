@@ -227,3 +227,20 @@ def test_a_rendering_from_an_older_version_is_refused_with_what_to_do(tmp_path):
                         found=np.zeros(0, bool), labels=np.zeros(0, int), blocks="[]", seed=0)
     with pytest.raises(ValueError, match="render it again"):
         bench.RenderedBenchmark.load(tmp_path / "rendered.npz")
+
+
+def test_command_line_sizes_the_combined_and_non_digit_blocks(tmp_path):
+    from pathlib import Path
+
+    from digitstudy.ex3.__main__ import main
+
+    model = tmp_path / "constant.keras"
+    constant_model(3).save(model)
+    mnist = Path(__file__).parent.parent / ".test/data/mnist_test_200.npz"
+    out = tmp_path / "bench"
+    assert main(["photo-benchmark", "--model", str(model), "--mnist", str(mnist), "--out", str(out),
+                 "--per-condition", "1", "--combined", "3", "--non-digits-per-kind", "1", "--unsure-below", "0.5"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["combined"]["images"] == 3
+    assert summary["non_digit"]["images"] == len(bench.NON_DIGITS)
+    assert summary["images"] == len(bench.CONDITIONS) + 3

@@ -23,7 +23,8 @@ def photo_benchmark_command(args) -> int:
 
     write_benchmark(load_untrusted(args.model), source_digits(args.mnist, args.usps), args.out,
                     per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos,
-                    threads=args.threads, unsure_below=unsure_below(args.model, args.unsure_below) or 0.0)
+                    threads=args.threads, unsure_below=unsure_below(args.model, args.unsure_below) or 0.0,
+                    combined=args.combined, non_digits=args.non_digits_per_kind)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--threads", type=int, default=1, help="conditions rendered side by side (same results)")
     b.add_argument("--per-condition", type=int, default=benchmark_defaults["digits_per_condition"],
                    help="digits per source and condition")
+    b.add_argument("--combined", type=int, default=benchmark_defaults["combined"],
+                   help="digits per source under several conditions at once (default: 5 x --per-condition)")
+    b.add_argument("--non-digits-per-kind", type=int, default=benchmark_defaults["non_digits_per_kind"],
+                   help="photos without a digit of each kind (default: a quarter of --per-condition)")
     b.add_argument("--seed", type=int, default=benchmark_defaults["seed"])
     b.add_argument("--unsure-below", type=float, help="as for predict")
     b.add_argument("--out", required=True)
