@@ -34,7 +34,7 @@ rule ex3_train:
         "../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=memory_mb(2500),
+        mem_mb=memory_mb(3500),
         runtime=45,
     params:
         settings=ex3_train_settings(),
@@ -115,7 +115,7 @@ rule ex3_leave_one_out:
         "../envs/train.yaml"
     threads: 2
     resources:
-        mem_mb=memory_mb(2500),
+        mem_mb=memory_mb(3500),
         runtime=45,
     params:
         settings=ex3_train_settings(),

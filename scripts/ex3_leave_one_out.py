@@ -5,13 +5,14 @@ from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
     section = snakemake.params.settings
-    configure_keras(snakemake.threads, section["seed"])
+    # The ensemble's networks side by side, one thread per operation (see ex3_train).
+    configure_keras(snakemake.threads, section["seed"], threads_per_op=1)
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.ex3.leave_one_out import leave_one_out
 
     provenance = {name: read_provenance(path) for name, path in snakemake.input.items() if name.endswith("_provenance")}
     splits = {name: load_splits(path) for name, path in snakemake.input.items() if name.endswith("_arrays")}
-    table = leave_one_out(snakemake.wildcards.writers, splits, provenance, section)
+    table = leave_one_out(snakemake.wildcards.writers, splits, provenance, section, side_by_side=snakemake.threads)
     table.to_csv(snakemake.output[0], index=False)
     print(table.to_string(index=False))

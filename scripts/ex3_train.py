@@ -7,7 +7,10 @@ from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     section = snakemake.params.settings
-    configure_keras(snakemake.threads, section["seed"])
+    # The ensemble's networks side by side, one thread per operation: two threads that share every
+    # operation wait for each other at each one, and an epoch took twice as long whenever another
+    # process held one of the cores (README, "Speed").
+    configure_keras(snakemake.threads, section["seed"], threads_per_op=1)
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.ex3.model_card import build_card
@@ -25,7 +28,8 @@ with log_to(snakemake.log[0]):
         seed=section["seed"],
     )
     settings = RecogniserSettings.from_config(section)
-    result = train_recogniser(data.train, settings, data.train_copies, data.train_variants)
+    result = train_recogniser(data.train, settings, data.train_copies, data.train_variants,
+                              side_by_side=snakemake.threads)
     result.model.save(snakemake.output.h5)
     result.model.save(snakemake.output.keras)
     result.history.to_csv(snakemake.output.history, index=False)

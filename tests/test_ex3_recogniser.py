@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from digitstudy.data.arrays import Split
@@ -97,6 +98,21 @@ def test_training_non_digits_are_half_photos_and_half_drawn_clutter():
     np.testing.assert_array_equal(images[20:], non_digits(21, settings.seed))
     without = training_non_digits(41, RecogniserSettings.from_config({**section, "non_digit_photos": 0}))
     np.testing.assert_array_equal(without, non_digits(41, settings.seed))
+
+
+def test_networks_trained_side_by_side_equal_those_trained_one_after_the_other():
+    rng = np.random.default_rng(1)
+    train = Split((rng.random((80, 28, 28)) * 255).astype(np.uint8), np.arange(80) % 10)
+    settings = RecogniserSettings.from_config(
+        {**schema_defaults("ex3"), "epochs": 2, "batch_size": 16, "validation_size": 10, "ensemble_size": 2,
+         "non_digit_photos": 0, "calibration_photos": 10, "calibration_non_digits": 20,
+         "calibration_non_digit_photos": 0})
+    apart = train_recogniser(train, settings, side_by_side=1)
+    together = train_recogniser(train, settings, side_by_side=2)
+    for mine, theirs in zip(apart.model.get_weights(), together.model.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    pd.testing.assert_frame_equal(apart.history, together.history)
+    assert together.history.member.tolist() == [1, 1, 2, 2]
 
 
 def test_train_subset_is_not_applied_again_to_the_assembled_set():

@@ -14,7 +14,7 @@ sys.path.insert(0, {src!r})
 from digitstudy.runtime import log_to
 from digitstudy.keras_setup import configure_keras
 with log_to({log!r}):
-    configure_keras(threads=1, seed=7)
+    configure_keras(threads={threads}, seed=7, threads_per_op={per_op})
     import tensorflow as tf
     print("intra", tf.config.threading.get_intra_op_parallelism_threads())
     print("inter", tf.config.threading.get_inter_op_parallelism_threads())
@@ -23,9 +23,10 @@ with log_to({log!r}):
 """
 
 
-def _run(tmp_path, name):
+def _run(tmp_path, name, threads=1, per_op=None):
     log = tmp_path / f"{name}.log"
-    subprocess.run([sys.executable, "-c", PROGRAM.format(src=str(REPO / "src"), log=str(log))], check=True)
+    program = PROGRAM.format(src=str(REPO / "src"), log=str(log), threads=threads, per_op=per_op)
+    subprocess.run([sys.executable, "-c", program], check=True)
     return log.read_text()
 
 
@@ -35,6 +36,13 @@ def test_threads_seed_and_log_capture(tmp_path):
     assert "from C level" in first
     draw = [line for line in first.splitlines() if line.startswith("draw")]
     assert draw and draw == [line for line in _run(tmp_path, "b").splitlines() if line.startswith("draw")]
+
+
+def test_one_thread_per_op_for_models_trained_side_by_side(tmp_path):
+    log = _run(tmp_path, "side_by_side", threads=2, per_op=1)
+    assert "intra 1" in log and "inter 2" in log and "threads=2 (1 per op)" in log
+    with pytest.raises(ValueError, match="threads must be >= 1"):
+        configure_keras(threads=2, seed=0, threads_per_op=0)
 
 
 def test_memory_request_grows_by_half_on_each_retry():

@@ -26,9 +26,13 @@ OPTIONAL_IMPORTS = ("tensorflow", "sklearn", "matplotlib")
 
 
 def configure_keras(threads: int, seed: int, backend: str = "tensorflow", deterministic: bool = True,
-                    compilation_cache: str | os.PathLike | None = None, without_optional_imports: bool = False) -> None:
+                    compilation_cache: str | os.PathLike | None = None, without_optional_imports: bool = False,
+                    threads_per_op: int | None = None) -> None:
     """Select the Keras backend, size its thread pools, seed Python, NumPy and the backend, and
-    (TensorFlow) make ops deterministic. `compilation_cache` (JAX only): a folder where XLA keeps
+    (TensorFlow) make ops deterministic. `threads_per_op` (default `threads`): the threads one
+    operation may use; 1 for a job that trains `threads` models side by side, each op on one core,
+    so that no op waits for a second thread that another process holds (and the numbers do not
+    depend on how many cores the job got). `compilation_cache` (JAX only): a folder where XLA keeps
     what it compiled, so that the next job with the same model and shapes (another seed) loads
     it instead of compiling again; loading gives the same program, so results do not change (an
     entry read while another job still writes it is reported and compiled anew).
@@ -39,8 +43,9 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
 
     Must run before Keras is imported: neither the backend nor TensorFlow's thread pools can
     change afterwards."""
-    if threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    threads_per_op = threads if threads_per_op is None else threads_per_op
+    if threads < 1 or threads_per_op < 1:
+        raise ValueError(f"threads must be >= 1, got {threads} ({threads_per_op} per op)")
     if backend not in BACKENDS:
         raise ValueError(f"unknown Keras backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     if "keras" in sys.modules and sys.modules["keras"].backend.backend() != backend:
@@ -56,15 +61,15 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
     if backend == "jax":
         # XLA's CPU client sizes its pools from these flags, read when JAX starts.
         flags = os.environ.get("XLA_FLAGS", "")
-        if threads == 1 and "xla_cpu_multi_thread_eigen" not in flags:
+        if threads_per_op == 1 and "xla_cpu_multi_thread_eigen" not in flags:
             flags += " --xla_cpu_multi_thread_eigen=false"
-        os.environ["XLA_FLAGS"] = f"{flags} intra_op_parallelism_threads={threads}".strip()
+        os.environ["XLA_FLAGS"] = f"{flags} intra_op_parallelism_threads={threads_per_op}".strip()
     import keras
 
     if backend == "tensorflow":
         import tensorflow as tf
 
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_intra_op_parallelism_threads(threads_per_op)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
         for gpu in tf.config.list_physical_devices("GPU"):
             # Share a GPU node's device with other jobs instead of reserving all its memory.
@@ -84,5 +89,5 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
             jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
         version, devices = jax.__version__, [str(d) for d in jax.devices()]
     keras.utils.set_random_seed(seed)
-    print(f"{backend} {version}, keras {keras.__version__}: threads={threads}, seed={seed}, "
+    print(f"{backend} {version}, keras {keras.__version__}: threads={threads} ({threads_per_op} per op), seed={seed}, "
           f"deterministic={deterministic}, devices={devices}", file=sys.stderr)

@@ -6,6 +6,7 @@ digits, and averaged when there are several. Sets left out of training measure g
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -206,16 +207,23 @@ def training_epoch(images: np.ndarray, variants: np.ndarray, labels: np.ndarray,
     return x, targets[order]
 
 
-def _train_member(member: int, data: tuple, validation: tuple, settings: RecogniserSettings, steps: int):
+def _build_member(member: int, settings: RecogniserSettings, steps: int):
+    """Member `member`'s network, compiled; its initial weights and its dropout's random stream
+    come from seed + member (drawn here, one member after the other, so that training them side
+    by side draws the same)."""
     import keras
 
-    seed = settings.seed + member
-    keras.utils.set_random_seed(seed)
+    keras.utils.set_random_seed(settings.seed + member)
     model = build_recogniser()
     if settings.ensemble_size > 1:
         model.name = f"member_{member + 1}"
     schedule = keras.optimizers.schedules.CosineDecay(settings.learning_rate, decay_steps=steps, alpha=0.02)
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def _fit_member(model, member: int, data: tuple, validation: tuple, settings: RecogniserSettings) -> pd.DataFrame:
+    seed = settings.seed + member
     print(f"member {member + 1} of {settings.ensemble_size} (seed {seed})", flush=True)
     rows = []
     for epoch in range(settings.epochs):
@@ -225,12 +233,12 @@ def _train_member(member: int, data: tuple, validation: tuple, settings: Recogni
                         epochs=epoch + 1, shuffle=False, verbose=0)
         rows.append({name: values[-1] for name, values in fit.history.items()})
         del x, y
-        print(f"epoch {epoch + 1}/{settings.epochs}: {time.perf_counter() - started:.0f} s, "
+        print(f"member {member + 1}, epoch {epoch + 1}/{settings.epochs}: {time.perf_counter() - started:.0f} s, "
               + ", ".join(f"{name} {value:.4f}" for name, value in rows[-1].items()), flush=True)
     history = pd.DataFrame(rows)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     history.insert(0, "member", member + 1)
-    return model, history
+    return history
 
 
 def calibrate(members: list, sigma: float, held_out: Split, settings: RecogniserSettings):
@@ -272,13 +280,15 @@ def training_non_digits(count: int, settings: RecogniserSettings) -> np.ndarray:
 
 
 def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndarray | None = None,
-                     variants: np.ndarray | None = None) -> RecogniserResult:
+                     variants: np.ndarray | None = None, side_by_side: int = 1) -> RecogniserResult:
     """`train` must already be in MNIST geometry (preprocess.to_mnist_geometry); `copies[i]` is how
     often image i is shown per epoch (default once); `variants[i]` is image i in another set's
     format (formats.format_variants; default: the image itself). Validation images are drawn
     before the copies are made; non-digit images (formats.non_digits) are added to training. With
     `ensemble_size` > 1, that many networks are trained from different seeds (initial weights,
-    order, augmentation) on the same split, and averaged; then calibrated (see `calibrate`)."""
+    order, augmentation) on the same split, `side_by_side` at a time (in threads: the backend's ops
+    release Python's lock; give each op one thread, configure_keras(threads_per_op=1), and the
+    result does not depend on it), and averaged; then calibrated (see `calibrate`)."""
     variants = train.images if variants is None else variants
     train_idx, val_idx = random_split(len(train.labels), settings.validation_size, settings.seed)
     if copies is not None:
@@ -289,12 +299,12 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
     all_variants = np.concatenate([variants[train_idx], clutter])
     validation = (unit_scale(train.images[val_idx][..., None]), np.eye(10, dtype=np.float32)[train.labels[val_idx]])
     steps = settings.epochs * int(np.ceil(len(labels) / settings.batch_size))
-    members, histories = [], []
     started = time.perf_counter()
-    for member in range(settings.ensemble_size):
-        model, history = _train_member(member, (images, all_variants, labels), validation, settings, steps)
-        members.append(model)
-        histories.append(history)
+    members = [_build_member(member, settings, steps) for member in range(settings.ensemble_size)]
+    data = (images, all_variants, labels)
+    with ThreadPoolExecutor(max_workers=max(1, side_by_side)) as pool:
+        histories = list(pool.map(lambda member: _fit_member(members[member], member, data, validation, settings),
+                                  range(settings.ensemble_size)))
     sigma, losses = choose_input_blur(average_of(members), train.images[val_idx], train.labels[val_idx],
                                       settings.input_blur_sigmas)
     model, unsure = calibrate(members, sigma, Split(train.images[val_idx], train.labels[val_idx]), settings)
