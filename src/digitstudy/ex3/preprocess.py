@@ -320,6 +320,14 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
     top, left, bottom, right = frame
     height, width = bottom - top, right - left
     lines = np.zeros_like(mask)
+    # A segment lies on the mask, so none runs across unless the mask itself reaches near two
+    # opposite edges of the frame: most digits do not, and need no Hough transform.
+    ys, xs = np.nonzero(mask)
+    if not len(ys) or not (
+        (xs.min() <= left + 0.1 * width and xs.max() >= right - 1 - 0.1 * width)
+        or (ys.min() <= top + 0.1 * height and ys.max() >= bottom - 1 - 0.1 * height)
+    ):
+        return lines
     found = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, min(height, width) // 2),
                             minLineLength=0.5 * min(height, width), maxLineGap=max(2, min(height, width) // 50))
     if found is None:
