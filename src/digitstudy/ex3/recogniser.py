@@ -284,7 +284,7 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
     """`train` must already be in MNIST geometry (preprocess.to_mnist_geometry); `copies[i]` is how
     often image i is shown per epoch (default once); `variants[i]` is image i in another set's
     format (formats.format_variants; default: the image itself). Validation images are drawn
-    before the copies are made; non-digit images (formats.non_digits) are added to training. With
+    before the copies are made; non-digit images (training_non_digits) are added to training. With
     `ensemble_size` > 1, that many networks are trained from different seeds (initial weights,
     order, augmentation) on the same split, `side_by_side` at a time (in threads: the backend's ops
     release Python's lock; give each op one thread, configure_keras(threads_per_op=1), and the
