@@ -50,6 +50,17 @@ def test_polarity_of_a_zero_stretched_to_fill_a_small_box(axes, dark_ink):
     assert result.image is not None and result.image[0].max() == 0 and result.image.max() > 200
 
 
+@pytest.mark.parametrize("ends", [((7, 1), (9, 14)), ((8, 1), (6, 14))])
+def test_a_one_pixel_wide_one_in_a_small_scan_is_a_digit_not_noise(ends):
+    """USPS has 1s a pixel wide: they correlate with themselves down the stroke, not across it,
+    and the mean of the two called four of them noise."""
+    image = np.full((16, 16), 255, np.uint8)
+    cv2.line(image, *ends, 0, 1, cv2.LINE_8)
+    result = preprocess_gray(image)
+    assert result.image is not None, result.reason
+    assert result.image.max() > 200 and not result.inverted
+
+
 @pytest.mark.parametrize("digit", ["1", "4", "7", "0"])
 def test_mnist_geometry(digit):
     image = preprocess_gray(_photo(digit)).image
