@@ -154,6 +154,10 @@ def polarity_evidence(gray: np.ndarray) -> float:
     of the border, which then shows the ink, so there stroke width (thinness_evidence) decides
     first where it is clear."""
     photo = min(gray.shape) >= PHOTO_SIDE
+    if not photo:
+        thinness = thinness_evidence(gray)
+        if abs(thinness) >= THIN_DECIDED:
+            return thinness
     border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
     background = float(np.median(border))
     low, high = np.percentile(gray, (1, 99))
@@ -161,10 +165,6 @@ def polarity_evidence(gray: np.ndarray) -> float:
     by_border = (high - background) - (background - low)  # > 0: light ink
     quartiles = np.percentile(border, (25, 75))
     evenness = float(np.clip(1 - 4 * (quartiles[1] - quartiles[0]) / spread, 0, 1)) if photo else 1.0
-    if not photo:
-        thinness = thinness_evidence(gray)
-        if abs(thinness) >= THIN_DECIDED:
-            return thinness
     side = max(3, (min(gray.shape) // 3) | 1)
     if photo:
         # Mirrored beyond the image's edge: a shadow's edge that meets it goes on as it was (a
