@@ -74,28 +74,30 @@ def test_calibration_photos_alternate_single_and_combined_conditions_and_keep_th
 def test_non_digit_photos_are_what_the_preprocessing_still_finds_on_photos_without_a_digit():
     from digitstudy.ex3.calibration import non_digit_photos
 
-    photos = non_digit_photos(24, seed=0)  # two of each kind
+    photos = non_digit_photos(48, seed=0)  # four of each kind
     assert photos.dtype == np.uint8 and photos.shape[1:] == (28, 28)
-    assert 0 < len(photos) < 24  # blank paper is mostly found empty; stains and edges are not
+    assert 0 < len(photos) <= 4  # most are found empty (stains and edges too); grainy paper at times is not
     assert (photos.reshape(len(photos), -1).max(axis=1) > 0).all()
-    np.testing.assert_array_equal(non_digit_photos(24, seed=0), photos)
-    other = non_digit_photos(24, seed=1)
+    np.testing.assert_array_equal(non_digit_photos(48, seed=0), photos)
+    other = non_digit_photos(48, seed=1)
     assert len(other) != len(photos) or not np.array_equal(other, photos)
     assert non_digit_photos(0, seed=0).shape == (0, 28, 28)
 
 
-def test_training_non_digits_are_half_photos_and_half_drawn_clutter():
+def test_training_non_digits_are_photos_repeated_a_few_times_and_drawn_clutter():
     from digitstudy.ex3.calibration import non_digit_photos
     from digitstudy.ex3.formats import non_digits
-    from digitstudy.ex3.recogniser import training_non_digits
+    from digitstudy.ex3.recogniser import PHOTO_REPEATS, training_non_digits
 
-    section = {**schema_defaults("ex3"), "non_digit_photos": 24}
+    section = {**schema_defaults("ex3"), "non_digit_photos": 48}
     settings = RecogniserSettings.from_config(section)
-    photos = non_digit_photos(24, settings.seed)
+    photos = non_digit_photos(48, settings.seed)
+    shown = min(20, PHOTO_REPEATS * len(photos))  # up to half, each photo at most PHOTO_REPEATS times
+    assert 0 < shown < 20
     images = training_non_digits(41, settings)
     assert images.shape == (41, 28, 28) and images.dtype == np.uint8
-    np.testing.assert_array_equal(images[:20], np.resize(photos, (20, 28, 28)))
-    np.testing.assert_array_equal(images[20:], non_digits(21, settings.seed))
+    np.testing.assert_array_equal(images[:shown], np.resize(photos, (shown, 28, 28)))
+    np.testing.assert_array_equal(images[shown:], non_digits(41 - shown, settings.seed))
     without = training_non_digits(41, RecogniserSettings.from_config({**section, "non_digit_photos": 0}))
     np.testing.assert_array_equal(without, non_digits(41, settings.seed))
 

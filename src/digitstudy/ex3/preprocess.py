@@ -46,6 +46,10 @@ BLOB = 0.7  # a photo's "digit" whose widest part spans this much of its longest
 FRAGMENT = 0.2  # a photo's "digit" at the image's edge, smaller than this part of the image, is a fragment
 SHADOWED_INSIDE = 0.95  # paper in shadow is darker than this part of the paper beside it
 SHADOW_DEPTH = 0.7  # the most a shadow darkens paper (a fraction); ink and the table are darker
+FAINT = 60  # a photo's mark whose ink (0..255) stays below this is less than a quarter darker than its paper
+TWO_SIDED = 0.25  # a stroke's darker side is brighter than the stroke by at least this part of its brighter side's
+STROKE_CORE = 0.5  # a stroke has an even core: at least this share of it is within 3/4 of its darkest
+BROAD = 0.25  # a faint mark at least this broad for its length is a smear (faint tools draw thin lines)
 EXIF_ORIENTATION = 0x0112
 
 
@@ -523,14 +527,17 @@ def _lag_correlation(image: np.ndarray) -> float:
     return max(correlation(image[:, :-1], image[:, 1:]), correlation(image[:-1], image[1:]))
 
 
-def digit_doubt(dark_on_light: np.ndarray, mask: np.ndarray, frame: tuple[int, int, int, int], photo: bool) -> str:
+def digit_doubt(dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray, frame: tuple[int, int, int, int],
+                photo: bool) -> str:
     """Why the strokes found (`mask`, in the image `dark_on_light`) are no digit; "" where they
     may be one. Pixel noise has no strokes: its pixels are uncorrelated from one to the next. In a
     photo, moreover, a digit is made of strokes: a solid blob (an ink blot, a patch of paper
     between shadows) is none, nor is a small piece of something at the image's edge or a line
-    along it (the corner of a shadow or of vignetting, the tip of a stain). Small images are
-    spared these tests: a digit set's stretched 1 is a slab that fills its box. `frame` = (top,
-    left, bottom, right) of the original image inside the padded one."""
+    along it (the corner of a shadow or of vignetting, the tip of a stain), nor a faint mark that
+    is not drawn like a stroke (a smudge, a stain's rim, the edge of a shadow). Small images are
+    spared these tests: a digit set's stretched 1 is a slab that fills its box. `ink` is the ink
+    map of `dark_on_light`; `frame` = (top, left, bottom, right) of the original image inside
+    the padded one."""
     ys, xs = np.nonzero(mask)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     if _lag_correlation(dark_on_light[top:bottom, left:right]) < NOISE_CORRELATION:
@@ -549,7 +556,38 @@ def digit_doubt(dark_on_light: np.ndarray, mask: np.ndarray, frame: tuple[int, i
                   or top >= frame_bottom - band / 3 or left >= frame_right - band / 3)
     if (at_edge and longest < band) or along_edge:
         return "no digit found (only a fragment at the image's edge)"
+    if np.percentile(ink[mask > 0], 95) < FAINT and not _stroke_like(dark_on_light, ink, mask):
+        return "no digit found (only a faint smear or the edge of a shadow)"
     return ""
+
+
+def _stroke_like(dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether the faint mark `mask` is drawn like a stroke: a core of even darkness (a pencil
+    line) rather than one that fades from its middle (a smudge, a stain's rim); thin, as the
+    tools that draw faint lines (pencils, fine pens) do; and paper on both sides of it (not the
+    edge of a shadow or of the sheet, with paper on one side only)."""
+    inside = mask > 0
+    values = ink[inside].astype(np.float32)
+    if float((values >= 0.75 * np.percentile(values, 95)).mean()) < STROKE_CORE:
+        return False
+    ys, xs = np.nonzero(inside)
+    if (_stroke_width(mask, inside) or 0.0) >= BROAD * max(np.ptp(ys), np.ptp(xs)):
+        return False
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    reach = max(2, int(round(2 * distance.max())))  # a stroke's width away from it
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    ring = (cv2.dilate(mask, disc) > 0) & ~(cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0)
+    # The ring's two sides: either side of the mark's long axis through its centre.
+    centre_y, centre_x = ys.mean(), xs.mean()
+    axis = np.linalg.eigh(np.cov(np.stack([ys - centre_y, xs - centre_x])))[1][:, 1]
+    ring_y, ring_x = np.nonzero(ring)
+    left = (ring_y - centre_y) * axis[1] - (ring_x - centre_x) * axis[0] > 0
+    sides = [dark_on_light[ring_y[part], ring_x[part]] for part in (left, ~left)]
+    if not all(side.size for side in sides):
+        return False
+    mark = float(np.median(dark_on_light[inside]))
+    darker, brighter = sorted(float(np.median(side)) for side in sides)
+    return darker - mark >= TWO_SIDED * max(brighter - mark, 1.0)
 
 
 @dataclass
@@ -575,7 +613,7 @@ def _read(dark_on_light: np.ndarray) -> _Reading:
     mask = digit_mask(ink, frame=frame)
     if mask is None:
         return _Reading(ink, frame, None, "no digit found (no ink that stands out from the background)")
-    doubt = digit_doubt(padded, mask, frame, photo)
+    doubt = digit_doubt(padded, ink, mask, frame, photo)
     return _Reading(ink, frame, None, doubt) if doubt else _Reading(ink, frame, mask)
 
 

@@ -18,6 +18,10 @@ from ..data.splits import random_split
 from ..settings import FromConfig
 from .augmentation import augment
 
+# The preprocessing finds something in only a few photos without a digit: each is shown at most
+# this often per epoch, so that a handful of them do not fill half the non-digit share.
+PHOTO_REPEATS = 8
+
 
 @dataclass(frozen=True)
 class RecogniserSettings(FromConfig):
@@ -267,15 +271,15 @@ def calibrate(members: list, sigma: float, held_out: Split, settings: Recogniser
 
 
 def training_non_digits(count: int, settings: RecogniserSettings) -> np.ndarray:
-    """`count` images without a digit to train on: half what the preprocessing makes of photos
-    without a digit (settings.non_digit_photos rendered; those in which it finds nothing are
-    left out, and the rest repeated to fill the half), the other half clutter drawn directly
-    (formats.non_digits)."""
+    """`count` images without a digit to train on: up to half what the preprocessing makes of
+    photos without a digit (settings.non_digit_photos rendered; those in which it finds nothing
+    are left out, and the rest repeated, each at most PHOTO_REPEATS times), the rest clutter drawn
+    directly (formats.non_digits)."""
     from .calibration import non_digit_photos
     from .formats import non_digits
 
     photos = non_digit_photos(settings.non_digit_photos, settings.seed)
-    from_photos = np.resize(photos, (count // 2, 28, 28)) if len(photos) else photos
+    from_photos = np.resize(photos, (min(count // 2, PHOTO_REPEATS * len(photos)), 28, 28))
     return np.concatenate([from_photos, non_digits(count - len(from_photos), settings.seed)])
 
 
