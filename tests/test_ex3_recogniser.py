@@ -200,6 +200,12 @@ def test_unsure_threshold_keeps_the_confident_answers_accurate_and_flags_every_n
     assert raised["non_digits_flagged"] == pytest.approx(0.99)
     # A looser target lets some mistakes through: the threshold falls.
     assert choose_unsure_threshold(probs, labels, target_accuracy=0.95)["below"] < chosen["below"]
+    # A share to flag at least: the least confident 20% of the digits (the 100 mistakes and 100
+    # of the confident answers, whose confidence runs from 0.9 to 1).
+    shared = choose_unsure_threshold(probs, labels, flagged_share=0.2)
+    assert shared["by_share"] == shared["below"] and 0.905 < shared["below"] < 0.915
+    assert (confidence < shared["below"]).mean() == pytest.approx(0.2, abs=0.002)
+    assert choose_unsure_threshold(probs, labels, flagged_share=0.05)["below"] == chosen["below"]  # already flagged
 
 
 def test_web_model_exports_the_recogniser_and_refuses_what_the_page_cannot_run():
