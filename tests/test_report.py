@@ -49,6 +49,21 @@ def test_latex_template_escapes_values(tmp_path):
     assert out.strip().splitlines() == [r"a\_b \emph{c}", "yes"]
 
 
+def test_configuration_listing_ends_without_an_empty_line(tmp_path):
+    """The report's configuration listing (a Verbatim block of YAML, which ends with a newline):
+    an empty last line started a blank page of its own when the listing filled the page."""
+    from digitstudy.report.provenance import config_yaml
+
+    template = (REPO / "report/templates/report.tex.j2").read_text()
+    start = template.index(r"\begin{Verbatim}", template.index("Configuration of this run"))
+    end = template.index(r"\end{Verbatim}", start) + len(r"\end{Verbatim}")
+    (tmp_path / "listing.tex.j2").write_text(template[start:end])
+    text = config_yaml({"ex3": {"epochs": 18}, "writers": {"usps": {"source": "auto"}}})
+    assert text.endswith("\n")
+    out = latex_environment(tmp_path).get_template("listing.tex.j2").render(provenance={"config_yaml": text})
+    assert out.splitlines()[-2:] == ["  usps: {source: auto}", r"\end{Verbatim}"]
+
+
 def _scores_csv(path):
     pd.DataFrame(
         {"activation": ["relu", "sigmoid"], "depth": [5, 40], "seeds": [3, 3], "accuracy_mean": [0.96171, 0.1135],
