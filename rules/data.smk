@@ -29,8 +29,8 @@ rule data_mnist:
     # ex3_train (the longest job) needs it: done first, so that ex3_train is ready and takes its
     # two cores before the single-core Exercise 1 jobs, which need only MNIST, fill them. Two
     # threads (as data_fonts, the other download ex3_train waits for): whichever ends last frees
-    # two cores at once, and ex3_train takes them. Each core freed alone went to an Exercise 1
-    # job, and ex3_train waited for all 36 of them (6.5 minutes, in a 2-core run).
+    # two cores at once for ex3_train; Snakemake gives each core freed alone to a ready job that
+    # fits, and a two-core job can wait until every single-core one has run.
     priority: 50
     conda:
         "../envs/data.yaml"
@@ -55,8 +55,8 @@ rule data_svhn_mat:
         "logs/data_svhn_mat/svhn.log",
     benchmark:
         "benchmarks/data_svhn_mat/svhn.tsv"
-    # ex2_train needs it; see ex2_train's priority. One thread, in the background: ex2_train
-    # comes after ex3_train anyway (see data_mnist).
+    # ex2_train needs it; see ex2_train's priority. One thread, in the background: with two, its
+    # start could take the two cores ex3_train is about to need (see data_mnist).
     priority: 40
     conda:
         "../envs/data.yaml"

@@ -90,8 +90,8 @@ rule ex3_photo_benchmark:
     priority: 50
     conda:
         "../envs/train.yaml"
-    # One thread (10 s of scoring): a two-core job waits until two cores are free at once, and
-    # the single-core Exercise 1 jobs took each one as it came free (4.5 minutes, in a 2-core run).
+    # One thread for seconds of scoring: a two-core job waits until two cores are free at once,
+    # which the single-core Exercise 1 jobs rarely leave (see data_mnist).
     threads: 1
     resources:
         mem_mb=memory_mb(2000),
