@@ -26,6 +26,7 @@ with log_to(snakemake.log[0]):
         repeats=section["extra_set_repeats"],
         limit=section["train_subset"],
         seed=section["seed"],
+        pen_count=section["pen_digits"],
     )
     settings = RecogniserSettings.from_config(section)
     result = train_recogniser(data.train, settings, data.train_copies, data.train_variants,

@@ -65,3 +65,16 @@ def test_the_training_order_follows_the_configured_seed():
 def test_limit_keeps_the_first_images_of_each_training_set():
     data = assemble(*_inputs(), train_sets=["mnist", "semeion"], repeats=2, limit=8)
     assert len(data.train.labels) == 8 + 8 and data.train_copies.sum() == 8 + 2 * 8
+
+
+def test_pen_digits_are_added_once_each_and_only_when_listed():
+    data = assemble(*_inputs(), train_sets=["mnist", "semeion", "pen"], repeats=3, pen_count=20)
+    assert data.train_sources == ["mnist train", "semeion (x3)", "pen digits"]
+    assert len(data.train.labels) == 30 + 12 + 20 and data.train_copies.sum() == 30 + 3 * 12 + 20
+    assert data.missing_digit["pen digits"] == 0
+    assert "pen digits" not in assemble(*_inputs(), train_sets=["mnist", "semeion"], pen_count=20).train_sources
+
+
+def test_limit_also_caps_the_pen_digits():
+    data = assemble(*_inputs(), train_sets=["mnist", "pen"], limit=8, pen_count=20)
+    assert len(data.train.labels) == 8 + 8

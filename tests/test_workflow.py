@@ -264,10 +264,10 @@ def test_end_to_end_ex2(test_run):
 def test_end_to_end_ex3(test_run):
     workdir, _ = test_run
     card = json.loads((workdir / "results/ex3/model_card.json").read_text())
-    # Default train_sets [mnist, fonts, semeion]: USPS is held out, both of its splits evaluated.
+    # Default train_sets [mnist, fonts, pen, semeion]: USPS is held out, both of its splits evaluated.
     assert set(card["accuracy"]) == {"mnist test", "usps train", "usps test"}
     assert sorted(card["held_out_writers"]) == ["usps test", "usps train"]
-    assert card["training_data"] == ["mnist train", "fonts (x4)", "semeion (x4)"]
+    assert card["training_data"] == ["mnist train", "fonts (x4)", "semeion (x4)", "pen digits"]
     assert card["accuracy"]["mnist test"]["images"] == 10_000
     assert all(0 <= row["accuracy"] <= 1 and 0 <= row["flagged"] <= 1 for row in card["accuracy"].values())
     unsure = card["unsure"]
@@ -281,7 +281,7 @@ def test_end_to_end_ex3(test_run):
     held_out = pd.read_csv(workdir / "results/ex3/leave_one_out.csv")
     assert set(held_out.held_out) == {"usps", "semeion"} and held_out.available.all()
     assert set(held_out.test_set) == {"usps train", "usps test", "semeion"}
-    assert set(held_out[held_out.held_out == "semeion"].trained_on) == {"mnist train + fonts (x4) + usps train (x4)"}
+    assert set(held_out[held_out.held_out == "semeion"].trained_on) == {"mnist train + fonts (x4) + usps train (x4) + pen digits"}
     assert [row["test_set"] for row in card["leave_one_out"]] == list(held_out.test_set)
     from digitstudy.ex3.safe_load import load_untrusted
 

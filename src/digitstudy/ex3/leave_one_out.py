@@ -9,7 +9,7 @@ import pandas as pd
 
 from .model_card import accuracy_table
 from .recogniser import RecogniserSettings, train_recogniser
-from .training_data import OTHER_SETS, assemble
+from .training_data import OTHER_SETS, TRAIN_SET_ORDER, assemble
 
 WRITERS_SETS = tuple(name for name in OTHER_SETS if name != "fonts")
 COLUMNS = ["held_out", "available", "trained_on", "test_set", "images", "accuracy", "flagged",
@@ -26,9 +26,9 @@ def leave_one_out(held_out: str, splits: dict, provenance: dict, section: dict,
         return pd.DataFrame([{"held_out": held_out, "available": False, "note": warnings}], columns=COLUMNS)
     others = [name for name in WRITERS_SETS
               if name != held_out and provenance.get(f"{name}_provenance", {}).get("available", False)]
-    train_sets = sorted({*section["train_sets"], *others} - {held_out}, key=["mnist", *OTHER_SETS].index)
+    train_sets = sorted({*section["train_sets"], *others} - {held_out}, key=TRAIN_SET_ORDER.index)
     data = assemble(splits, provenance, train_sets, repeats=section["extra_set_repeats"],
-                    limit=section["train_subset"], seed=section["seed"])
+                    limit=section["train_subset"], seed=section["seed"], pen_count=section["pen_digits"])
     result = train_recogniser(data.train, RecogniserSettings.from_config(section), data.train_copies,
                               data.train_variants, side_by_side)
     below = result.unsure["below"]

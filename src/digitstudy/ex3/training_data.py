@@ -13,13 +13,16 @@ import numpy as np
 
 from ..data.arrays import Split
 from .formats import format_variants
+from .pen_digits import pen_digits
 from .preprocess import to_mnist_geometry
 
 log = logging.getLogger(__name__)
 
 # 16x16 sets are enlarged before preprocessing so that strokes keep their shape.
-UPSCALE = {"mnist": 1, "fonts": 1, "usps": 4, "semeion": 4}
+UPSCALE = {"mnist": 1, "fonts": 1, "pen": 1, "usps": 4, "semeion": 4}
 OTHER_SETS = ("fonts", "usps", "semeion")  # optional; trained on (train_sets) or held out
+GENERATED_SETS = ("pen",)  # drawn here (pen_digits), never missing; trained on or left out
+TRAIN_SET_ORDER = ("mnist", "fonts", "pen", "usps", "semeion")
 
 
 @dataclass
@@ -44,7 +47,8 @@ def _head(split: Split, limit: int | None) -> Split:
 
 
 def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1,
-             limit: int | None = None, seed: int = 0, with_variants: bool = True) -> RecogniserData:
+             limit: int | None = None, seed: int = 0, with_variants: bool = True,
+             pen_count: int = 0) -> RecogniserData:
     """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
 
     MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
@@ -57,7 +61,9 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     ex3.train_subset, applied here only). The training images are shuffled once with `seed`;
     `with_variants`: also make each training image's copy in another set's format.
     Handwriting fonts (when available) are a training set like the writers' sets; left out of
-    training they are evaluated, but they are not writers, so they are not "held out writers"."""
+    training they are evaluated, but they are not writers, so they are not "held out writers".
+    "pen" in `train_sets` adds `pen_count` digits drawn by pen_digits (seeded by `seed`), each
+    shown once per epoch: as many as wanted, so they need no repeats (`limit` applies)."""
     available = {
         name: splits[f"{name}_arrays"]
         for name in ("mnist", *OTHER_SETS)
@@ -95,6 +101,10 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
                 evaluation[label] = converted
                 if name not in train_sets and name != "fonts":
                     held_out.append(label)
+    if "pen" in train_sets and pen_count > 0:
+        count = pen_count if limit is None else min(pen_count, limit)
+        pen, missing["pen digits"] = _convert("pen", pen_digits(count, seed))
+        add_training("pen digits", pen, 1)
     if not held_out:
         warnings.append("no set of other writers is held out: generalisation to new writers is not measured")
     train = Split(np.concatenate([p.images for p in train_parts]), np.concatenate([p.labels for p in train_parts]))
