@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 # 16x16 sets are enlarged before preprocessing so that strokes keep their shape.
 UPSCALE = {"mnist": 1, "fonts": 1, "pen": 1, "usps": 4, "semeion": 4}
 OTHER_SETS = ("fonts", "usps", "semeion")  # optional; trained on (train_sets) or held out
-GENERATED_SETS = ("pen",)  # drawn here (pen_digits), never missing; trained on or left out
 TRAIN_SET_ORDER = ("mnist", "fonts", "pen", "usps", "semeion")
 
 
