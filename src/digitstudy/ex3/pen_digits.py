@@ -156,7 +156,7 @@ def draw_digit(strokes: list[list[tuple[float, float]]], rng: np.random.Generato
 
 
 def pen_digits(count: int, seed: int, variation: PenVariation = PenVariation()) -> Split:
-    """`count` digits, balanced over the ten classes, each in one of its shapes (equally often)."""
+    """`count` digits, balanced over the ten classes, each in one of its shapes (all equally likely)."""
     rng = np.random.default_rng(seed)
     labels = np.arange(count) % 10
     rng.shuffle(labels)
