@@ -13,6 +13,8 @@ import math
 import cv2
 import numpy as np
 
+REMAP_CHUNK = 512  # images per cv2.remap call (OpenCV's maps stay under 32,767 rows)
+
 
 def elastic_field(rng: np.random.Generator, batch: int, size: int, control_points: int,
                   displacement: float) -> np.ndarray:
@@ -36,22 +38,26 @@ def _cubic_spread(points: int, size: int) -> np.ndarray:
 
 def warp_bilinear(images: np.ndarray, d_rows: np.ndarray, d_cols: np.ndarray) -> np.ndarray:
     """Sample (batch, height, width) images at (row + d_rows, column + d_cols), bilinearly;
-    points outside the image read as background (0)."""
+    points outside the image read as background (0). OpenCV's remap places each point to 1/32
+    of a pixel."""
     batch, height, width = images.shape
     rows, cols = np.meshgrid(np.arange(height, dtype=np.float32), np.arange(width, dtype=np.float32), indexing="ij")
-    # A point a pixel or more outside reads only background, so clipping it changes nothing; the
-    # padding (one row and column of background before, two after) keeps every neighbour inside.
-    r = np.clip(rows + d_rows, -1, height).astype(np.float32)
-    c = np.clip(cols + d_cols, -1, width).astype(np.float32)
-    r0, c0 = np.floor(r), np.floor(c)
-    wr, wc = r - r0, c - c0
-    stride = width + 3
-    padded = np.pad(images.astype(np.float32, copy=False), ((0, 0), (1, 2), (1, 2))).reshape(-1)
-    corner = ((np.arange(batch) * (height + 3) * stride)[:, None, None]
-              + (r0.astype(np.intp) + 1) * stride + (c0.astype(np.intp) + 1))
-    top = padded[corner] * (1 - wc) + padded[corner + 1] * wc
-    bottom = padded[corner + stride] * (1 - wc) + padded[corner + stride + 1] * wc
-    return (top * (1 - wr) + bottom * wr).astype(np.float32)
+    # A point a pixel or more outside reads only background, so clipping it changes nothing. Each
+    # image gets one row and column of background before and two after, and the batch is stacked
+    # into one tall image: one remap call reads every image, never a neighbour's pixels.
+    r = np.broadcast_to(np.clip(rows + d_rows, -1, height), (batch, height, width))
+    c = np.broadcast_to(np.clip(cols + d_cols, -1, width), (batch, height, width))
+    tall = height + 3
+    padded = np.pad(images.astype(np.float32, copy=False), ((0, 0), (1, 2), (1, 2)))
+    out = np.empty((batch, height, width), np.float32)
+    for start in range(0, batch, REMAP_CHUNK):
+        end = min(start + REMAP_CHUNK, batch)
+        first_row = (np.arange(end - start, dtype=np.float32) * tall + 1)[:, None, None]
+        map_rows = (r[start:end] + first_row).reshape(-1, width).astype(np.float32)
+        map_cols = (c[start:end] + 1).reshape(-1, width).astype(np.float32)
+        out[start:end] = cv2.remap(padded[start:end].reshape(-1, width + 3), map_cols, map_rows, cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(-1, height, width)
+    return out
 
 
 def source_offsets(rng: np.random.Generator, batch: int, size: int, settings) -> tuple[np.ndarray, np.ndarray]:
