@@ -1,8 +1,9 @@
 """Digits drawn as pen trajectories, in the shapes that MNIST's writers rarely use.
 
 MNIST's writers were American, and a font draws each digit once. Many writers elsewhere start
-a 1 with a long up-stroke, cross a 7, write a 4 open or with a curved left stroke, curl the tail
-of a 9, loop the foot of a 2. Each shape here is a few strokes through control points in a unit
+a 1 with a long up-stroke, cross a 7, write a 4 open or with a curved left stroke, give a 9 a
+small loop and a long tail that curls or sweeps under it (or start it from the foot), loop the
+foot of a 2. Each shape here is a few strokes through control points in a unit
 box (x to the right, y down). Every sample moves the points (one writer's variation), stretches,
 slants and turns the whole, and draws it with a pen of random width. Generated here, so it needs
 no download.
@@ -61,6 +62,7 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
         [[(0.35, 0.0), (0.12, 0.45), (0.3, 0.62), (0.92, 0.58)], [(0.7, 0.12), (0.68, 1.0)]],  # curved left stroke
         [[(0.3, 0.0), (0.12, 0.6), (0.12, 0.6), (0.7, 0.6), (0.7, 0.6), (0.72, 0.15), (0.72, 0.15),
           (0.7, 1.0)]],  # one stroke
+        [[(0.3, 0.0), (0.1, 0.4), (0.25, 0.65), (0.6, 0.62), (0.9, 0.5)], [(0.72, 0.3), (0.7, 1.0)]],  # y-like
     ],
     5: [
         [[(0.25, 0.02), (0.25, 0.02), (0.2, 0.45), (0.2, 0.45), (0.5, 0.38), (0.82, 0.55), (0.85, 0.8),
@@ -78,6 +80,8 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
         [[(0.08, 0.05), (0.92, 0.05), (0.92, 0.05), (0.35, 1.0)], [(0.3, 0.52), (0.82, 0.5)]],  # crossed
         [[(0.08, 0.22), (0.1, 0.02), (0.1, 0.02), (0.9, 0.05), (0.9, 0.05), (0.4, 1.0)]],  # hooked start
         [[(0.08, 0.05), (0.9, 0.05), (0.9, 0.05), (0.6, 0.45), (0.45, 1.0)]],  # curved stem
+        [[(0.08, 0.22), (0.1, 0.02), (0.1, 0.02), (0.9, 0.05), (0.9, 0.05), (0.4, 1.0)],
+         [(0.2, 0.55), (0.85, 0.5)]],  # hooked and crossed
     ],
     8: [
         [[(0.75, 0.12), (0.5, 0.0), (0.2, 0.15), (0.3, 0.38), (0.72, 0.6), (0.8, 0.85), (0.5, 1.0),
@@ -91,6 +95,16 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
           (0.8, 0.75), (0.6, 0.98), (0.3, 0.95), (0.18, 0.82)]],  # curled tail
         [[(0.8, 0.15), (0.5, 0.0), (0.18, 0.18), (0.28, 0.45), (0.6, 0.45), (0.82, 0.2), (0.82, 0.2),
           (0.75, 0.65), (0.5, 1.0)]],  # curved stem
+        [[(0.8, 0.15), (0.5, 0.0), (0.18, 0.18), (0.28, 0.45), (0.6, 0.45), (0.82, 0.2), (0.82, 0.2),
+          (0.45, 0.7), (0.12, 1.0)]],  # stem down to the left
+        [[(0.8, 0.12), (0.5, 0.0), (0.22, 0.12), (0.3, 0.36), (0.6, 0.36), (0.82, 0.18), (0.82, 0.18),
+          (0.88, 0.55), (0.7, 0.9), (0.4, 1.0), (0.1, 0.88)]],  # broad tail
+        [[(0.8, 0.15), (0.5, 0.0), (0.18, 0.18), (0.28, 0.45), (0.6, 0.45), (0.82, 0.2), (0.82, 0.2),
+          (0.8, 0.72), (0.55, 0.97), (0.25, 0.9), (0.15, 0.7)]],  # tail hooked back under the loop
+        [[(0.55, 0.12), (0.35, 0.0), (0.12, 0.15), (0.2, 0.38), (0.45, 0.38), (0.58, 0.15), (0.58, 0.15),
+          (0.82, 0.45), (0.78, 0.82), (0.45, 1.0), (0.08, 0.92)]],  # small loop, then a wide tail
+        [[(0.1, 1.0), (0.35, 0.45), (0.45, 0.2), (0.65, 0.02), (0.9, 0.15), (0.85, 0.4), (0.55, 0.45),
+          (0.4, 0.35)]],  # from the foot up into the loop
     ],
 }
 
