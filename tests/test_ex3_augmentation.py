@@ -36,6 +36,19 @@ def test_warp_by_whole_pixels_shifts_and_fills_with_background():
     assert np.all(down[:, 0] == 0)
 
 
+def test_warp_of_a_large_batch_never_reads_a_neighbouring_image():
+    # More images than one remap call takes, each moved by its own displacement: a row or
+    # column read from outside an image is background, never the next image's edge.
+    x = _images(count=1100) + 0.5
+    shift = np.where(np.arange(1100) % 2 == 0, -1.0, 1.0)[:, None, None] * np.ones((1, 28, 28))
+    out = warp_bilinear(x, shift, shift)
+    even, odd = out[0::2], out[1::2]
+    np.testing.assert_allclose(even[:, 1:, 1:], x[0::2, :-1, :-1], atol=1e-6)
+    np.testing.assert_allclose(odd[:, :-1, :-1], x[1::2, 1:, 1:], atol=1e-6)
+    assert np.all(even[:, 0] == 0) and np.all(even[:, :, 0] == 0)
+    assert np.all(odd[:, -1] == 0) and np.all(odd[:, :, -1] == 0)
+
+
 def test_warp_by_half_a_pixel_averages_neighbours():
     x = _images()
     out = warp_bilinear(x, np.full((28, 28), 0.5), np.zeros((28, 28)))

@@ -13,7 +13,7 @@ import math
 import cv2
 import numpy as np
 
-REMAP_CHUNK = 512  # images per cv2.remap call (OpenCV's maps stay under 32,767 rows)
+REMAP_CHUNK = 512  # images per cv2.remap call: remap holds source rows as 16-bit integers
 
 
 def elastic_field(rng: np.random.Generator, batch: int, size: int, control_points: int,
