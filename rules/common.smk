@@ -18,7 +18,8 @@ envvars:
 from digitstudy.config import check_config, coerce_overrides
 from digitstudy.runtime import memory_mb
 
-CONFIG_SCHEMA = str(Path(workflow.basedir) / "schemas" / "config.schema.yaml")
+SOURCE = Path(workflow.basedir) / "src"
+CONFIG_SCHEMA = str(SOURCE / "digitstudy" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"
 DATASETS = ["mnist", "svhn", "usps", "semeion", "fonts"]
 WRITERS_SETS = ["usps", "semeion"]  # digitstudy.ex3.leave_one_out.WRITERS_SETS

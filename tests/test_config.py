@@ -5,7 +5,7 @@ from snakemake.utils import validate
 from digitstudy.config import ConfigError, check_config, load_schema
 from tests.conftest import REPO
 
-SCHEMA_PATH = REPO / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = REPO / "src" / "digitstudy" / "config.schema.yaml"
 
 
 @pytest.fixture(scope="module")

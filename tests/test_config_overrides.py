@@ -13,7 +13,7 @@ from snakemake.utils import update_config, validate
 from digitstudy.config import ConfigError, check_config, coerce_overrides, load_schema
 from tests.conftest import REPO
 
-SCHEMA_PATH = REPO / "schemas" / "config.schema.yaml"
+SCHEMA_PATH = REPO / "src" / "digitstudy" / "config.schema.yaml"
 SHIPPED = yaml.safe_load((REPO / "config.yaml").read_text())
 
 

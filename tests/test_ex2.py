@@ -8,7 +8,6 @@ from digitstudy.config import ConfigError, check_config, load_schema
 from digitstudy.ex2.model import build_cnn
 from digitstudy.ex2.topology import CnnSpec, TopologyError, parameter_count, shape_trace
 from digitstudy.settings import schema_defaults
-from tests.conftest import REPO
 
 
 def _spec(**changes):
@@ -46,7 +45,7 @@ def test_literal_topology_fails_naming_the_keys():
 
 
 def test_collapsing_option_is_a_config_error():
-    schema = load_schema(REPO / "schemas" / "config.schema.yaml")
+    schema = load_schema()
     with pytest.raises(ConfigError, match="ex2.padding"):
         check_config({"ex2": {"padding": "valid"}}, schema)
 

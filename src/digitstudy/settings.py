@@ -10,16 +10,18 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-# The checkout's schema: the package is installed editable from it (make setup, envs/*.post-deploy.sh).
-SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "config.schema.yaml"
+# Package data, so that an installed package (not only a checkout) finds it; the Snakefile
+# validates against the same file.
+SCHEMA = resources.files("digitstudy") / "config.schema.yaml"
 
 
-def load_schema(path: str | os.PathLike = SCHEMA) -> dict:
-    return yaml.safe_load(Path(path).read_text())
+def load_schema(path: str | os.PathLike | None = None) -> dict:
+    return yaml.safe_load(SCHEMA.read_text() if path is None else Path(path).read_text())
 
 
 def resolve_ref(schema: dict, root: dict) -> dict:

@@ -17,13 +17,14 @@ module that Keras imports.
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import os
 import resource
 import signal
+import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 import types
@@ -121,20 +122,21 @@ def _grade_one(path: str, images: Images, limits: Limits, workdir: str, connecti
     connection.close()
 
 
-def _installed(entry: str) -> bool:
-    """A sys.path entry of the Python installation or of this package, not a user's folder."""
-    if not entry:
-        return False
-    roots = {sys.prefix, sys.base_prefix, *sysconfig.get_paths().values(), str(Path(__file__).parents[2])}
-    resolved = Path(entry).resolve()
-    return any(resolved == Path(root).resolve() or Path(root).resolve() in resolved.parents for root in roots)
+def _installed_paths() -> set[Path]:
+    """What sys.path holds in an isolated interpreter (`python -I`: no current folder, no script
+    folder, no PYTHON* variables, no user site): the installation, its site-packages and what
+    their .pth files add, such as editable installs. Plus this package's own folder."""
+    isolated = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+                              capture_output=True, text=True, check=True)
+    return {Path(entry).resolve() for entry in json.loads(isolated.stdout) if entry} | {Path(__file__).parents[2]}
 
 
 @contextmanager
 def _clean_import_environment():
     """Start the forkserver from an empty folder with installed packages only on sys.path."""
     saved_path, saved_cwd = list(sys.path), os.getcwd()
-    sys.path[:] = [entry for entry in sys.path if _installed(entry)]
+    installed = _installed_paths()
+    sys.path[:] = [entry for entry in sys.path if entry and Path(entry).resolve() in installed]
     os.chdir(tempfile.mkdtemp(prefix="digitstudy-grader-"))
     try:
         yield
