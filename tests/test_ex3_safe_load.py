@@ -64,3 +64,51 @@ def test_weights_only_h5_is_refused(tmp_path):
         handle["w"] = np.zeros(3)
     with pytest.raises(UnsafeModel, match="without a model architecture"):
         load_untrusted(path)
+
+
+def _rewritten(template, path, members):
+    """`template` (a .keras archive) with `members` [(name, bytes)] written after its own."""
+    import warnings
+    import zipfile
+
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a duplicate name, and writes it
+        for item in source.infolist():
+            target.writestr(item.filename, source.read(item))
+        for name, data in members:
+            target.writestr(name, data)
+
+
+def test_archive_with_a_member_twice_is_refused(tmp_path):
+    import json
+    import zipfile
+
+    template = tmp_path / "plain.keras"
+    _plain_model().save(template)
+    config = json.loads(zipfile.ZipFile(template).read("config.json"))
+    config["config"]["layers"][-1]["config"]["activation"] = "eval"  # the copy that a reader may take
+    path = tmp_path / "twice.keras"
+    _rewritten(template, path, [("config.json", json.dumps(config))])
+    with pytest.raises(UnsafeModel, match="'config.json' appears more than once"):
+        check(path, SizeLimits(64, 4, 256))
+
+
+def test_function_config_that_is_not_a_name_is_refused_with_a_reason(tmp_path):
+    import json
+    import zipfile
+
+    template = tmp_path / "plain.keras"
+    _plain_model().save(template)
+    config = json.loads(zipfile.ZipFile(template).read("config.json"))
+    config["config"]["layers"][-1]["config"]["activation"] = {
+        "module": "keras.activations", "class_name": "function", "config": ["softmax"], "registered_name": "function"}
+    config["config"]["layers"][-1]["module"] = ["keras.layers"]  # a list where a name belongs, as well
+    path = tmp_path / "listed.keras"
+    with zipfile.ZipFile(template) as archive:
+        members = [(item.filename, archive.read(item)) for item in archive.infolist() if item.filename != "config.json"]
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in [("config.json", json.dumps(config).encode()), *members]:
+            target.writestr(name, data)
+    with pytest.raises(UnsafeModel, match=r"function .*softmax.* is not a built-in activation") as refusal:
+        check(path, SizeLimits(64, 4, 256))
+    assert "Dense from module \"['keras.layers']\"" in str(refusal.value)

@@ -145,6 +145,10 @@ def _keras_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
+            names = [member.filename for member in members]
+            repeated = sorted({name for name in names if names.count(name) > 1})
+            if repeated:  # which copy a reader takes differs between readers: the checked one may not be loaded
+                raise _refuse(path, f"archive member {repeated[0][:80]!r} appears more than once")
             for member in members:
                 name = PurePosixPath(member.filename)
                 if member.filename not in KERAS_MEMBERS and not (
@@ -274,11 +278,11 @@ def _object_problems(node: dict, name, config, where: str) -> list[str]:
         return [f"{where}: {name[:60]!r} is not a built-in Keras object on the allow-list"]
     problems = []
     module, registered = node.get("module"), node.get("registered_name")
-    if module is not None and module not in MODULES[name]:
+    if module is not None and not (isinstance(module, str) and module in MODULES[name]):
         problems.append(f"{where}: {name} from module {str(module)[:60]!r} (Keras writes {sorted(MODULES[name])})")
     if registered not in (None, name):
         problems.append(f"{where}: {name} with registered name {str(registered)[:60]!r}")
-    if name == "function" and config not in ACTIVATIONS:
+    if name == "function" and not (isinstance(config, str) and config in ACTIVATIONS):
         problems.append(f"{where}: function {str(config)[:60]!r} is not a built-in activation")
     return problems
 
