@@ -110,3 +110,55 @@ def test_unsure_threshold_is_read_from_the_model_card_beside_the_model(tmp_path)
     assert unsure_below(model) == 0.8
     (tmp_path / "model_card.json").write_text(json.dumps({"unsure": {"below": 0.7}}))
     assert unsure_below(model) == 0.7 and unsure_below(model, given=0.5) == 0.5
+
+
+def _huge_png(path, side=40_000):
+    """A valid PNG of side x side pixels that takes ~1.6 MB: white rows, deflated."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    compressor = zlib.compressobj(9)
+    row = b"\x00" + b"\xff" * side
+    data = b"".join(compressor.compress(row) for _ in range(side)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+
+
+def test_an_oversized_image_is_reported_by_name_and_the_others_predicted(tmp_path, labelled):
+    import pandas as pd
+
+    from digitstudy.ex3.outputs import write_predictions
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for path in (labelled / "7").iterdir():
+        (folder / path.name).write_bytes(path.read_bytes())
+    _huge_png(folder / "huge.png")
+    model = tmp_path / "m.h5"
+    constant_model(7).save(model)
+    write_predictions(str(model), [str(folder)], str(tmp_path / "out"))
+    table = pd.read_csv(tmp_path / "out" / "predictions.csv")
+    assert (table.status == "ok").sum() == 3
+    status = table.loc[table.file.str.endswith("huge.png"), "status"].iloc[0]
+    assert status.startswith("unreadable: ") and "huge.png" in status and "1600000000 pixels" in status
+
+
+def test_a_gif_is_read_and_other_files_are_named_in_a_warning(tmp_path, caplog):
+    from PIL import Image
+
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    image = np.full((120, 90), 230, np.uint8)
+    cv2.putText(image, "7", (12, 100), cv2.FONT_HERSHEY_SIMPLEX, 3.2, 20, 9, cv2.LINE_AA)
+    Image.fromarray(image).save(folder / "seven.gif")
+    (folder / "notes.txt").write_text("not an image")
+    (folder / ".DS_Store").write_bytes(b"\0")
+    with caplog.at_level("WARNING"):
+        files = image_files([folder])
+    assert [p.name for p in files] == ["seven.gif"]
+    assert "notes.txt" in caplog.text and ".DS_Store" not in caplog.text
+    table, _ = predict_table(constant_model(7), files)
+    assert table.status.tolist() == ["ok"]

@@ -9,6 +9,7 @@ Files that cannot be read, or show no digit, get a row saying so; the others are
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,18 +21,28 @@ from ..data.arrays import unit_scale
 from .preprocess import IMAGE_SUFFIXES, UnreadableImage, preprocess_file
 
 
+log = logging.getLogger(__name__)
+
+
 class InputShapeError(ValueError):
     pass
 
 
 def image_files(paths: list[str | Path]) -> list[Path]:
-    """Files as given, and the image files inside given folders (sorted, recursively)."""
-    found = []
+    """Files as given, and the image files inside given folders (sorted, recursively). Other
+    files in the folders (not hidden ones) are named in a warning."""
+    found, skipped = [], []
     for path in map(Path, paths):
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES))
+            inside = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+            found.extend(p for p in inside if p.suffix.lower() in IMAGE_SUFFIXES)
+            skipped.extend(p for p in inside if p.suffix.lower() not in IMAGE_SUFFIXES)
         else:
             found.append(path)
+    if skipped:
+        names = ", ".join(str(p) for p in skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+        log.warning("skipped %d file(s) that are not images in a readable format (%s): %s", len(skipped),
+                    " ".join(IMAGE_SUFFIXES), names)
     return found
 
 

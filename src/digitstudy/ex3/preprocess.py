@@ -26,13 +26,14 @@ small images (crops, scans, the digit sets the recogniser learns from) are read 
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm")
 BOX = 20
 SIZE = 28
 CENTRE = 14.0  # target centre of mass (row, column), as MNIST's layout puts it
@@ -66,13 +67,20 @@ class Preprocessed:
     box: tuple[float, float, float, float] | None = None
 
 
-def exif_orientation(raw: bytes) -> int:
-    """The EXIF orientation flag (1-8) of an encoded image; 1 (as stored) when there is none."""
+def exif_orientation(raw: bytes, name: str = "image") -> int:
+    """The EXIF orientation flag (1-8) of an encoded image; 1 (as stored) when there is none, or
+    where PIL cannot read the header (OpenCV may still decode the image). Raises UnreadableImage
+    for an image over PIL's decompression-bomb limit (~179 million pixels, more than any camera
+    takes; OpenCV's is higher), found in the header, before anything is decoded."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(raw)) as image:
-            value = image.getexif().get(EXIF_ORIENTATION, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw)) as image:
+                value = image.getexif().get(EXIF_ORIENTATION, 1)
+    except Image.DecompressionBombError as error:
+        raise UnreadableImage(f"{name}: too large to read ({error})") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
@@ -97,8 +105,12 @@ def decode_gray(raw: bytes | np.ndarray, name: str = "image") -> np.ndarray:
     raw = np.frombuffer(raw, np.uint8) if isinstance(raw, (bytes, bytearray)) else raw
     if raw.size == 0:
         raise UnreadableImage(f"{name}: empty or missing file")
+    orientation = exif_orientation(raw.tobytes(), name)
     # IMREAD_UNCHANGED keeps alpha and 16-bit depth but ignores the EXIF orientation: applied below.
-    image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED)
+    try:
+        image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED)
+    except cv2.error as error:  # e.g. over OpenCV's own pixel limit, in a format PIL cannot read
+        raise UnreadableImage(f"{name}: {str(error).strip().splitlines()[-1][:200]}") from None
     if image is None:
         raise UnreadableImage(f"{name}: not an image that can be decoded")
     if image.dtype != np.uint8:
@@ -108,7 +120,7 @@ def decode_gray(raw: bytes | np.ndarray, name: str = "image") -> np.ndarray:
         image = (image[..., :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
     if image.ndim == 3:
         image = cv2.cvtColor(image[..., :3], cv2.COLOR_BGR2GRAY)
-    return apply_orientation(image, exif_orientation(raw.tobytes()))
+    return apply_orientation(image, orientation)
 
 
 def read_gray(path: str | Path) -> np.ndarray:
