@@ -227,3 +227,17 @@ def test_lecun_vs_baseline_compares_first_layer_gradients_and_who_trains():
     assert deep["lecun_trains"] and not deep["tanh_trains"] and deep["lecun_trains_where_baseline_does_not"]
     shallow = next(row for row in result["depths"] if row["depth"] == 5)
     assert shallow["tanh_trains"] and not shallow["lecun_trains_where_baseline_does_not"]
+
+
+def test_scores_chart_legend_covers_no_bar():
+    from digitstudy.ex1.figures import scores_chart
+
+    rows = [{"activation": a, "depth": d, "accuracy_mean": 0.97 if a != "sigmoid" or d == 5 else 0.11,
+             "accuracy_std": 0.01, "seeds": 3} for a in ("relu", "tanh", "sigmoid", "lecun") for d in (5, 20, 40)]
+    figure = scores_chart(pd.DataFrame(rows), 0.1135, {"dataset": "mnist", "source": "test"})
+    figure.canvas.draw()
+    axis = figure.axes[0]
+    legend = axis.get_legend().get_window_extent()
+    bars = [patch.get_window_extent() for patch in axis.patches]
+    assert len(bars) == 12 and not any(legend.overlaps(bar) for bar in bars)
+    assert figure.bbox.contains(legend.x1 - 1, legend.y0 + 1)  # and it is inside the figure

@@ -524,10 +524,15 @@ def test_report_renders_offline_in_chromium(test_run):
             "mfrac",
             "els => els.map(e => [e.children[0].getBoundingClientRect().bottom, e.children[1].getBoundingClientRect().top])",
         )
+        # At a laptop's 1,280 px, every table fits the page: no column hidden behind a scroll bar.
+        overflowing = page.eval_on_selector_all(
+            ".table-wrap", "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.querySelector('table').id)"
+        )
         page.screenshot(path=str(workdir / "results/report/screenshot.png"), full_page=False)
         page.locator("#ex1a").screenshot(path=str(workdir / "results/report/screenshot_equations.png"))
         browser.close()
     assert problems == []
+    assert overflowing == []
     assert images and all(complete and width > 0 for complete, width in images)
     assert len(equations) >= 10 and all(width > 0 and height > 0 for width, height in equations)
     assert fractions and all(numerator_bottom <= denominator_top + 1 for numerator_bottom, denominator_top in fractions)
