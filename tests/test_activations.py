@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitstudy import activations as A
-from digitstudy.keras_activations import keras_activation
+from digitstudy.ex1 import activations as A
+from digitstudy.ex1.keras_activations import keras_activation
 
 
 @pytest.mark.parametrize("name", A.NAMES)

@@ -3,7 +3,7 @@ not tested: README, "Speed")."""
 
 import yaml
 
-from digitstudy.recipe_benchmark import REDUCED_EX1, merge_overrides
+from tools.benchmark_recipes import REDUCED_EX1, merge_overrides
 
 
 def test_overrides_of_one_section_merge_and_the_later_wins():

@@ -111,7 +111,7 @@ def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np
 
 def derivative_ranges_table() -> pd.DataFrame:
     """Analytic range of f' next to the min / max found numerically on a dense grid."""
-    from ..activations import DERIVATIVE_RANGES, NAMES, numerical_derivative_range
+    from .activations import DERIVATIVE_RANGES, NAMES, numerical_derivative_range
 
     rows = []
     for name in NAMES:

@@ -108,7 +108,7 @@ def gradient_grid(
 
 def activation_functions(provenance_note: str = "") -> plt.Figure:
     """Every activation and its analytic derivative on [-6, 6]."""
-    from ..activations import DERIVATIVES, FUNCTIONS, NAMES
+    from .activations import DERIVATIVES, FUNCTIONS, NAMES
 
     x = np.linspace(-6, 6, 1201)
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))

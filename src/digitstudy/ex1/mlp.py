@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from ..keras_activations import keras_activation
+from .keras_activations import keras_activation
 
 
 def hidden_layer_name(index: int) -> str:

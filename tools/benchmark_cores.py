@@ -3,7 +3,7 @@
 printed speedup is measured in the same run, on whatever machine runs it. Both runs must give
 identical results (compare_runs), or the benchmark fails.
 
-    python -m digitstudy.scaling --mnist resources/mnist/mnist.npz   # a few minutes on 2 cores
+    python -m tools.benchmark_cores --mnist resources/mnist/mnist.npz   # a few minutes on 2 cores
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from .compare_runs import compare_runs
+from digitstudy.compare_runs import compare_runs
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 
 def grid_config(activations: list[str], depths: list[int], seeds: list[int], epochs: int, subset: int) -> dict:

@@ -4,7 +4,7 @@ Both train the same configurations, from the same seeds, on the same data, for t
 the baseline is measured in the same run, so the printed ratio compares like with like on
 whatever machine runs it. It also reports whether both produced the same weights.
 
-    python -m digitstudy.ex1.benchmark --mnist resources/mnist/mnist.npz   # about 8 minutes on 2 cores
+    python -m tools.benchmark_ex1 --mnist resources/mnist/mnist.npz   # about 8 minutes on 2 cores
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ def plain_fit(activation: str, depth: int, seed: int, data, epochs: int, setting
     """The snippet: compile with defaults, fit with a progress bar, validate every epoch."""
     import keras
 
-    from .mlp import build_mlp
-    from .train import compile_mlp
+    from digitstudy.ex1.mlp import build_mlp
+    from digitstudy.ex1.train import compile_mlp
 
     keras.utils.set_random_seed(seed)
     model = build_mlp(depth, activation, units=settings.units)
@@ -44,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["jax", "tensorflow"], default="jax", help="Keras backend of both")
     args = parser.parse_args(argv)
 
-    from ..keras_setup import configure_keras
+    from digitstudy.keras_setup import configure_keras
 
     configure_keras(args.threads, args.seed, args.backend)
     import numpy as np
 
-    from ..data.arrays import load_splits
-    from ..settings import schema_defaults
-    from .train import TrainSettings, prepare_inputs, train_mlp
+    from digitstudy.data.arrays import load_splits
+    from digitstudy.settings import schema_defaults
+    from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
 
     defaults = schema_defaults("ex1")
     settings = TrainSettings.from_config(

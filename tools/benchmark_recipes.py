@@ -8,9 +8,9 @@ shows idle cores. Where the target holds Exercise 1 results, each configuration'
 accuracy is printed beside the other recipe's.
 
     # Exercise 1's Keras backend (the default comparison: a reduced grid, about 6 minutes on 2 cores)
-    python -m digitstudy.recipe_benchmark --resources resources
+    python -m tools.benchmark_recipes --resources resources
     # the whole default workflow, TensorFlow against JAX for Exercise 1 (about an hour on 2 cores)
-    python -m digitstudy.recipe_benchmark --resources resources --target all --common ''
+    python -m tools.benchmark_recipes --resources resources --target all --common ''
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .scaling import REPO, snakemake
+from tools.benchmark_cores import REPO, snakemake
 
 REDUCED_EX1 = "ex1={depths: [5, 40], seeds: [0], gradient_epochs: [0, 3], figure_epochs: [3, 0]}"
 
