@@ -30,19 +30,17 @@ def training_curves(history: pd.DataFrame, best_epoch: int, provenance: dict) ->
 
 def confusion_figure(matrix: np.ndarray, provenance: dict) -> plt.Figure:
     """Counts (left) and rows normalised to 1 (right: each true class's recall on the diagonal)."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
     normalised = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     figure, axes = plt.subplots(1, 2, figsize=(11, 5))
     for axis, values, title, fmt in (
-        (axes[0], matrix, "counts", "{:d}"),
-        (axes[1], normalised, "row-normalised (share of each true class)", "{:.2f}"),
+        (axes[0], matrix, "counts", "d"),
+        (axes[1], normalised, "row-normalised (share of each true class)", ".2f"),
     ):
-        image = axis.imshow(values, cmap="Blues")
-        figure.colorbar(image, ax=axis, fraction=0.046)
-        for (i, j), value in np.ndenumerate(values):
-            colour = "white" if value > values.max() / 2 else "black"
-            axis.text(j, i, fmt.format(value), ha="center", va="center", fontsize=6.5, color=colour)
-        axis.set_xticks(range(10))
-        axis.set_yticks(range(10))
+        display = ConfusionMatrixDisplay(values, display_labels=range(10))
+        display.plot(ax=axis, cmap="Blues", values_format=fmt, colorbar=False, text_kw={"fontsize": 6.5})
+        figure.colorbar(display.im_, ax=axis, fraction=0.046)
         axis.set_xlabel("predicted digit")
         axis.set_ylabel("true digit")
         axis.set_title(title, fontsize=10)

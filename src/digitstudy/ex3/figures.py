@@ -65,14 +65,12 @@ def mistakes_gallery(evaluation_table: pd.DataFrame, batch: Batch, limit: int = 
 
 
 def confusion_counts(matrix: np.ndarray, title: str) -> plt.Figure:
+    from sklearn.metrics import ConfusionMatrixDisplay
+
     figure, axis = plt.subplots(figsize=(5.2, 4.6))
-    image = axis.imshow(matrix, cmap="Blues")
-    figure.colorbar(image, ax=axis, fraction=0.046)
-    for (i, j), value in np.ndenumerate(matrix):
-        axis.text(j, i, str(value), ha="center", va="center", fontsize=7,
-                  color="white" if value > matrix.max() / 2 else "black")
-    axis.set_xticks(range(10))
-    axis.set_yticks(range(10))
+    display = ConfusionMatrixDisplay(matrix, display_labels=range(10))
+    display.plot(ax=axis, cmap="Blues", values_format="d", colorbar=False, text_kw={"fontsize": 7})
+    figure.colorbar(display.im_, ax=axis, fraction=0.046)
     axis.set_xlabel("predicted digit")
     axis.set_ylabel("true digit")
     axis.set_title(title, fontsize=9)
