@@ -59,8 +59,8 @@ class Photo:
     stain: str = ""  # "coffee ring", "ink blot" or "smudge" on the sheet
 
 
-# Inverse of the EXIF orientations used: how to store pixels so that turning them as the flag
-# says gives the upright image back.
+# How a phone stores an upright picture under each EXIF flag used: the inverse of
+# ImageOps.exif_transpose, which PIL does not offer.
 _STORE = {1: lambda a: a, 3: lambda a: np.rot90(a, 2), 6: lambda a: np.rot90(a, 1), 8: lambda a: np.rot90(a, -1)}
 
 

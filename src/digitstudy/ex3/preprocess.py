@@ -87,17 +87,14 @@ def exif_orientation(raw: bytes, name: str = "image") -> int:
 
 
 def apply_orientation(image: np.ndarray, orientation: int) -> np.ndarray:
-    """Turn stored pixels upright as the EXIF flag says (same result as PIL's exif_transpose)."""
-    turned = {
-        2: lambda a: a[:, ::-1],
-        3: lambda a: a[::-1, ::-1],
-        4: lambda a: a[::-1],
-        5: lambda a: np.swapaxes(a, 0, 1),
-        6: lambda a: np.rot90(a, -1),
-        7: lambda a: np.swapaxes(a[::-1, ::-1], 0, 1),
-        8: lambda a: np.rot90(a, 1),
-    }.get(orientation, lambda a: a)(image)
-    return np.ascontiguousarray(turned)
+    """Turn stored pixels upright as the EXIF flag says (PIL's ImageOps.exif_transpose)."""
+    if orientation == 1:
+        return image
+    from PIL import Image, ImageOps
+
+    stored = Image.fromarray(image)
+    stored.getexif()[EXIF_ORIENTATION] = orientation
+    return np.array(ImageOps.exif_transpose(stored))
 
 
 def decode_gray(raw: bytes | np.ndarray, name: str = "image") -> np.ndarray:
