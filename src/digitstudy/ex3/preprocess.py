@@ -32,6 +32,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy import ndimage
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm")
 BOX = 20
@@ -127,7 +128,7 @@ def read_gray(path: str | Path) -> np.ndarray:
     return decode_gray(raw, str(path))
 
 
-def _working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
+def working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
     """Large photos are shrunk first: the digit ends up 20 px tall anyway."""
     scale = longest / max(gray.shape)
     if scale < 1:
@@ -490,10 +491,14 @@ def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
             break
         keep |= joins
     chosen = np.isin(labels, 1 + np.flatnonzero(keep))
-    _, weak_labels = cv2.connectedComponents(weak, connectivity=8)
-    touched = np.unique(weak_labels[chosen])
-    grown = np.isin(weak_labels, touched[touched > 0])
-    return (grown | chosen).astype(np.uint8) * 255
+    return grow_into(weak, chosen).astype(np.uint8) * 255
+
+
+def grow_into(weak: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """`seeds` (bool) with every part of `weak` (8-connected) that holds one of them: faint ink
+    joined to the chosen strokes (hysteresis)."""
+    inside = weak > 0
+    return ndimage.binary_propagation(seeds & inside, structure=np.ones((3, 3), bool), mask=inside) | seeds
 
 
 def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -627,7 +632,7 @@ def _read(dark_on_light: np.ndarray) -> _Reading:
 
 
 def preprocess_gray(gray: np.ndarray) -> Preprocessed:
-    work = _working_copy(gray)
+    work = working_copy(gray)
     evidence = polarity_evidence(work)
     inverted = bool(evidence > 0)
     reading = _read(255 - work if inverted else work)

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .preprocess import _working_copy, dark_ink_on_light, ink_map, pad_with_paper, read_gray, stroke_masks
+from .preprocess import dark_ink_on_light, grow_into, ink_map, pad_with_paper, read_gray, stroke_masks, working_copy
 
 SHEET_SIDE = 1600  # longest side of the working copy: digits of a 10 x 6 sheet stay ~80 px tall
 MARGIN = 0.25  # paper kept around each crop, as a fraction of the digit's larger side
@@ -59,15 +59,13 @@ class Box:
 
 def _components(gray: np.ndarray) -> tuple[list[Box], float]:
     """Boxes of the ink's connected parts in the working copy, and its scale to `gray`."""
-    work = _working_copy(gray, SHEET_SIDE)
+    work = working_copy(gray, SHEET_SIDE)
     dark, _ = dark_ink_on_light(work)
     height, width = dark.shape
     padded, pad = pad_with_paper(dark)
     strong, weak, enough = stroke_masks(ink_map(padded), (pad, pad, pad + height, pad + width))
     # Each part is grown into the faint ink joined to it (hysteresis), as for single digits.
-    count, labels = cv2.connectedComponents(weak, connectivity=8)
-    kept = np.unique(labels[strong > 0])
-    mask = np.isin(labels, kept[kept > 0])[pad : pad + height, pad : pad + width].astype(np.uint8)
+    mask = grow_into(weak, strong > 0)[pad : pad + height, pad : pad + width].astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     # What lies along the photo's edge is not writing on the sheet: the table, the sheet's edge,
     # dark corners, a shadow's rim.
