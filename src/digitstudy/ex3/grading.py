@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 
 from ..settings import FromConfig
 
@@ -79,22 +80,19 @@ def submission_files(folder: str | Path) -> list[Path]:
     return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in SUBMISSION_SUFFIXES)
 
 
-def _status_kb(pid: int | str, key: str) -> int | None:
+def _resident_kb(pid: int) -> int | None:
+    """A process's resident memory, or None once it has gone."""
     try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
+        return psutil.Process(pid).memory_info().rss // 1024
+    except psutil.Error:
+        return None
 
 
 def _grade_one(path: str, images: Images, limits: Limits, workdir: str, connection) -> None:
     """In the child: limits first, then check, load, predict; one message back."""
     os.chdir(workdir)
     os.environ["TMPDIR"] = tempfile.tempdir = workdir
-    mapped = (_status_kb("self", "VmSize") or 0) * 1024
+    mapped = psutil.Process().memory_info().vms
     extra = int(limits.memory_mb * 2**20)
     resource.setrlimit(resource.RLIMIT_AS, (mapped + extra, mapped + extra))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
@@ -117,7 +115,7 @@ def _grade_one(path: str, images: Images, limits: Limits, workdir: str, connecti
         else:  # the first line says what happened; TensorFlow's tracebacks follow it
             reason = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0]}"
         message = {"status": f"refused: {reason[:500]}"}
-    message["peak_memory_mb"] = round((_status_kb("self", "VmHWM") or 0) / 1024, 1)
+    message["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KB
     connection.send(message)
     connection.close()
 
@@ -194,8 +192,8 @@ def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, di
         time.sleep(0.02)
         for job in list(running):
             process = job["process"]
-            rss = _status_kb(process.pid, "VmRSS")
-            job["peak_kb"] = max(job["peak_kb"], _status_kb(process.pid, "VmHWM") or 0)
+            rss = _resident_kb(process.pid)
+            job["peak_kb"] = max(job["peak_kb"], rss or 0)
             if rss is not None and rss > limits.memory_mb * 1024 and job["reason"] is None:
                 job["reason"] = f"killed at the memory limit ({limits.memory_mb:,.0f} MB resident)"
                 process.kill()
