@@ -43,3 +43,17 @@ def test_existing_verified_file_is_reused_without_network(dead_url, tmp_path):
     destination.write_bytes(b"cached")
     checksum = Checksum("sha256", hashlib.sha256(b"cached").hexdigest())
     assert download(dead_url + "data.bin", destination, checksum, description="X", progress=False) == destination
+
+
+def test_downloaded_file_gets_the_usual_permissions(http_root, tmp_path):
+    import os
+
+    root, url = http_root
+    (root / "data.bin").write_bytes(b"payload")
+    checksum = Checksum("sha256", hashlib.sha256(b"payload").hexdigest())
+    umask = os.umask(0o022)
+    try:
+        path = download(url + "data.bin", tmp_path / "data.bin", checksum, description="test", progress=False)
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -1,21 +1,11 @@
-"""Checksummed downloads that never leave a partial or corrupt file behind."""
+"""Checksummed downloads that never leave a partial or corrupt file behind (pooch)."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-from tqdm import tqdm
-
-from .checksums import (
-    CHUNK_BYTES,  # the same read size for hashing and downloading
-    Checksum,
-    file_digest,
-    matches,
-)
+from .checksums import Checksum
 
 USER_AGENT = "digitstudy/0.1 (+https://github.com/; reproducible Keras study)"
 
@@ -46,63 +36,45 @@ def download(
     timeout: float = 60.0,
     progress: bool = True,
 ) -> Path:
-    """Stream `url` to `destination` with a progress bar.
+    """Fetch `url` to `destination` with a progress bar (pooch.retrieve).
 
-    The bytes go to `destination.part` and are renamed into place only after the checksum
-    passes, so an interrupted or corrupt download never looks like a finished one. An
-    existing destination with the right checksum is reused without touching the network.
+    pooch writes to a temporary file beside `destination` and gives it the final name only after
+    the checksum passes, so an interrupted or corrupt download never looks like a finished one;
+    an existing destination with the right checksum is reused without touching the network.
     """
+    import pooch
+    import requests
+
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if destination.exists() and checksum is not None and matches(destination, checksum):
-        return destination
-    partial = destination.with_name(destination.name + ".part")
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    known_hash = f"{checksum.algorithm}:{checksum.hexdigest.lower()}" if checksum else None
+    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=timeout, headers={"User-Agent": USER_AGENT})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response, open(partial, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(
-                total=total,
-                unit="B",
-                unit_scale=True,
-                desc=destination.name,
-                disable=not progress,
-                mininterval=2.0,
-            ) as bar:
-                for chunk in iter(lambda: response.read(CHUNK_BYTES), b""):
-                    out.write(chunk)
-                    bar.update(len(chunk))
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        partial.unlink(missing_ok=True)
-        reason = getattr(error, "reason", None) or error
+        path = pooch.retrieve(url, known_hash, fname=destination.name, path=destination.parent, downloader=downloader)
+    except (requests.RequestException, OSError) as error:
         raise DownloadError(
-            f"Could not download {description} from {url}: {reason}. "
+            f"Could not download {description} from {url}: {_innermost(error)}. "
             f"Nothing was kept. {manual_hint(destination, checksum, config_key)}"
         ) from error
-    verify_or_remove(partial, checksum, description=description, url=url, config_key=config_key, final=destination)
-    shutil.move(partial, destination)
-    return destination
+    except ValueError as error:  # pooch: the checksum does not match; it has deleted the download
+        raise DownloadError(
+            f"The download of {description} from {url} is corrupt: expected {checksum}, got "
+            f"{checksum.algorithm} {_got_hash(str(error))}. The file was removed. It may have been truncated or "
+            f"changed at the source; try again later. {manual_hint(destination, checksum, config_key)}"
+        ) from error
+    # pooch's temporary file is private (0600); a downloaded dataset is as readable as any new file.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+    return Path(path)
 
 
-def verify_or_remove(
-    path: Path,
-    checksum: Checksum | None,
-    *,
-    description: str,
-    url: str,
-    config_key: str | None = None,
-    final: Path | None = None,
-) -> None:
-    """Raise DownloadError and delete `path` if its checksum is not the expected one."""
-    if checksum is None:
-        return
-    actual = file_digest(path, checksum.algorithm)
-    if actual == checksum.hexdigest.lower():
-        return
-    path.unlink(missing_ok=True)
-    raise DownloadError(
-        f"The download of {description} from {url} is corrupt: expected {checksum}, got "
-        f"{checksum.algorithm} {actual}. The file was removed. It may have been truncated or "
-        f"changed at the source; try again later. "
-        f"{manual_hint(final or path, checksum, config_key)}"
-    )
+def _innermost(error: BaseException) -> BaseException:
+    """The root cause (requests wraps "[Errno -2] Name or service not known" three times)."""
+    while error.__cause__ or error.__context__:
+        error = error.__cause__ or error.__context__
+    return error
+
+
+def _got_hash(message: str) -> str:
+    """The hash pooch computed, from its message ("... expected X but got Y. ...")."""
+    return message.split(" but got ", 1)[1].split(".", 1)[0].strip() if " but got " in message else "another hash"
