@@ -31,11 +31,18 @@ def local_source(source):
     return [] if source in SOURCE_KEYWORDS else [source]
 
 
-def data_targets():
-    return [
-        *expand("results/data/{dataset}_samples.png", dataset=DATASETS),
-        "results/data/datasets.csv",
-    ]
+def dataset_rule(dataset):
+    return getattr(rules, f"data_{dataset}")
+
+
+def dataset_files(wildcards):
+    """The arrays and provenance that rule data_<dataset> writes."""
+    output = dataset_rule(wildcards.dataset).output
+    return {"arrays": output.arrays, "provenance": output.provenance}
+
+
+def dataset_provenances():
+    return [dataset_rule(dataset).output.provenance for dataset in DATASETS]
 
 
 def ex1_runs():
@@ -50,9 +57,9 @@ def ex1_runs():
 
 
 def ex1_run_files(name):
+    """Output `name` of rule ex1_train, for every job of the grid."""
     return [
-        f"results/ex1/runs/{activation}/depth{depth}/seed{seed}/{name}"
-        for activation, depth, seed in ex1_runs()
+        getattr(rules.ex1_train.output, name).format(**key) for key in ex1_run_keys()
     ]
 
 
@@ -70,52 +77,15 @@ def ex1_train_settings():
     return {k: v for k, v in config["ex1"].items() if k not in grid_keys}
 
 
-def ex1_targets():
-    return [
-        "results/ex1/metrics.csv",
-        "results/ex1/scores.csv",
-        "results/ex1/scores.png",
-        "results/ex1/observations.json",
-        "results/ex1/activation_ranges.csv",
-        "results/ex1/activations.png",
-        *ex1_lecun_targets(),
-        *expand(
-            "results/ex1/learning_curves_{metric}.png", metric=["accuracy", "loss"]
-        ),
-        *expand(
-            "results/ex1/gradients_epoch{epoch}.png",
-            epoch=config["ex1"]["figure_epochs"],
-        ),
-    ]
-
-
-def ex1_lecun_targets():
+def ex1_lecun_requested():
     """Exercise 1 D needs LeCun's runs and its baseline's in the grid."""
     ex1 = config["ex1"]
-    if not {"lecun", ex1["lecun_baseline"]} <= set(ex1["activations"]):
-        return []
-    return [
-        "results/ex1/lecun_vs_baseline_scores.csv",
-        "results/ex1/lecun_vs_baseline_curves.png",
-        "results/ex1/lecun_vs_baseline_untrained_gradients.png",
-        "results/ex1/lecun_vs_baseline.json",
-    ]
+    return {"lecun", ex1["lecun_baseline"]} <= set(ex1["activations"])
 
 
 def ex2_train_settings():
     """What the CNN's training depends on (not the seed that picks feature-map images)."""
     return {k: v for k, v in config["ex2"].items() if k != "feature_map_seed"}
-
-
-def ex2_targets():
-    return [
-        "results/ex2/shape_trace.csv",
-        "results/ex2/metrics.json",
-        "results/ex2/training_curves.png",
-        "results/ex2/confusion_matrix.png",
-        "results/ex2/conv_1_kernels.png",
-        "results/ex2/feature_maps",
-    ]
 
 
 def ex3_train_settings():
@@ -132,25 +102,9 @@ def ex3_evaluation_folder(wildcards):
     return config["ex3"]["evaluate"][wildcards.name]
 
 
-def ex3_targets():
-    ex3 = config["ex3"]
-    targets = [
-        "results/ex3/recogniser.h5",
-        "results/ex3/model_card.json",
-        "results/ex3/photo_benchmark/summary.json",
-    ]
-    if ex3["leave_one_out"]:
-        targets.append("results/ex3/leave_one_out.csv")
-    if ex3["predict"]:
-        targets.append("results/ex3/predict/predictions.csv")
-    targets += expand(
-        "results/ex3/evaluate/{name}/summary.json", name=list(ex3["evaluate"])
-    )
-    if ex3["grade"]["submissions"] and ex3["grade"]["folder"]:
-        targets.append("results/ex3/grade/grades.csv")
-    if ex3["cut_sheet"]["photos"]:
-        targets.append("results/ex3/cut_sheet")
-    return targets
+def grading_requested():
+    grade = config["ex3"]["grade"]
+    return bool(grade["submissions"] and grade["folder"])
 
 
 def optional(condition, path):
@@ -161,7 +115,6 @@ def optional(condition, path):
 def benchmark_files():
     """The benchmark file of every job in this configuration: the report's runtime table."""
     ex3 = config["ex3"]
-    grade = ex3["grade"]
     singles = [
         rules.data_mnist,
         rules.data_svhn_mat,
@@ -182,82 +135,79 @@ def benchmark_files():
         files += expand(str(rules.ex3_leave_one_out.benchmark), writers=WRITERS_SETS)
     if ex3["predict"]:
         files.append(str(rules.ex3_predict.benchmark))
-    if grade["submissions"] and grade["folder"]:
+    if grading_requested():
         files.append(str(rules.ex3_grade.benchmark))
     return files
 
 
 def report_inputs(wildcards=None):
     """Named inputs of the report rules: every file the report reads, by the name under
-    which digitstudy.report.render reads it. Optional ones are [] when not run.
+    which digitstudy.report.render reads it, as the rules that make them declare it.
+    Optional ones are [] when not run.
     """
     ex3 = config["ex3"]
-    lecun = bool(ex1_lecun_targets())
-    grade = ex3["grade"]
+    lecun = ex1_lecun_requested()
+    lecun_outputs = rules.ex1_lecun_comparison.output
+    evaluations = list(ex3["evaluate"])
     return {
-        "datasets_csv": "results/data/datasets.csv",
-        "data_samples": expand("results/data/{dataset}_samples.png", dataset=DATASETS),
-        "data_provenance": expand(
-            "resources/{dataset}/provenance.json", dataset=DATASETS
-        ),
+        "datasets_csv": rules.data_counts.output[0],
+        "data_samples": expand(rules.data_samples.output[0], dataset=DATASETS),
+        "data_provenance": dataset_provenances(),
         # Files of the repository (not of the workdir, which -d may move elsewhere).
         "theory_backprop": str(REPORT_DIR / "theory/ex1_backprop.tex"),
         "theory_lecun": str(REPORT_DIR / "theory/ex1_lecun.tex"),
-        "ex1_ranges": "results/ex1/activation_ranges.csv",
-        "ex1_activations_png": "results/ex1/activations.png",
-        "ex1_scores": "results/ex1/scores.csv",
-        "ex1_scores_png": "results/ex1/scores.png",
-        "ex1_observations": "results/ex1/observations.json",
+        "ex1_ranges": rules.ex1_activations.output.table,
+        "ex1_activations_png": rules.ex1_activations.output.figure,
+        "ex1_scores": rules.ex1_scores.output.table,
+        "ex1_scores_png": rules.ex1_scores.output.chart,
+        "ex1_observations": rules.ex1_observations.output[0],
         "ex1_learning_curves": expand(
-            "results/ex1/learning_curves_{metric}.png", metric=["accuracy", "loss"]
+            rules.ex1_learning_curves.output[0], metric=["accuracy", "loss"]
         ),
         "ex1_gradient_figures": expand(
-            "results/ex1/gradients_epoch{epoch}.png",
-            epoch=config["ex1"]["figure_epochs"],
+            rules.ex1_gradient_grid.output[0], epoch=config["ex1"]["figure_epochs"]
         ),
-        "ex1_lecun_json": optional(lecun, "results/ex1/lecun_vs_baseline.json"),
-        "ex1_lecun_scores": optional(lecun, "results/ex1/lecun_vs_baseline_scores.csv"),
-        "ex1_lecun_curves": optional(lecun, "results/ex1/lecun_vs_baseline_curves.png"),
-        "ex1_lecun_untrained_gradients": optional(
-            lecun, "results/ex1/lecun_vs_baseline_untrained_gradients.png"
+        "ex1_lecun_json": optional(lecun, lecun_outputs.observations),
+        "ex1_lecun_scores": optional(lecun, lecun_outputs.scores),
+        "ex1_lecun_curves": optional(lecun, lecun_outputs.curves),
+        "ex1_lecun_untrained_gradients": optional(lecun, lecun_outputs.gradients),
+        "ex2_shape_trace": rules.ex2_shape_trace.output[0],
+        "ex2_metrics": rules.ex2_train.output.metrics,
+        "ex2_training_curves": rules.ex2_figures.output.curves,
+        "ex2_confusion": rules.ex2_figures.output.confusion,
+        "ex2_kernels": rules.ex2_figures.output.kernels,
+        "ex2_feature_maps": rules.ex2_figures.output.feature_maps,
+        "ex3_model_card": rules.ex3_model_card.output.json,
+        "ex3_web_model": rules.ex3_web_model.output[0],
+        "ex3_photo_benchmark_summary": rules.ex3_photo_benchmark.output.summary,
+        "ex3_photo_benchmark_conditions": rules.ex3_photo_benchmark.output.table,
+        "ex3_photo_benchmark_examples": rules.ex3_photo_render.output.examples,
+        "ex3_contact_sheet": optional(ex3["predict"], rules.ex3_predict.output.sheet),
+        "ex3_evaluations": expand(rules.ex3_evaluate.output.summary, name=evaluations),
+        "ex3_evaluation_confusions": expand(
+            rules.ex3_evaluate.output.confusion, name=evaluations
         ),
-        "ex2_shape_trace": "results/ex2/shape_trace.csv",
-        "ex2_metrics": "results/ex2/metrics.json",
-        "ex2_training_curves": "results/ex2/training_curves.png",
-        "ex2_confusion": "results/ex2/confusion_matrix.png",
-        "ex2_kernels": "results/ex2/conv_1_kernels.png",
-        "ex2_feature_maps": "results/ex2/feature_maps",
-        "ex3_model_card": "results/ex3/model_card.json",
-        "ex3_web_model": "results/ex3/web_model.json",
-        "ex3_photo_benchmark_summary": "results/ex3/photo_benchmark/summary.json",
-        "ex3_photo_benchmark_conditions": "results/ex3/photo_benchmark/conditions.csv",
-        "ex3_photo_benchmark_examples": "results/ex3/photo_benchmark/examples.png",
-        "ex3_contact_sheet": optional(
-            ex3["predict"], "results/ex3/predict/contact_sheet.png"
+        "ex3_evaluation_mistakes": expand(
+            rules.ex3_evaluate.output.mistakes, name=evaluations
         ),
-        "ex3_evaluations": expand(
-            "results/ex3/evaluate/{name}/summary.json", name=list(ex3["evaluate"])
-        ),
-        "ex3_grades": optional(
-            grade["submissions"] and grade["folder"], "results/ex3/grade/grades.csv"
-        ),
+        "ex3_grades": optional(grading_requested(), rules.ex3_grade.output[0]),
         "benchmarks": benchmark_files(),
     }
 
 
-def report_targets():
-    return [
-        "results/report/report.html",
-        "results/report/report.tex",
-        "results/report/report.pdf",
-    ]
-
-
 def all_targets():
-    return (
-        data_targets()
-        + ex1_targets()
-        + ex2_targets()
-        + ex3_targets()
-        + report_targets()
-    )
+    """The report (which reads every result) and what it does not show."""
+    ex3 = config["ex3"]
+    targets = [
+        rules.report_render.output.html,
+        rules.report_pdf.output[0],
+        rules.ex3_train.output.h5,
+        rules.ex3_model_card.output.markdown,
+    ]
+    if ex3["leave_one_out"]:
+        targets.append(rules.ex3_leave_one_out_table.output[0])
+    if ex3["predict"]:
+        targets.append(rules.ex3_predict.output.table)
+    if ex3["cut_sheet"]["photos"]:
+        targets.append(rules.ex3_cut_sheet.output[0])
+    return targets

@@ -76,9 +76,9 @@ rule data_svhn_mat:
 
 rule data_svhn:
     input:
-        train="resources/svhn/mat/train_32x32.mat",
-        test="resources/svhn/mat/test_32x32.mat",
-        origin="resources/svhn/mat/origin.json",
+        train=rules.data_svhn_mat.output.train,
+        test=rules.data_svhn_mat.output.test,
+        origin=rules.data_svhn_mat.output.origin,
     output:
         arrays="resources/svhn/svhn.npz",
         provenance="resources/svhn/provenance.json",
@@ -159,8 +159,7 @@ rule data_fonts:
 
 rule data_samples:
     input:
-        arrays="resources/{dataset}/{dataset}.npz",
-        provenance="resources/{dataset}/provenance.json",
+        unpack(dataset_files),
     output:
         report(
             "results/data/{dataset}_samples.png",
@@ -184,7 +183,7 @@ rule data_samples:
 
 rule data_counts:
     input:
-        expand("resources/{dataset}/provenance.json", dataset=DATASETS),
+        dataset_provenances(),
     output:
         report(
             "results/data/datasets.csv",

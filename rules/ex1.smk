@@ -22,7 +22,7 @@ localrules:
 
 rule ex1_train:
     input:
-        mnist="resources/mnist/mnist.npz",
+        mnist=rules.data_mnist.output.arrays,
     output:
         h5="results/ex1/runs/{activation}/depth{depth}/seed{seed}/model.h5",
         keras="results/ex1/runs/{activation}/depth{depth}/seed{seed}/model.keras",
@@ -50,9 +50,9 @@ rule ex1_train:
 
 rule ex1_collect:
     input:
-        metrics=ex1_run_files("metrics.json"),
-        histories=ex1_run_files("history.csv"),
-        gradients=ex1_run_files("gradients.csv"),
+        metrics=ex1_run_files("metrics"),
+        histories=ex1_run_files("history"),
+        gradients=ex1_run_files("gradients"),
     output:
         metrics=report(
             "results/ex1/metrics.csv",
@@ -75,9 +75,9 @@ rule ex1_collect:
 
 rule ex1_scores:
     input:
-        metrics="results/ex1/metrics.csv",
-        mnist="resources/mnist/mnist.npz",
-        provenance="resources/mnist/provenance.json",
+        metrics=rules.ex1_collect.output.metrics,
+        mnist=rules.data_mnist.output.arrays,
+        provenance=rules.data_mnist.output.provenance,
     output:
         table=report(
             "results/ex1/scores.csv",
@@ -103,8 +103,8 @@ rule ex1_scores:
 
 rule ex1_learning_curves:
     input:
-        histories="results/ex1/histories.csv",
-        provenance="resources/mnist/provenance.json",
+        histories=rules.ex1_collect.output.histories,
+        provenance=rules.data_mnist.output.provenance,
     output:
         report(
             "results/ex1/learning_curves_{metric}.png",
@@ -123,8 +123,8 @@ rule ex1_learning_curves:
 
 rule ex1_gradient_grid:
     input:
-        gradients="results/ex1/gradients.csv",
-        provenance="resources/mnist/provenance.json",
+        gradients=rules.ex1_collect.output.gradients,
+        provenance=rules.data_mnist.output.provenance,
     output:
         report(
             "results/ex1/gradients_epoch{epoch}.png",
@@ -143,9 +143,9 @@ rule ex1_gradient_grid:
 
 rule ex1_observations:
     input:
-        metrics="results/ex1/metrics.csv",
-        gradients="results/ex1/gradients.csv",
-        mnist="resources/mnist/mnist.npz",
+        metrics=rules.ex1_collect.output.metrics,
+        gradients=rules.ex1_collect.output.gradients,
+        mnist=rules.data_mnist.output.arrays,
     output:
         "results/ex1/observations.json",
     log:
@@ -185,11 +185,11 @@ rule ex1_activations:
 
 rule ex1_lecun_comparison:
     input:
-        metrics="results/ex1/metrics.csv",
-        histories="results/ex1/histories.csv",
-        gradients="results/ex1/gradients.csv",
-        mnist="resources/mnist/mnist.npz",
-        provenance="resources/mnist/provenance.json",
+        metrics=rules.ex1_collect.output.metrics,
+        histories=rules.ex1_collect.output.histories,
+        gradients=rules.ex1_collect.output.gradients,
+        mnist=rules.data_mnist.output.arrays,
+        provenance=rules.data_mnist.output.provenance,
     output:
         scores=report(
             "results/ex1/lecun_vs_baseline_scores.csv",

@@ -28,8 +28,8 @@ rule ex2_shape_trace:
 
 rule ex2_train:
     input:
-        svhn="resources/svhn/svhn.npz",
-        provenance="resources/svhn/provenance.json",
+        svhn=rules.data_svhn.output.arrays,
+        provenance=rules.data_svhn.output.provenance,
     output:
         h5="results/ex2/model.h5",
         keras="results/ex2/model.keras",
@@ -63,12 +63,12 @@ rule ex2_train:
 
 rule ex2_figures:
     input:
-        svhn="resources/svhn/svhn.npz",
-        provenance="resources/svhn/provenance.json",
-        model="results/ex2/model.keras",
-        history="results/ex2/history.csv",
-        metrics="results/ex2/metrics.json",
-        confusion="results/ex2/confusion_matrix.csv",
+        svhn=rules.data_svhn.output.arrays,
+        provenance=rules.data_svhn.output.provenance,
+        model=rules.ex2_train.output.keras,
+        history=rules.ex2_train.output.history,
+        metrics=rules.ex2_train.output.metrics,
+        confusion=rules.ex2_train.output.confusion,
     output:
         curves=report(
             "results/ex2/training_curves.png",

@@ -8,14 +8,14 @@ wildcard_constraints:
 
 rule ex3_train:
     input:
-        mnist_arrays="resources/mnist/mnist.npz",
-        mnist_provenance="resources/mnist/provenance.json",
-        fonts_arrays="resources/fonts/fonts.npz",
-        fonts_provenance="resources/fonts/provenance.json",
-        usps_arrays="resources/usps/usps.npz",
-        usps_provenance="resources/usps/provenance.json",
-        semeion_arrays="resources/semeion/semeion.npz",
-        semeion_provenance="resources/semeion/provenance.json",
+        mnist_arrays=rules.data_mnist.output.arrays,
+        mnist_provenance=rules.data_mnist.output.provenance,
+        fonts_arrays=rules.data_fonts.output.arrays,
+        fonts_provenance=rules.data_fonts.output.provenance,
+        usps_arrays=rules.data_usps.output.arrays,
+        usps_provenance=rules.data_usps.output.provenance,
+        semeion_arrays=rules.data_semeion.output.arrays,
+        semeion_provenance=rules.data_semeion.output.provenance,
     output:
         h5="results/ex3/recogniser.h5",
         keras="results/ex3/recogniser.keras",
@@ -46,9 +46,9 @@ rule ex3_train:
 # it runs while the recogniser trains; only scoring waits for the model, and takes seconds.
 rule ex3_photo_render:
     input:
-        mnist_arrays="resources/mnist/mnist.npz",
-        usps_arrays="resources/usps/usps.npz",
-        usps_provenance="resources/usps/provenance.json",
+        mnist_arrays=rules.data_mnist.output.arrays,
+        usps_arrays=rules.data_usps.output.arrays,
+        usps_provenance=rules.data_usps.output.provenance,
     output:
         rendered="results/ex3/photo_benchmark/rendered.npz",
         examples=report(
@@ -79,7 +79,7 @@ rule ex3_photo_benchmark:
     input:
         model=rules.ex3_train.output.keras,
         card=rules.ex3_train.output.card,
-        rendered="results/ex3/photo_benchmark/rendered.npz",
+        rendered=rules.ex3_photo_render.output.rendered,
     output:
         table="results/ex3/photo_benchmark/conditions.csv",
         summary="results/ex3/photo_benchmark/summary.json",
@@ -147,8 +147,8 @@ rule ex3_leave_one_out_table:
 
 rule ex3_model_card:
     input:
-        training="results/ex3/training_card.json",
-        photo_benchmark="results/ex3/photo_benchmark/summary.json",
+        training=rules.ex3_train.output.card,
+        photo_benchmark=rules.ex3_photo_benchmark.output.summary,
         leave_one_out=optional(
             config["ex3"]["leave_one_out"], rules.ex3_leave_one_out_table.output[0]
         ),
@@ -171,8 +171,8 @@ rule ex3_model_card:
 
 rule ex3_predict:
     input:
-        model="results/ex3/recogniser.keras",
-        card="results/ex3/model_card.json",
+        model=rules.ex3_train.output.keras,
+        card=rules.ex3_model_card.output.json,
         images=config["ex3"]["predict"],
     output:
         table="results/ex3/predict/predictions.csv",
@@ -195,8 +195,8 @@ rule ex3_predict:
 
 rule ex3_evaluate:
     input:
-        model="results/ex3/recogniser.keras",
-        card="results/ex3/model_card.json",
+        model=rules.ex3_train.output.keras,
+        card=rules.ex3_model_card.output.json,
         folder=ex3_evaluation_folder,
     output:
         table="results/ex3/evaluate/{name}/evaluation.csv",
@@ -267,7 +267,7 @@ rule ex3_cut_sheet:
 
 rule ex3_web_model:
     input:
-        "results/ex3/recogniser.keras",
+        rules.ex3_train.output.keras,
     output:
         "results/ex3/web_model.json",
     log:

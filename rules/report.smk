@@ -29,7 +29,7 @@ rule report_render:
 rule report_pdf:
     input:
         unpack(report_inputs),
-        tex="results/report/report.tex",
+        tex=rules.report_render.output.tex,
     output:
         "results/report/report.pdf",
     log:

@@ -1,9 +1,10 @@
 """Snakemake adapter: evaluate the recogniser on a labelled folder DIR/<digit>/*."""
 
-from pathlib import Path
+from dataclasses import fields
 
-from digitstudy.ex3.outputs import write_evaluation
+from digitstudy.ex3.outputs import EvaluationFiles, write_evaluation
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    write_evaluation(snakemake.input.model, snakemake.input.folder, Path(snakemake.output.summary).parent)
+    out = EvaluationFiles(**{field.name: snakemake.output[field.name] for field in fields(EvaluationFiles)})
+    write_evaluation(snakemake.input.model, snakemake.input.folder, out, card=snakemake.input.card)

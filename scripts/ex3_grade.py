@@ -1,11 +1,7 @@
 """Snakemake adapter: grade a folder of submitted models on a labelled folder."""
 
-from pathlib import Path
-
 from digitstudy.ex3.outputs import write_grades
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    write_grades(
-        snakemake.input.submissions, snakemake.input.folder, Path(snakemake.output[0]).parent, snakemake.params.limits
-    )
+    write_grades(snakemake.input.submissions, snakemake.input.folder, snakemake.output[0], snakemake.params.limits)

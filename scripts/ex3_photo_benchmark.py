@@ -2,7 +2,6 @@
 labelled folder of real photos, when configured), with the unsure threshold its training chose."""
 
 import json
-from pathlib import Path
 
 from digitstudy.runtime import log_to
 from digitstudy.keras_setup import configure_keras
@@ -18,4 +17,5 @@ with log_to(snakemake.log[0]):
         unsure_below = (json.load(handle).get("unsure") or {}).get("below", 0.0)
     result = score(load_untrusted(snakemake.input.model), RenderedBenchmark.load(snakemake.input.rendered),
                    photos_folder=settings["photos"], unsure_below=unsure_below)
-    write_scores(result, Path(snakemake.output.summary).parent, settings["digits_per_condition"], settings["seed"])
+    write_scores(result, snakemake.output.table, snakemake.output.summary, settings["digits_per_condition"],
+                 settings["seed"])

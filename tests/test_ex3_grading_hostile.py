@@ -300,7 +300,7 @@ def test_hostile_files_are_refused_one_by_one_and_the_good_model_is_graded(tmp_p
     monkeypatch.chdir(evil)
     monkeypatch.syspath_prepend(str(evil))
 
-    table = write_grades(submissions, labelled, tmp_path / "out", LIMITS).set_index("submission")
+    table = write_grades(submissions, labelled, tmp_path / "out" / "grades.csv", LIMITS).set_index("submission")
     for good in ("good.keras", "GOOD.KERAS", "=HYPERLINK(x).h5"):
         assert table.loc[good, "status"] == "graded" and table.loc[good, "marks"] == 40.0, table.loc[good]
     for name, what in made.items():

@@ -130,7 +130,7 @@ def _huge_png(path, side=40_000):
 def test_an_oversized_image_is_reported_by_name_and_the_others_predicted(tmp_path, labelled):
     import pandas as pd
 
-    from digitstudy.ex3.outputs import write_predictions
+    from digitstudy.ex3.outputs import PredictionFiles, write_predictions
 
     folder = tmp_path / "mixed"
     folder.mkdir()
@@ -139,7 +139,7 @@ def test_an_oversized_image_is_reported_by_name_and_the_others_predicted(tmp_pat
     _huge_png(folder / "huge.png")
     model = tmp_path / "m.h5"
     constant_model(7).save(model)
-    write_predictions(str(model), [str(folder)], str(tmp_path / "out"))
+    write_predictions(str(model), [str(folder)], PredictionFiles.in_folder(tmp_path / "out"))
     table = pd.read_csv(tmp_path / "out" / "predictions.csv")
     assert (table.status == "ok").sum() == 3
     status = table.loc[table.file.str.endswith("huge.png"), "status"].iloc[0]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def photo_benchmark_command(args) -> int:
@@ -41,13 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("inputs", nargs="+")
     p.add_argument("--unsure-below", type=float, help="flag predictions below this confidence (default: the "
                    "threshold chosen on validation data, from the model card beside the model)")
-    p.set_defaults(run=lambda a: outputs.write_predictions(a.model, a.inputs, a.out, a.unsure_below))
+    p.set_defaults(run=lambda a: outputs.write_predictions(a.model, a.inputs, outputs.PredictionFiles.in_folder(a.out),
+                                                           a.unsure_below))
     e = commands.add_parser("evaluate", help="labelled folder DIR/<digit>/* -> accuracy, confusion, mistakes")
     e.add_argument("--model", required=True)
     e.add_argument("--folder", required=True)
     e.add_argument("--out", required=True)
     e.add_argument("--unsure-below", type=float, help="as for predict")
-    e.set_defaults(run=lambda a: outputs.write_evaluation(a.model, a.folder, a.out, a.unsure_below))
+    e.set_defaults(run=lambda a: outputs.write_evaluation(a.model, a.folder, outputs.EvaluationFiles.in_folder(a.out),
+                                                          a.unsure_below))
     g = commands.add_parser("grade", help="folder of .h5/.keras submissions + labelled folder -> grades.csv")
     g.add_argument("--submissions", required=True)
     g.add_argument("--folder", required=True)
@@ -56,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, default in limits.items():
         g.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default,
                        help=f"per submission (default {default}; see config key ex3.grade.limits.{key})")
-    g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, a.out, {k: getattr(a, k) for k in limits}))
+    g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, Path(a.out) / "grades.csv",
+                                                      {k: getattr(a, k) for k in limits}))
     c = commands.add_parser("cut-sheet", help="photos of sheets of digits in rows -> DIR/<digit>/*.png and a check image")
     c.add_argument("photos", nargs="+")
     c.add_argument("--labels", nargs="+", required=True,

@@ -1,21 +1,54 @@
-"""What predict, evaluate and grade write into a folder (for the command line and the rules)."""
+"""What predict, evaluate and grade write, to the paths they are given: the rules pass their
+declared outputs, the command line a folder (`in_folder`)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .safe_load import load_untrusted
 
 
-def unsure_below(model_path: str | Path, given: float | None = None) -> float | None:
-    """`given`, else the "unsure" confidence chosen on validation data, from the model card next
-    to a model trained by this workflow (model_card.json, else training_card.json), else None."""
+@dataclass(frozen=True)
+class PredictionFiles:
+    table: Path  # predictions.csv
+    sheet: Path  # contact_sheet.png
+
+    @classmethod
+    def in_folder(cls, out: str | Path) -> PredictionFiles:
+        return cls(Path(out) / "predictions.csv", Path(out) / "contact_sheet.png")
+
+
+@dataclass(frozen=True)
+class EvaluationFiles:
+    table: Path  # evaluation.csv
+    per_class: Path
+    summary: Path
+    confusion: Path
+    mistakes: Path
+
+    @classmethod
+    def in_folder(cls, out: str | Path) -> EvaluationFiles:
+        out = Path(out)
+        return cls(out / "evaluation.csv", out / "per_class.csv", out / "summary.json", out / "confusion_matrix.png",
+                   out / "mistakes.png")
+
+
+def _created(files) -> None:
+    for field in fields(files):
+        Path(getattr(files, field.name)).parent.mkdir(parents=True, exist_ok=True)
+
+
+def unsure_below(model_path: str | Path, given: float | None = None, card: str | Path | None = None) -> float | None:
+    """`given`, else the "unsure" confidence chosen on validation data, from `card` or else the
+    model card next to a model trained by this workflow (model_card.json, else
+    training_card.json), else None."""
     if given is not None:
         return given
-    for name in ("model_card.json", "training_card.json"):
-        card = Path(model_path).with_name(name)
+    cards = [Path(card)] if card else [Path(model_path).with_name(n) for n in ("model_card.json", "training_card.json")]
+    for card in cards:
         unsure = (json.loads(card.read_text()).get("unsure") or {}) if card.is_file() else {}
         if "below" in unsure:
             return float(unsure["below"])
@@ -23,9 +56,9 @@ def unsure_below(model_path: str | Path, given: float | None = None) -> float | 
     return None
 
 
-def write_predictions(model_path: str | Path, inputs: list[str | Path], out: str | Path,
-                      unsure: float | None = None) -> int:
-    """predictions.csv and contact_sheet.png for image files and folders; returns how many
+def write_predictions(model_path: str | Path, inputs: list[str | Path], out: PredictionFiles,
+                      unsure: float | None = None, card: str | Path | None = None) -> int:
+    """The predictions table and contact sheet for image files and folders; returns how many
     images gave a prediction. Files that could not be read are named on stderr."""
     from .figures import contact_sheet
     from .inference import image_files, predict_table
@@ -33,48 +66,47 @@ def write_predictions(model_path: str | Path, inputs: list[str | Path], out: str
     files = image_files(inputs)
     if not files:
         raise FileNotFoundError(f"no image files found in {', '.join(map(str, inputs))}")
-    table, batch = predict_table(load_untrusted(model_path), files, unsure_below(model_path, unsure))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "predictions.csv", index=False)
-    contact_sheet(table, batch, f"Predictions of {Path(model_path).name}").savefig(out / "contact_sheet.png", dpi=110)
+    table, batch = predict_table(load_untrusted(model_path), files, unsure_below(model_path, unsure, card))
+    _created(out)
+    table.to_csv(out.table, index=False)
+    contact_sheet(table, batch, f"Predictions of {Path(model_path).name}").savefig(out.sheet, dpi=110)
     for row in table.itertuples():
         if row.status != "ok":
             print(f"{row.file}: {row.status}", file=sys.stderr)
     predicted = int((table.status == "ok").sum())
-    print(f"{predicted} of {len(table)} images predicted -> {out / 'predictions.csv'}")
+    print(f"{predicted} of {len(table)} images predicted -> {out.table}")
     return predicted
 
 
-def write_evaluation(model_path: str | Path, folder: str | Path, out: str | Path, unsure: float | None = None) -> float:
-    """evaluation.csv, per_class.csv, summary.json, confusion_matrix.png and mistakes.png for a
+def write_evaluation(model_path: str | Path, folder: str | Path, out: EvaluationFiles, unsure: float | None = None,
+                     card: str | Path | None = None) -> float:
+    """The evaluation table, per-class accuracy, summary, confusion matrix and mistakes for a
     labelled folder DIR/<digit>/*; returns the accuracy."""
     from .figures import confusion_counts, mistakes_gallery
     from .inference import evaluate
 
-    result = evaluate(load_untrusted(model_path), folder, unsure_below(model_path, unsure))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.table.to_csv(out / "evaluation.csv", index=False)
-    result.per_class.to_csv(out / "per_class.csv", index=False)
-    (out / "summary.json").write_text(json.dumps({"accuracy": result.accuracy, "images": len(result.table)}, indent=2))
+    result = evaluate(load_untrusted(model_path), folder, unsure_below(model_path, unsure, card))
+    _created(out)
+    result.table.to_csv(out.table, index=False)
+    result.per_class.to_csv(out.per_class, index=False)
+    Path(out.summary).write_text(json.dumps({"accuracy": result.accuracy, "images": len(result.table)}, indent=2))
     confusion_counts(result.confusion, f"{Path(folder).name}: accuracy {result.accuracy:.4f}").savefig(
-        out / "confusion_matrix.png", dpi=120
+        out.confusion, dpi=120
     )
-    mistakes_gallery(result.table, result.batch).savefig(out / "mistakes.png", dpi=110)
-    print(f"accuracy {result.accuracy:.4f} on {len(result.table)} images -> {out}")
+    mistakes_gallery(result.table, result.batch).savefig(out.mistakes, dpi=110)
+    print(f"accuracy {result.accuracy:.4f} on {len(result.table)} images -> {out.table}")
     return result.accuracy
 
 
 def write_grades(submissions: str | Path, folder: str | Path, out: str | Path, limits: dict):
-    """grades.csv (safe to open in a spreadsheet) for every .h5 / .keras file in `submissions`,
-    each graded in a child process under `limits` (config section ex3.grade.limits); returns the table."""
+    """The grades table `out` (a CSV, safe to open in a spreadsheet) for every .h5 / .keras file in
+    `submissions`, each graded in a child process under `limits` (config section
+    ex3.grade.limits); returns the table."""
     from .grading import Limits, grade, spreadsheet_safe, submission_files
 
     table = grade(submission_files(submissions), folder, Limits.from_config(limits))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    spreadsheet_safe(table).to_csv(out / "grades.csv", index=False)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    spreadsheet_safe(table).to_csv(out, index=False)
     print(table.to_string(index=False))
     return table
 

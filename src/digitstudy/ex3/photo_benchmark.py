@@ -477,18 +477,18 @@ def write_rendered(rendered: RenderedBenchmark, npz, examples_png) -> None:
     examples_figure(rendered.examples).savefig(examples_png, dpi=120)
 
 
-def write_scores(result: BenchmarkResult, out, per_condition: int, seed: int) -> dict:
-    """conditions.csv and summary.json under `out`; returns the summary."""
+def write_scores(result: BenchmarkResult, table_csv, summary_json, per_condition: int, seed: int) -> dict:
+    """The per-condition table and the summary; returns the summary."""
     import json
     from pathlib import Path
 
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.per_condition[DIGIT_COLUMNS].to_csv(out / "conditions.csv", index=False)
+    for path in (table_csv, summary_json):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    result.per_condition[DIGIT_COLUMNS].to_csv(table_csv, index=False)
     summary = result.summary()
     summary["digits_per_condition"] = per_condition
     summary["seed"] = seed
-    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    Path(summary_json).write_text(json.dumps(summary, indent=2))
     print(summary_markdown(summary))
     return summary
 
@@ -496,14 +496,16 @@ def write_scores(result: BenchmarkResult, out, per_condition: int, seed: int) ->
 def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
                     photos_folder: str | None = None, threads: int = 1, unsure_below: float = 0.0,
                     combined: int | None = None, non_digits: int | None = None) -> dict:
-    """Run the whole benchmark and write conditions.csv, summary.json and examples.png under `out`
-    (`combined`, `non_digits`: as for render_benchmark)."""
+    """Run the whole benchmark and write conditions.csv, summary.json and examples.png into the
+    folder `out` (`combined`, `non_digits`: as for render_benchmark)."""
     from pathlib import Path
 
+    out = Path(out)
     rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined,
                                 non_digits=non_digits)
-    summary = write_scores(score(model, rendered, photos_folder, unsure_below), out, per_condition, seed)
-    examples_figure(rendered.examples).savefig(Path(out) / "examples.png", dpi=120)
+    summary = write_scores(score(model, rendered, photos_folder, unsure_below), out / "conditions.csv",
+                           out / "summary.json", per_condition, seed)
+    examples_figure(rendered.examples).savefig(out / "examples.png", dpi=120)
     return summary
 
 

@@ -143,12 +143,12 @@ def build_sections(files) -> list[Section]:
     if held_out_table is not None:
         ex3.tables.append(held_out_table)
     if files.ex3_evaluations:
+        # One folder per evaluated set, named after it; its files in the same order in each list.
         names = {Path(p).parent.name: p for p in files.ex3_evaluations}
         ex3.tables.append(tables.evaluations(names))
-        for name, path in names.items():
-            folder = Path(path).parent
-            ex3.figures += [Figure(str(folder / "confusion_matrix.png"), f"{name}: confusion matrix"),
-                            Figure(str(folder / "mistakes.png"), f"{name}: misrecognised images")]
+        for name, confusion, mistakes in zip(names, files.ex3_evaluation_confusions, files.ex3_evaluation_mistakes):
+            ex3.figures += [Figure(confusion, f"{name}: confusion matrix"),
+                            Figure(mistakes, f"{name}: misrecognised images")]
     ex3.tables.append(tables.photo_benchmark(files.ex3_photo_benchmark_conditions))
     ex3.sentences += obs.photo_benchmark(tables.read_json(files.ex3_photo_benchmark_summary))
     ex3.figures.append(Figure(files.ex3_photo_benchmark_examples, "Photo benchmark: one simulated photo per condition "
