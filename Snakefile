@@ -1,4 +1,4 @@
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -9,12 +9,9 @@ configfile: "config.yaml"
 include: "rules/common.smk"
 
 
-# --config hands nested values over as strings: convert those the schema wants as numbers.
-# Then friendly errors (they name the key and the allowed values), then snakemake's
-# validation, which also fills in the schema's defaults.
-coerce_overrides(config, CONFIG_SCHEMA)
-check_config(config, CONFIG_SCHEMA)
-validate(config, CONFIG_SCHEMA)
+# One validation: --config's strings converted, every problem named with its key and the
+# allowed values, then the schema's defaults filled in (digitstudy.config.validated_config).
+validated_config(config, CONFIG_SCHEMA)
 
 
 report: "report/workflow.rst"

@@ -15,7 +15,7 @@ envvars:
     "DIGITSTUDY_ROOT",
 
 
-from digitstudy.config import check_config, coerce_overrides
+from digitstudy.config import validated_config
 from digitstudy.runtime import memory_mb
 
 SOURCE = Path(workflow.basedir) / "src"

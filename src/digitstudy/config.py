@@ -2,9 +2,9 @@
 
 jsonschema's own messages say *that* something is wrong; these say which key, what was
 given, and what is allowed (with a "did you mean" for typos). Strings from `--config` are first
-converted to the schema's types (coerce_overrides). Defaults are filled in by
-snakemake.utils.validate afterwards, from the same schema; the cross-field checks read a copy
-with the defaults filled in.
+converted to the schema's types (coerce_overrides). Defaults are filled in afterwards, from the
+same schema (settings.fill_defaults); the cross-field checks read a copy with the defaults filled
+in. validated_config does all three: it is the workflow's one validation.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import re
 import jsonschema
 
 from .data.splits import training_count
-from .settings import load_schema, resolve_ref, with_defaults
+from .settings import fill_defaults, load_schema, resolve_ref, with_defaults
 
 
 class ConfigError(ValueError):
@@ -246,3 +246,13 @@ def _cross_checks(config: dict) -> list[str]:
             f"networks take seed, seed+1, ...); allowed: at most {SEED_LIMIT}."
         )
     return problems
+
+
+def validated_config(config: dict, schema: dict | str | os.PathLike | None = None) -> dict:
+    """The workflow's config, checked and completed in place: strings from `--config` converted
+    (coerce_overrides), every problem named with its key and what is allowed (check_config,
+    raising ConfigError), then the schema's defaults filled in."""
+    schema = load_schema(schema) if not isinstance(schema, dict) else schema
+    coerce_overrides(config, schema)
+    check_config(config, schema)
+    return fill_defaults(config, schema)

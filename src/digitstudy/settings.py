@@ -1,6 +1,7 @@
 """Settings from the config: the schema is the one source of every default.
 
-The workflow validates the config and fills in the schema's defaults before any job runs, so
+The workflow validates the config and fills in the schema's defaults before any job runs
+(config.validated_config), so
 settings classes take every value from their config section and keep no defaults of their own.
 Code that runs outside the workflow (tests, benchmarks) takes the defaults from the schema too.
 """
@@ -34,29 +35,34 @@ def resolve_ref(schema: dict, root: dict) -> dict:
     return schema
 
 
-def with_defaults(config: dict, schema: dict) -> dict:
-    """A copy of a valid config with the schema's defaults filled in (as snakemake.utils.validate
-    does afterwards), so that the cross-checks read every value from one place: the schema."""
-    config = copy.deepcopy(config)
+def fill_defaults(config: dict, schema: dict | None = None) -> dict:
+    """Fill the schema's defaults into a valid `config`, in place, and return it: jsonschema's
+    validator, extended so that checking an object's properties first sets the missing ones
+    that have a default (the recipe snakemake.utils.validate uses too)."""
+    import jsonschema
 
-    def fill(value, node):
-        node = resolve_ref(node, schema)
-        if not isinstance(value, dict):
-            return
-        for key, child in node.get("properties", {}).items():
-            child = resolve_ref(child, schema)
-            if key not in value and "default" in child:
-                value[key] = copy.deepcopy(child["default"])
-            if key in value:
-                fill(value[key], child)
+    base = jsonschema.Draft202012Validator
+    check_properties = base.VALIDATORS["properties"]
 
-    fill(config, schema)
+    def properties(validator, properties, instance, node):
+        if isinstance(instance, dict):
+            for name, child in properties.items():
+                if name not in instance and "default" in child:
+                    instance[name] = copy.deepcopy(child["default"])
+        yield from check_properties(validator, properties, instance, node)
+
+    jsonschema.validators.extend(base, {"properties": properties})(schema or load_schema()).validate(config)
     return config
+
+
+def with_defaults(config: dict, schema: dict | None = None) -> dict:
+    """A copy of a valid config with the schema's defaults filled in."""
+    return fill_defaults(copy.deepcopy(config), schema)
 
 
 def schema_defaults(section: str | None = None, schema: dict | None = None) -> dict:
     """The default configuration (what config.yaml spells out), or one section of it."""
-    defaults = with_defaults({}, schema or load_schema())
+    defaults = fill_defaults({}, schema)
     return defaults if section is None else defaults[section]
 
 
