@@ -4,8 +4,7 @@ import json
 
 import pandas as pd
 
-from digitstudy.ex3.model_card import card_markdown, leave_one_out_markdown
-from digitstudy.ex3.photo_benchmark import summary_markdown
+from digitstudy.ex3.model_card import card_markdown
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
@@ -20,5 +19,5 @@ with log_to(snakemake.log[0]):
     with open(snakemake.output.json, "w") as handle:
         json.dump(card, handle, indent=2)
     with open(snakemake.output.markdown, "w") as handle:
-        handle.write(card_markdown(card) + leave_one_out_markdown(card.get("leave_one_out")) + summary_markdown(benchmark))
+        handle.write(card_markdown(card))
     print(f"model card with photo benchmark: overall {benchmark['overall_accuracy']:.4f}")

@@ -84,49 +84,27 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
     }
 
 
+def markdown(template: str, **values) -> str:
+    """A Markdown template of this package (ex3/templates) filled in; numbers are formatted by
+    the filters `fmt` (a format spec), `share` (the same, n/a where there is no value) and `of`
+    ("3 of 40 (7.50%)")."""
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("digitstudy.ex3", "templates"), trim_blocks=True,
+                                     lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    environment.filters.update(fmt=format, share=_share, of=_of)
+    return environment.get_template(template).render(**values)
+
+
 def card_markdown(card: dict) -> str:
-    lines = [
-        "# Model card: digit recogniser",
-        "",
-        f"- Model: {card['model']}, {card['parameters']:,} parameters (Keras {card['keras_version']})",
-        f"- Trained on: {', '.join(card['training_data'])} ({card['training_images']:,} images per epoch; "
-        f"{card['validation_images']:,} more held back for validation)",
-        f"- Held-out writers (never trained on): {', '.join(card['held_out_writers']) or 'none available'}",
-        f"- Preprocessing: {card['preprocessing']}",
-        f"- Augmentation: {card['augmentation']}",
-        f"- Input blur: {card['input_blur']}",
-        f"- Training: {card['training']}",
-        f"- Unsure: {card['unsure']}" if card.get("unsure") else "- Unsure: not chosen",
-        "",
-        "| test set | images | accuracy | flagged unsure | accuracy not flagged | writers held out |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, row in card["accuracy"].items():
-        held_out = "yes" if row["held_out_writers"] else "no"
-        lines.append(f"| {name} | {row['images']:,} | {row['accuracy']:.4f} | {_share(row.get('flagged'), '.2%')} | "
-                     f"{_share(row.get('accuracy_not_flagged'), '.4f')} | {held_out} |")
-    for warning in card["warnings"]:
-        lines.append(f"\n**Warning:** {warning}")
-    return "\n".join(lines) + "\n"
-
-
-def leave_one_out_markdown(rows: list[dict] | None) -> str:
-    """The leave-one-writers'-set-out table (rows of leave_one_out.COLUMNS), or nothing."""
-    if not rows:
-        return ""
-    lines = ["", "## Leave one writers' set out", "",
-             "| held out | trained on | test set | images | accuracy | flagged unsure | accuracy not flagged |",
-             "|---|---|---|---|---|---|---|"]
-    for row in rows:
-        if not row["available"]:
-            lines.append(f"| {row['held_out']} | not available: {row['note']} | | | | | |")
-            continue
-        lines.append(f"| {row['held_out']} | {row['trained_on']} | {row['test_set']} | {row['images']:,} | "
-                     f"{_share(row['accuracy'], '.4f')} | {_share(row['flagged'], '.2%')} | "
-                     f"{_share(row['accuracy_not_flagged'], '.4f')} |")
-    return "\n".join(lines) + "\n"
+    """model_card.md: the card, its leave-one-set-out table (when run) and the photo benchmark."""
+    return markdown("model_card.md.j2", card=card, summary=card["photo_benchmark"])
 
 
 def _share(value, spec: str) -> str:
     """A share in a table cell; n/a when there is none (every answer flagged: null in JSON)."""
     return "n/a" if value is None or value != value else format(value, spec)
+
+
+def _of(part: int, whole: int) -> str:
+    return f"{part:,} of {whole:,}" + (f" ({part / whole:.2%})" if whole else "")

@@ -509,36 +509,9 @@ def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: i
     return summary
 
 
-def _share(part: int, whole: int) -> str:
-    return f"{part:,} of {whole:,}" + (f" ({part / whole:.2%})" if whole else "")
-
-
 def summary_markdown(summary: dict) -> str:
-    lines = [
-        "",
-        "## Photo benchmark (simulated phone photos of test digits)",
-        "",
-        f"Overall accuracy {summary['overall_accuracy']:.4f} on {summary['images']:,} photos of "
-        f"{', '.join(summary['sources'])} digits; a {summary['timing']['image_size'][0]:,}-px photo read and "
-        f"preprocessed in {summary['timing']['decode_and_preprocess_seconds']:.3f} s. "
-        f"Polarity taken the wrong way round: {summary['polarity_inversions']:,} photos.",
-        "",
-        "| condition | accuracy |",
-        "|---|---|",
-    ]
-    lines += [f"| {name} | {value:.4f} |" for name, value in summary["accuracy_by_condition"].items()]
-    combined, none, threshold = summary.get("combined"), summary.get("non_digit"), summary.get("unsure_below", 0.0)
-    if combined:
-        answered = combined["answered_accuracy"]
-        lines += ["", f"Several conditions at once ({combined['images']:,} photos): accuracy "
-                      f"{combined['accuracy']:.4f}; flagged unsure (confidence below {threshold:.3f}): "
-                      f"{_share(combined['flagged'], combined['images'])}; the answers not flagged are right in "
-                      f"{'-' if answered is None else f'{answered:.4f}'}."]
-    if none and none["images"]:
-        lines += ["", f"Photos without a digit: {_share(none['answered'], none['images'])} got a digit not flagged "
-                      f"unsure; no digit found in {none['no_digit']:,}, flagged unsure {none['flagged']:,}."]
-    photos = summary.get("photos")
-    if photos:
-        lines += ["", f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} "
-                      f"({photos['accuracy']:.4f})."]
-    return "\n".join(lines) + "\n"
+    """The benchmark's summary in Markdown (templates/photo_benchmark.md.j2; also part of the model card)."""
+    from .model_card import markdown
+
+    return markdown("photo_benchmark.md.j2", summary=summary)
+
