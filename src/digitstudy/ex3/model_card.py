@@ -97,8 +97,8 @@ def markdown(template: str, **values) -> str:
 
 
 def card_markdown(card: dict) -> str:
-    """model_card.md: the card, its leave-one-set-out table (when run) and the photo benchmark."""
-    return markdown("model_card.md.j2", card=card, summary=card["photo_benchmark"])
+    """model_card.md: the card, its leave-one-set-out table and the photo benchmark (when run)."""
+    return markdown("model_card.md.j2", card=card, summary=card.get("photo_benchmark"))
 
 
 def _share(value, spec: str) -> str:
