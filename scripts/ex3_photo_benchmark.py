@@ -10,7 +10,8 @@ with log_to(snakemake.log[0]):
     settings = snakemake.params.settings
     configure_keras(snakemake.threads, settings["seed"])
 
-    from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score, write_scores
+    from digitstudy.ex3.outputs import write_scores
+    from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score
     from digitstudy.ex3.safe_load import load_untrusted
 
     with open(snakemake.input.card) as handle:

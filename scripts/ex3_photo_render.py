@@ -6,7 +6,8 @@ from digitstudy.runtime import log_to, yield_cpu
 with log_to(snakemake.log[0]):
     yield_cpu()
     from digitstudy.data.arrays import read_provenance
-    from digitstudy.ex3.photo_benchmark import render_benchmark, source_digits, write_rendered
+    from digitstudy.ex3.outputs import write_rendered
+    from digitstudy.ex3.photo_benchmark import render_benchmark, source_digits
 
     settings = snakemake.params.settings
     usps_available = read_provenance(snakemake.input.usps_provenance).get("available", True)

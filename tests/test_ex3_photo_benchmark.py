@@ -9,8 +9,17 @@ import pandas as pd
 import pytest
 
 from digitstudy.ex3 import photo_benchmark as bench
+from digitstudy.ex3 import photo_simulator as sim
+from digitstudy.ex3.outputs import write_benchmark, write_rendered
 from digitstudy.ex3.preprocess import decode_gray, preprocess_gray
 from tests.keras_models import constant_model
+
+
+def _run(model, sources, per_condition, seed=0, conditions=bench.CONDITIONS, threads=1, unsure_below=0.0,
+         combined=None, non_digits=None):
+    """render_benchmark, then score: the whole benchmark in one call."""
+    rendered = bench.render_benchmark(sources, per_condition, seed, conditions, threads, combined, non_digits)
+    return bench.score(model, rendered, None, unsure_below)
 
 
 def _digit(text="3"):
@@ -30,7 +39,7 @@ def test_every_condition_renders_a_photo_that_reads_back(condition):
     photo = condition.photo
     for attribute, values in condition.vary.items():
         photo = replace(photo, **{attribute: values[0]})
-    encoded = bench.render(digit, photo, np.random.default_rng(0))
+    encoded = sim.render(digit, photo, np.random.default_rng(0))
     assert encoded[:2] == b"\xff\xd8"  # a JPEG file, as phones write
     gray = decode_gray(encoded)
     assert max(gray.shape) == photo.size and gray.shape[0] > gray.shape[1]  # upright portrait
@@ -43,15 +52,15 @@ def test_exif_flag_is_stored_and_undone():
     upright = np.zeros((40, 30, 3), np.uint8)
     upright[:10] = 255  # a light band at the top
     for flag in (1, 3, 6, 8):
-        gray = decode_gray(bench.encode_jpeg(upright, 95, flag))
+        gray = decode_gray(sim.encode_jpeg(upright, 95, flag))
         assert gray.shape == (40, 30) and gray[:8].mean() > 200 and gray[12:].mean() < 40
 
 
 def test_rendering_is_deterministic_for_a_seed():
-    photo = bench.Photo(texture=10.0, shadow=0.4, lines="grid")
-    first = bench.render(_digit(), photo, np.random.default_rng(5))
-    assert first == bench.render(_digit(), photo, np.random.default_rng(5))
-    assert first != bench.render(_digit(), photo, np.random.default_rng(6))
+    photo = sim.Photo(texture=10.0, shadow=0.4, lines="grid")
+    first = sim.render(_digit(), photo, np.random.default_rng(5))
+    assert first == sim.render(_digit(), photo, np.random.default_rng(5))
+    assert first != sim.render(_digit(), photo, np.random.default_rng(6))
 
 
 def test_conditions_render_side_by_side_as_they_do_one_after_the_other():
@@ -67,11 +76,10 @@ def test_conditions_render_side_by_side_as_they_do_one_after_the_other():
             return np.full((len(x), 10), 0.1, np.float32)
 
     sources = {"fixture": (images, np.array([3, 1, 7]))}
-    one = bench.run(Recorder(), sources, per_condition=3, conditions=conditions, combined=4, non_digits=1)
+    one = _run(Recorder(), sources, per_condition=3, conditions=conditions, combined=4, non_digits=1)
     alone, seen[:] = list(seen), []
-    two = bench.run(Recorder(), sources, per_condition=3, conditions=conditions, threads=2, combined=4,
-                    non_digits=1)
-    assert len(alone) == len(seen) == 1 and len(alone[0]) == 3 * len(conditions) + 3 + len(bench.NON_DIGITS)
+    two = _run(Recorder(), sources, per_condition=3, conditions=conditions, threads=2, combined=4, non_digits=1)
+    assert len(alone) == len(seen) == 1 and len(alone[0]) == 3 * len(conditions) + 3 + len(sim.NON_DIGITS)
     np.testing.assert_array_equal(alone[0], seen[0])
     pd.testing.assert_frame_equal(one.per_condition, two.per_condition)
     pd.testing.assert_frame_equal(one.non_digits, two.non_digits)
@@ -83,21 +91,21 @@ def test_accuracy_per_condition_and_summary(tmp_path):
     labels = np.array([3, 3, 1, 3])
     images = np.stack([_digit(str(d)) for d in labels])
     conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "exif rotation", "size 40 px")]
-    summary = bench.write_benchmark(constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4,
-                                    combined=4, non_digits=1)
+    summary = write_benchmark(constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4,
+                              combined=4, non_digits=1)
     # A model that always answers 3 is right on the three 3s of every condition.
     table = json.loads((tmp_path / "summary.json").read_text())
     assert summary == table
     assert summary["images"] == 4 * len(bench.CONDITIONS) + 4
     assert summary["overall_accuracy"] == pytest.approx(0.75) and summary["combined"]["images"] == 4
     assert set(summary["accuracy_by_condition"]) == {c.name for c in bench.CONDITIONS}
-    assert summary["non_digit"]["images"] == len(bench.NON_DIGITS)
+    assert summary["non_digit"]["images"] == len(sim.NON_DIGITS)
     assert summary["timing"]["image_size"] == [4000, 3200] and summary["timing"]["decode_and_preprocess_seconds"] > 0
     assert (tmp_path / "conditions.csv").is_file() and (tmp_path / "examples.png").is_file()
     written = pd.read_csv(tmp_path / "conditions.csv")
     assert list(written.columns) == bench.DIGIT_COLUMNS and written.condition.iloc[-1] == bench.COMBINED
-    result = bench.run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions,
-                       combined=0, non_digits=0)
+    result = _run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions,
+                  combined=0, non_digits=0)
     assert result.per_condition.accuracy.tolist() == [0.25, 0.25, 0.25] and result.combined is None
     assert "| exif rotation | 0.7500 |" in bench.summary_markdown(summary)
 
@@ -111,9 +119,9 @@ def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
     rendered = bench.render_benchmark(sources, per_condition=3, seed=4, conditions=conditions, combined=2,
                                       non_digits=1)
     digit_blocks = 2 * (len(conditions) + 1)
-    assert len(rendered.blocks) == digit_blocks + len(bench.NON_DIGITS)
-    assert len(rendered.labels) == 3 * 3 + 2 * 3 + 2 * 2 + len(bench.NON_DIGITS)
-    bench.write_rendered(rendered, tmp_path / "rendered.npz", tmp_path / "examples.png")
+    assert len(rendered.blocks) == digit_blocks + len(sim.NON_DIGITS)
+    assert len(rendered.labels) == 3 * 3 + 2 * 3 + 2 * 2 + len(sim.NON_DIGITS)
+    write_rendered(rendered, tmp_path / "rendered.npz", tmp_path / "examples.png")
     assert (tmp_path / "examples.png").stat().st_size > 10_000
     loaded = bench.RenderedBenchmark.load(tmp_path / "rendered.npz")
     pd.testing.assert_frame_equal(loaded.blocks, rendered.blocks)
@@ -121,8 +129,8 @@ def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(rendered, name))
     assert loaded.seed == rendered.seed == 4 and loaded.drawn_names == rendered.drawn_names
     later = bench.score(constant_model(3), loaded, unsure_below=0.5)
-    whole = bench.run(constant_model(3), sources, per_condition=3, seed=4, conditions=conditions, combined=2,
-                      non_digits=1, unsure_below=0.5)
+    whole = _run(constant_model(3), sources, per_condition=3, seed=4, conditions=conditions, combined=2,
+                 non_digits=1, unsure_below=0.5)
     pd.testing.assert_frame_equal(later.per_condition, whole.per_condition)
     pd.testing.assert_frame_equal(later.non_digits, whole.non_digits)
     assert later.per_condition.images.tolist() == [3] * 3 + [2] + [2] * 3 + [2]
@@ -155,7 +163,7 @@ def test_combined_photos_draw_several_conditions_of_different_groups():
 def test_shadow_edge_is_placed_through_the_digit_or_beside_it(shadow_at, over_digit):
     from digitstudy.ex3.photo_simulator import _draw_light, _light, _Placement
 
-    photo = bench.Photo(shadow=0.5, shadow_at=shadow_at, shadow_edge=0.005)
+    photo = sim.Photo(shadow=0.5, shadow_at=shadow_at, shadow_edge=0.005)
     place = _Placement(centre_y=200, centre_x=160, half_height=100, half_width=60, sheet_left=0, sheet_right=320)
     for seed in range(10):
         light = _light(photo, _draw_light(photo, np.random.default_rng(seed)), 400, 320, place)
@@ -164,19 +172,19 @@ def test_shadow_edge_is_placed_through_the_digit_or_beside_it(shadow_at, over_di
         assert bool(digit.min() < 0.55) == over_digit  # and darkens part of the digit, or none of it
 
 
-@pytest.mark.parametrize("kind", list(bench.NON_DIGITS))
+@pytest.mark.parametrize("kind", list(sim.NON_DIGITS))
 def test_photos_without_a_digit_render(kind):
-    photo = bench.draw_non_digit(kind, np.random.default_rng(1))
-    encoded = bench.render(None, photo, np.random.default_rng(2))
-    assert encoded == bench.render(None, photo, np.random.default_rng(2))
+    photo = sim.draw_non_digit(kind, np.random.default_rng(1))
+    encoded = sim.render(None, photo, np.random.default_rng(2))
+    assert encoded == sim.render(None, photo, np.random.default_rng(2))
     gray = decode_gray(encoded)
     assert gray.shape == (400, 320) and gray.std() > 0.5
 
 
 def test_ink_on_grey_paper_stays_darker_than_the_paper():
-    grey = tuple(bench.PAPER * 0.6)
-    pencil = bench.Photo(ink=tuple(bench.PENCIL), paper=grey, jpeg_quality=95)
-    gray = decode_gray(bench.render(_digit("1"), pencil, np.random.default_rng(0)))
+    grey = tuple(sim.PAPER * 0.6)
+    pencil = sim.Photo(ink=tuple(sim.PENCIL), paper=grey, jpeg_quality=95)
+    gray = decode_gray(sim.render(_digit("1"), pencil, np.random.default_rng(0)))
     assert np.percentile(gray, 1) < np.median(gray) - 20
 
 
@@ -190,7 +198,7 @@ def test_unsure_flags_and_answers_without_a_digit_are_counted():
     confidence = np.array([0.99, 0.6, 0.99, 0.99, 0.5, 0.99, 0.99, 0.4])
     images = np.zeros((8, 28, 28), np.uint8)
     images[:, 0, 0] = np.arange(8)  # which photo the model is shown
-    drawn = np.zeros((8, len(bench.COMBINABLE)), bool)
+    drawn = np.zeros((8, len(sim.COMBINABLE)), bool)
     drawn[2:5, 0] = True
     rendered = bench.RenderedBenchmark(
         blocks, np.array([0, 0, 1, 1, 1, 2, 2, 2]), images, found=np.array([1, 1, 1, 0, 1, 1, 0, 1], bool),
@@ -217,7 +225,7 @@ def test_unsure_flags_and_answers_without_a_digit_are_counted():
     assert result.non_digits.iloc[0][["images", "no_digit", "flagged", "answered"]].tolist() == [3, 1, 1, 1]
     summary = result.summary()
     assert summary["combined"]["flagged_fraction"] == pytest.approx(1 / 3)
-    assert summary["combined"]["by_condition"][list(bench.COMBINABLE)[0]]["images"] == 3
+    assert summary["combined"]["by_condition"][list(sim.COMBINABLE)[0]]["images"] == 3
     assert summary["non_digit"]["answered"] == 1 and summary["polarity_inversions"] == 1
     assert summary["answered_accuracy"] == 1.0 and summary["unsure_below"] == 0.55
 
@@ -242,5 +250,5 @@ def test_command_line_sizes_the_combined_and_non_digit_blocks(tmp_path):
                  "--per-condition", "1", "--combined", "3", "--non-digits-per-kind", "1", "--unsure-below", "0.5"]) == 0
     summary = json.loads((out / "summary.json").read_text())
     assert summary["combined"]["images"] == 3
-    assert summary["non_digit"]["images"] == len(bench.NON_DIGITS)
+    assert summary["non_digit"]["images"] == len(sim.NON_DIGITS)
     assert summary["images"] == len(bench.CONDITIONS) + 3

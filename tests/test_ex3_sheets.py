@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitstudy.ex3 import photo_benchmark as bench
+from digitstudy.ex3 import photo_simulator as sim
 from digitstudy.ex3 import sheets
 from digitstudy.ex3.inference import labelled_files
 from digitstudy.ex3.preprocess import decode_gray
@@ -13,23 +13,23 @@ from tests.conftest import FIXTURES
 
 MNIST = np.load(FIXTURES / "mnist_test_200.npz")
 CONDITIONS = {
-    "clean": bench.Photo(),
-    "lighting gradient": bench.Photo(gradient=0.55),
-    "vignetting": bench.Photo(vignette=0.6),
-    "cast shadow": bench.Photo(shadow=0.5),
-    "grid paper": bench.Photo(lines="grid"),
-    "ruled paper": bench.Photo(lines="ruled"),
-    "tilt": bench.Photo(tilt=0.04, rotation=3.0),
-    "pencil": bench.Photo(ink=tuple(bench.PENCIL), ink_alpha=0.8, pencil_grain=True),
-    "blue ink": bench.Photo(ink=tuple(bench.BLUE_INK)),
+    "clean": sim.Photo(),
+    "lighting gradient": sim.Photo(gradient=0.55),
+    "vignetting": sim.Photo(vignette=0.6),
+    "cast shadow": sim.Photo(shadow=0.5),
+    "grid paper": sim.Photo(lines="grid"),
+    "ruled paper": sim.Photo(lines="ruled"),
+    "tilt": sim.Photo(tilt=0.04, rotation=3.0),
+    "pencil": sim.Photo(ink=tuple(sim.PENCIL), ink_alpha=0.8, pencil_grain=True),
+    "blue ink": sim.Photo(ink=tuple(sim.BLUE_INK)),
 }
 
 
-def _sheet(seed: int, photo: bench.Photo, rows: int = 3, columns: int = 10, drift: float = 0.0):
+def _sheet(seed: int, photo: sim.Photo, rows: int = 3, columns: int = 10, drift: float = 0.0):
     """Encoded photo, the label string of each row, and each digit's true box."""
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(MNIST["y_test"]), rows * columns, replace=False).reshape(rows, columns)
-    data, boxes = bench.render_sheet([list(MNIST["x_test"][row]) for row in pick], photo, rng, drift=drift)
+    data, boxes = sim.render_sheet([list(MNIST["x_test"][row]) for row in pick], photo, rng, drift=drift)
     return data, ["".join(map(str, MNIST["y_test"][row])) for row in pick], boxes
 
 
@@ -54,7 +54,7 @@ def test_synthetic_sheets_are_cut_and_labelled_correctly():
             found, _ = sheets.find_rows(decode_gray(data))
             results[(name, seed)] = _all_right(found, truth)
     for seed in range(2):  # rows that drift up as handwriting does
-        data, _, truth = _sheet(10 + seed, bench.Photo(), drift=0.04)
+        data, _, truth = _sheet(10 + seed, sim.Photo(), drift=0.04)
         found, _ = sheets.find_rows(decode_gray(data))
         results[("drift", seed)] = _all_right(found, truth)
     wrong = [key for key, right in results.items() if not right]
@@ -100,7 +100,7 @@ def test_touching_digits_are_refused_by_row_and_specks_ignored(tmp_path):
     zeros = np.flatnonzero(y == 0)
     row = list(x[10:20])
     rows = [row, [*row[:5], _touching(x[zeros[0]], x[zeros[1]]), *row[7:]]]
-    data, _ = bench.render_sheet(rows, bench.Photo(), np.random.default_rng(5))
+    data, _ = sim.render_sheet(rows, sim.Photo(), np.random.default_rng(5))
     gray = decode_gray(data)
     found, problems = sheets.find_rows(gray)
     # Two wide digits written into each other are as wide as two: named as touching.
@@ -113,7 +113,7 @@ def test_touching_digits_are_refused_by_row_and_specks_ignored(tmp_path):
     # Narrow digits written into each other are no wider than one wide digit: the row's count
     # still refuses them, by row.
     narrow = [row, [*row[:5], _touching(x[20], x[21]), *row[7:]]]
-    data, _ = bench.render_sheet(narrow, bench.Photo(), np.random.default_rng(6))
+    data, _ = sim.render_sheet(narrow, sim.Photo(), np.random.default_rng(6))
     cv2.imwrite(str(photo), decode_gray(data))
     with pytest.raises(sheets.SheetError, match="row 2: found 9 digits"):
         sheets.cut_sheet(photo, labels, tmp_path / "out")

@@ -55,7 +55,7 @@ def test_the_package_comes_from_the_wheel(installed_python, tmp_path):
 
 
 def test_installed_commands_run_outside_the_checkout(installed_python, tmp_path):
-    from digitstudy.ex3 import photo_benchmark as bench
+    from digitstudy.ex3 import photo_simulator as sim
 
     work = tmp_path / "elsewhere"
     folder = work / "digits"
@@ -69,7 +69,7 @@ def test_installed_commands_run_outside_the_checkout(installed_python, tmp_path)
     constant_model(3).save(work / "submissions" / "student.keras")
     mnist = np.load(REPO / ".test" / "data" / "mnist_test_200.npz")
     rng = np.random.default_rng(0)
-    sheet, _ = bench.render_sheet([list(mnist["x_test"][:5])], bench.Photo(), rng)
+    sheet, _ = sim.render_sheet([list(mnist["x_test"][:5])], sim.Photo(), rng)
     (work / "sheet.jpg").write_bytes(sheet)
     labels = "".join(map(str, mnist["y_test"][:5]))
 

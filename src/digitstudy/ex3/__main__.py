@@ -18,8 +18,8 @@ from pathlib import Path
 
 
 def photo_benchmark_command(args) -> int:
-    from .outputs import unsure_below
-    from .photo_benchmark import source_digits, write_benchmark
+    from .outputs import unsure_below, write_benchmark
+    from .photo_benchmark import source_digits
     from .safe_load import load_untrusted
 
     write_benchmark(load_untrusted(args.model), source_digits(args.mnist, args.usps), args.out,

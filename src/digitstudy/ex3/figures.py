@@ -86,3 +86,24 @@ def raw_thumbnail(path: Path, size: int = 96) -> np.ndarray | None:
     scale = size / max(gray.shape)
     return cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
                       interpolation=cv2.INTER_AREA)
+
+
+def photo_examples_figure(examples: dict) -> plt.Figure:
+    """One simulated photo per condition, a combined one and one without a digit (`examples`:
+    name -> (decoded gray, its 28x28)), next to the 28x28 image the network was given."""
+    names = list(examples)
+    columns = 4
+    rows = math.ceil(len(names) / columns)
+    figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns, 1.5 * rows + 0.5), squeeze=False)
+    for axis in axes.flat:
+        axis.set_axis_off()
+    for position, name in enumerate(names):
+        gray, image = examples[name]
+        r, c = divmod(position, columns)
+        axes[r, 2 * c].imshow(gray, cmap="gray", vmin=0, vmax=255)
+        axes[r, 2 * c].set_title(name, fontsize=6)
+        axes[r, 2 * c + 1].imshow(image, cmap="gray", vmin=0, vmax=255)
+        axes[r, 2 * c + 1].set_title("28x28", fontsize=6)
+    figure.suptitle("Photo benchmark: one simulated photo per condition and what the network saw", fontsize=9)
+    figure.tight_layout(rect=(0, 0, 1, 0.96))
+    return figure

@@ -128,3 +128,44 @@ def write_cut_sheets(photos: list[str | Path], labels: list[str], out: str | Pat
     if refused:
         raise SheetError(f"{len(refused)} of {len(photos)} sheets did not match their labels:\n" + "\n".join(refused))
     return written
+
+
+def write_rendered(rendered, npz, examples_png) -> None:
+    """The rendering half of the photo benchmark (a RenderedBenchmark): the arrays (`npz`) and the
+    examples figure."""
+    from .figures import photo_examples_figure
+
+    rendered.save(npz)
+    photo_examples_figure(rendered.examples).savefig(examples_png, dpi=120)
+
+
+def write_scores(result, table_csv, summary_json, per_condition: int, seed: int) -> dict:
+    """The photo benchmark's per-condition table and summary (of a BenchmarkResult); returns the summary."""
+    from .photo_benchmark import DIGIT_COLUMNS, summary_markdown
+
+    for path in (table_csv, summary_json):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    result.per_condition[DIGIT_COLUMNS].to_csv(table_csv, index=False)
+    summary = result.summary()
+    summary["digits_per_condition"] = per_condition
+    summary["seed"] = seed
+    Path(summary_json).write_text(json.dumps(summary, indent=2))
+    print(summary_markdown(summary))
+    return summary
+
+
+def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
+                    photos_folder: str | None = None, threads: int = 1, unsure_below: float = 0.0,
+                    combined: int | None = None, non_digits: int | None = None) -> dict:
+    """Run the whole benchmark and write conditions.csv, summary.json and examples.png into the
+    folder `out` (`combined`, `non_digits`: as for render_benchmark)."""
+    from .figures import photo_examples_figure
+    from .photo_benchmark import render_benchmark, score
+
+    out = Path(out)
+    rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined,
+                                non_digits=non_digits)
+    summary = write_scores(score(model, rendered, photos_folder, unsure_below), out / "conditions.csv",
+                           out / "summary.json", per_condition, seed)
+    photo_examples_figure(rendered.examples).savefig(out / "examples.png", dpi=120)
+    return summary

@@ -25,22 +25,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
-# The simulator's names are re-exported: the sheet tests and the fixtures' README use them from here.
-from .photo_simulator import (  # noqa: F401
-    BLACK_INK,
-    BLUE_INK,
-    COMBINABLE,
-    LINE_BLUE,
-    NON_DIGITS,
-    PAPER,
-    PENCIL,
-    Photo,
-    draw_combined,
-    draw_non_digit,
-    encode_jpeg,
-    render,
-    render_sheet,
-)
+from .photo_simulator import BLUE_INK, COMBINABLE, NON_DIGITS, PENCIL, Photo, draw_combined, draw_non_digit, render
 from .preprocess import decode_gray, preprocess_gray, to_mnist_geometry
 
 @dataclass(frozen=True)
@@ -425,39 +410,6 @@ def preprocessing_report(rendered: RenderedBenchmark) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def run(model, sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
-        conditions: list[Condition] = CONDITIONS, photos_folder: str | None = None, threads: int = 1,
-        unsure_below: float = 0.0, combined: int | None = None, non_digits: int | None = None) -> BenchmarkResult:
-    """render_benchmark, then score: the whole benchmark in one call."""
-    rendered = render_benchmark(sources, per_condition, seed, conditions, threads, combined, non_digits)
-    return score(model, rendered, photos_folder, unsure_below)
-
-
-def examples_figure(examples: dict):
-    """One simulated photo per condition, a combined one and one without a digit (`examples`:
-    name -> (decoded gray, its 28x28)), next to the 28x28 image the network was given."""
-    import math
-
-    from ..plots.provenance import plt
-
-    names = list(examples)
-    columns = 4
-    rows = math.ceil(len(names) / columns)
-    figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns, 1.5 * rows + 0.5), squeeze=False)
-    for axis in axes.flat:
-        axis.set_axis_off()
-    for position, name in enumerate(names):
-        gray, image = examples[name]
-        r, c = divmod(position, columns)
-        axes[r, 2 * c].imshow(gray, cmap="gray", vmin=0, vmax=255)
-        axes[r, 2 * c].set_title(name, fontsize=6)
-        axes[r, 2 * c + 1].imshow(image, cmap="gray", vmin=0, vmax=255)
-        axes[r, 2 * c + 1].set_title("28x28", fontsize=6)
-    figure.suptitle("Photo benchmark: one simulated photo per condition and what the network saw", fontsize=9)
-    figure.tight_layout(rect=(0, 0, 1, 0.96))
-    return figure
-
-
 def source_digits(mnist_npz, usps_npz=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The benchmark's sources: MNIST's test split, and USPS's when a (non-empty) file is given."""
     from ..data.arrays import load_splits
@@ -471,47 +423,9 @@ def source_digits(mnist_npz, usps_npz=None) -> dict[str, tuple[np.ndarray, np.nd
     return sources
 
 
-def write_rendered(rendered: RenderedBenchmark, npz, examples_png) -> None:
-    """The rendering half of the benchmark: the arrays (`npz`) and the examples figure."""
-    rendered.save(npz)
-    examples_figure(rendered.examples).savefig(examples_png, dpi=120)
-
-
-def write_scores(result: BenchmarkResult, table_csv, summary_json, per_condition: int, seed: int) -> dict:
-    """The per-condition table and the summary; returns the summary."""
-    import json
-    from pathlib import Path
-
-    for path in (table_csv, summary_json):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    result.per_condition[DIGIT_COLUMNS].to_csv(table_csv, index=False)
-    summary = result.summary()
-    summary["digits_per_condition"] = per_condition
-    summary["seed"] = seed
-    Path(summary_json).write_text(json.dumps(summary, indent=2))
-    print(summary_markdown(summary))
-    return summary
-
-
-def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
-                    photos_folder: str | None = None, threads: int = 1, unsure_below: float = 0.0,
-                    combined: int | None = None, non_digits: int | None = None) -> dict:
-    """Run the whole benchmark and write conditions.csv, summary.json and examples.png into the
-    folder `out` (`combined`, `non_digits`: as for render_benchmark)."""
-    from pathlib import Path
-
-    out = Path(out)
-    rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined,
-                                non_digits=non_digits)
-    summary = write_scores(score(model, rendered, photos_folder, unsure_below), out / "conditions.csv",
-                           out / "summary.json", per_condition, seed)
-    examples_figure(rendered.examples).savefig(out / "examples.png", dpi=120)
-    return summary
-
-
 def summary_markdown(summary: dict) -> str:
     """The benchmark's summary in Markdown (templates/photo_benchmark.md.j2; also part of the model card)."""
-    from .model_card import markdown
+    from .markdown import markdown
 
     return markdown("photo_benchmark.md.j2", summary=summary)
 
