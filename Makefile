@@ -5,6 +5,7 @@ VENV ?= .venv
 CORES ?= 4
 SNAKEMAKE_ARGS ?=
 PYTEST_ARGS ?=
+PYTHON_DIRS = src scripts tests tools
 
 # System tools the report and its tests need (Debian/Ubuntu; run as root): a TeX toolchain
 # for the PDF, poppler for checking its pages, and Chromium for checking the HTML.
@@ -35,7 +36,10 @@ system-deps:
 run: setup system
 	$(VENV)/bin/snakemake --cores $(CORES) $(SNAKEMAKE_ARGS)
 
+# Style first (ruff: lint and format, line length 120, configured in pyproject.toml), then pytest.
 test: setup system
+	$(VENV)/bin/ruff check $(PYTHON_DIRS)
+	$(VENV)/bin/ruff format --check $(PYTHON_DIRS)
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 report: setup

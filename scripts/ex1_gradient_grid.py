@@ -8,6 +8,8 @@ from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
     figure = gradient_grid(
-        pd.read_csv(snakemake.input.gradients), int(snakemake.wildcards.epoch), read_provenance(snakemake.input.provenance)
+        pd.read_csv(snakemake.input.gradients),
+        int(snakemake.wildcards.epoch),
+        read_provenance(snakemake.input.provenance),
     )
     figure.savefig(snakemake.output[0], dpi=130)

@@ -18,7 +18,9 @@ with log_to(snakemake.log[0]):
     scores_table(metrics[metrics.activation.isin(compared)]).to_csv(snakemake.output.scores, index=False)
     histories = pd.read_csv(snakemake.input.histories)
     lecun_vs_baseline_curves(histories, provenance, baseline).savefig(snakemake.output.curves, dpi=130)
-    gradient_grid(gradients, 0, provenance, activations=[baseline, "lecun"]).savefig(snakemake.output.gradients, dpi=130)
+    gradient_grid(gradients, 0, provenance, activations=[baseline, "lecun"]).savefig(
+        snakemake.output.gradients, dpi=130
+    )
     facts = lecun_vs_baseline(metrics, gradients, load_splits(snakemake.input.mnist)["test"].labels, baseline)
     with open(snakemake.output.observations, "w") as handle:
         json.dump(facts, handle, indent=2)

@@ -7,8 +7,13 @@ with log_to(snakemake.log[0]):
     yield_cpu()
     seed = int(snakemake.wildcards.seed)
     # Before Keras is imported.
-    configure_keras(snakemake.threads, seed, snakemake.params.settings["keras_backend"],
-                    compilation_cache=snakemake.params.compilation_cache, without_optional_imports=True)
+    configure_keras(
+        snakemake.threads,
+        seed,
+        snakemake.params.settings["keras_backend"],
+        compilation_cache=snakemake.params.compilation_cache,
+        without_optional_imports=True,
+    )
 
     from digitstudy.data.arrays import load_splits
     from digitstudy.ex1.runs import save_run

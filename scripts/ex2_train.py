@@ -19,7 +19,10 @@ with log_to(snakemake.log[0]):
         print(f"WARNING: {STANDIN_WARNING}")
     splits = load_splits(snakemake.input.svhn)
     result = train_cnn(
-        splits["train"], splits["test"], CnnSpec.from_config(settings_section), CnnTrainSettings.from_config(settings_section)
+        splits["train"],
+        splits["test"],
+        CnnSpec.from_config(settings_section),
+        CnnTrainSettings.from_config(settings_section),
     )
     result.model.summary(print_fn=print)
     print({k: v for k, v in result.metrics.items() if k != "per_class"})

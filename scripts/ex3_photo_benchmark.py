@@ -16,7 +16,12 @@ with log_to(snakemake.log[0]):
 
     with open(snakemake.input.card) as handle:
         unsure_below = (json.load(handle).get("unsure") or {}).get("below", 0.0)
-    result = score(load_untrusted(snakemake.input.model), RenderedBenchmark.load(snakemake.input.rendered),
-                   photos_folder=settings["photos"], unsure_below=unsure_below)
-    write_scores(result, snakemake.output.table, snakemake.output.summary, settings["digits_per_condition"],
-                 settings["seed"])
+    result = score(
+        load_untrusted(snakemake.input.model),
+        RenderedBenchmark.load(snakemake.input.rendered),
+        photos_folder=settings["photos"],
+        unsure_below=unsure_below,
+    )
+    write_scores(
+        result, snakemake.output.table, snakemake.output.summary, settings["digits_per_condition"], settings["seed"]
+    )

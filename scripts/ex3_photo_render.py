@@ -12,8 +12,13 @@ with log_to(snakemake.log[0]):
     settings = snakemake.params.settings
     usps_available = read_provenance(snakemake.input.usps_provenance).get("available", True)
     sources = source_digits(snakemake.input.mnist_arrays, snakemake.input.usps_arrays if usps_available else None)
-    rendered = render_benchmark(sources, per_condition=settings["digits_per_condition"], seed=settings["seed"],
-                                threads=snakemake.threads, combined=settings["combined"],
-                                non_digits=settings["non_digits_per_kind"])
+    rendered = render_benchmark(
+        sources,
+        per_condition=settings["digits_per_condition"],
+        seed=settings["seed"],
+        threads=snakemake.threads,
+        combined=settings["combined"],
+        non_digits=settings["non_digits_per_kind"],
+    )
     write_rendered(rendered, snakemake.output.rendered, snakemake.output.examples)
     print(rendered.blocks.groupby("source").size().to_string(), f"\nphotos: {len(rendered.labels)}")

@@ -29,8 +29,9 @@ with log_to(snakemake.log[0]):
         pen_count=section["pen_digits"],
     )
     settings = RecogniserSettings.from_config(section)
-    result = train_recogniser(data.train, settings, data.train_copies, data.train_variants,
-                              side_by_side=snakemake.threads)
+    result = train_recogniser(
+        data.train, settings, data.train_copies, data.train_variants, side_by_side=snakemake.threads
+    )
     result.model.save(snakemake.output.h5)
     result.model.save(snakemake.output.keras)
     result.history.to_csv(snakemake.output.history, index=False)

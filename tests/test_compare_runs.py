@@ -13,9 +13,15 @@ def _run(root, accuracy=0.9, seconds=10.0, extra=False):
     pd.DataFrame({"activation": ["relu"], "test_accuracy": [accuracy], "train_seconds": [seconds]}).to_csv(
         results / "metrics.csv", index=False
     )
-    (results / "facts.json").write_text(json.dumps({"best": accuracy, "training": {"train_seconds": seconds},
-                                                    "timing": {"decode_and_preprocess_seconds": seconds / 100,
-                                                               "preprocess_seconds": seconds / 200}}))
+    (results / "facts.json").write_text(
+        json.dumps(
+            {
+                "best": accuracy,
+                "training": {"train_seconds": seconds},
+                "timing": {"decode_and_preprocess_seconds": seconds / 100, "preprocess_seconds": seconds / 200},
+            }
+        )
+    )
     if extra:
         (results / "more.json").write_text("{}")
     return root

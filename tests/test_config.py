@@ -67,10 +67,12 @@ def test_default_config_equals_schema_defaults(schema):
     assert shipped == filled
 
 
-SETTINGS = [("ex1", "digitstudy.ex1.train", "TrainSettings", set()),
-            ("ex2", "digitstudy.ex2.train", "CnnTrainSettings", set()),
-            ("ex2", "digitstudy.ex2.topology", "CnnSpec", {"input_shape", "classes"}),
-            ("ex3", "digitstudy.ex3.recogniser", "RecogniserSettings", set())]
+SETTINGS = [
+    ("ex1", "digitstudy.ex1.train", "TrainSettings", set()),
+    ("ex2", "digitstudy.ex2.train", "CnnTrainSettings", set()),
+    ("ex2", "digitstudy.ex2.topology", "CnnSpec", {"input_shape", "classes"}),
+    ("ex3", "digitstudy.ex3.recogniser", "RecogniserSettings", set()),
+]
 
 
 @pytest.mark.parametrize("section, module, name, not_config", SETTINGS, ids=[s[2] for s in SETTINGS])

@@ -22,7 +22,9 @@ def test_corrupt_download_is_removed_and_explained(http_root, tmp_path):
     expected = Checksum("md5", "0" * 32)
     destination = tmp_path / "data.bin"
     with pytest.raises(DownloadError) as error:
-        download(url + "data.bin", destination, expected, description="the test file", config_key="x.source", progress=False)
+        download(
+            url + "data.bin", destination, expected, description="the test file", config_key="x.source", progress=False
+        )
     message = str(error.value)
     assert "corrupt" in message and url + "data.bin" in message
     assert "0" * 32 in message and "x.source" in message

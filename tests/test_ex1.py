@@ -34,8 +34,10 @@ def _numpy_gradients(model_or_weights, x, y, activation):
         flat = [np.asarray(w, np.float64) for w in model_or_weights]
         weights = list(zip(flat[::2], flat[1::2]))
     else:
-        weights = [(l.kernel.numpy().astype(np.float64), l.bias.numpy().astype(np.float64))
-                   for l in dense_layers(model_or_weights)]
+        weights = [
+            (layer.kernel.numpy().astype(np.float64), layer.bias.numpy().astype(np.float64))
+            for layer in dense_layers(model_or_weights)
+        ]
     activations = [x.astype(np.float64)]
     for W, b in weights[:-1]:
         activations.append(act(activations[-1] @ W + b))
@@ -93,14 +95,16 @@ def test_gradient_extractor_on_jax_agrees_with_numpy_backprop(tmp_path, activati
     x = rng.uniform(0, 1, (6, 7)).astype(np.float32)
     y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 6)]
     np.savez(tmp_path / "inputs.npz", x=x, y=y)
-    program = JAX_GRADIENTS.format(src=str(REPO / "src"), activation=activation, inputs=str(tmp_path / "inputs.npz"),
-                                   out=str(tmp_path / "out.npz"))
+    program = JAX_GRADIENTS.format(
+        src=str(REPO / "src"), activation=activation, inputs=str(tmp_path / "inputs.npz"), out=str(tmp_path / "out.npz")
+    )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "jax"
     out = np.load(tmp_path / "out.npz")
     reference = _numpy_gradients([out[f"arr_{i}"] for i in range(8)], x, y, activation)
-    assert sorted(f"{layer}_{param}" for layer, param in reference) == sorted(k for k in out.files if "_" in k
-                                                                              and not k.startswith("arr"))
+    assert sorted(f"{layer}_{param}" for layer, param in reference) == sorted(
+        k for k in out.files if "_" in k and not k.startswith("arr")
+    )
     for (layer, param), value in reference.items():
         np.testing.assert_allclose(out[f"{layer}_{param}"], value, rtol=1e-4, atol=1e-7, err_msg=f"{layer} {param}")
 
@@ -146,7 +150,8 @@ from digitstudy.settings import schema_defaults
 rng = np.random.default_rng(0)
 train = Split(rng.integers(0, 256, (600, 28, 28), dtype=np.uint8), rng.integers(0, 10, 600))
 test = Split(rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), rng.integers(0, 10, 100))
-settings = TrainSettings.from_config({{**schema_defaults("ex1"), "epochs": 2, "validation_size": 100, "gradient_epochs": [0, 2]}})
+overrides = {{"epochs": 2, "validation_size": 100, "gradient_epochs": [0, 2]}}
+settings = TrainSettings.from_config({{**schema_defaults("ex1"), **overrides}})
 result = train_mlp("tanh", 3, 0, prepare_inputs(train, test, settings), settings)
 metrics = {{k: v for k, v in result.metrics.items() if k != "train_seconds"}}
 np.savez({out!r}, *[w for w in result.model.get_weights()])
@@ -156,8 +161,12 @@ print(json.dumps({{"metrics": metrics, "gradients": result.gradients.to_dict("li
 
 def _rerun(tmp_path, name, backend):
     out = tmp_path / f"{name}.npz"
-    done = subprocess.run([sys.executable, "-c", RERUN.format(src=str(REPO / "src"), out=str(out), backend=backend)],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", RERUN.format(src=str(REPO / "src"), out=str(out), backend=backend)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1]), np.load(out)
 
 
@@ -175,17 +184,48 @@ def test_observations_flag_collapsed_configurations():
     labels = np.repeat(np.arange(10), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009])  # MNIST test
     metrics = pd.DataFrame(
         [
-            {"activation": "sigmoid", "depth": 40, "seed": s, "test_accuracy": 0.1135, "test_loss": 2.3, "epochs": 20,
-             "diverged": False, "train_seconds": 1.0} for s in range(3)
+            {
+                "activation": "sigmoid",
+                "depth": 40,
+                "seed": s,
+                "test_accuracy": 0.1135,
+                "test_loss": 2.3,
+                "epochs": 20,
+                "diverged": False,
+                "train_seconds": 1.0,
+            }
+            for s in range(3)
         ]
         + [
-            {"activation": "relu", "depth": 5, "seed": s, "test_accuracy": 0.96 + s / 100, "test_loss": 0.1, "epochs": 20,
-             "diverged": False, "train_seconds": 1.0} for s in range(3)
+            {
+                "activation": "relu",
+                "depth": 5,
+                "seed": s,
+                "test_accuracy": 0.96 + s / 100,
+                "test_loss": 0.1,
+                "epochs": 20,
+                "diverged": False,
+                "train_seconds": 1.0,
+            }
+            for s in range(3)
         ]
     )
     gradients = pd.DataFrame(
-        [{"activation": "sigmoid", "depth": 40, "seed": s, "epoch": 3, "layer": layer, "param": "kernel",
-          "max_abs": 10.0 ** (layer - 41), "max": 0.0, "mean_abs": 0.0} for s in range(3) for layer in (1, 41)]
+        [
+            {
+                "activation": "sigmoid",
+                "depth": 40,
+                "seed": s,
+                "epoch": 3,
+                "layer": layer,
+                "param": "kernel",
+                "max_abs": 10.0 ** (layer - 41),
+                "max": 0.0,
+                "mean_abs": 0.0,
+            }
+            for s in range(3)
+            for layer in (1, 41)
+        ]
     )
     facts = analysis.observations(metrics, gradients, labels)
     assert facts["chance"]["majority_share"] == pytest.approx(0.1135)
@@ -196,9 +236,17 @@ def test_observations_flag_collapsed_configurations():
 
 
 def test_scores_table_mean_and_sample_spread_over_seeds():
-    metrics = pd.DataFrame({"activation": ["relu"] * 3, "depth": [5] * 3, "seed": [0, 1, 2],
-                            "test_accuracy": [0.90, 0.80, 0.70], "test_loss": [0.3, 0.5, 0.7],
-                            "diverged": [False, True, False], "train_seconds": [1.0, 2.0, 3.0]})
+    metrics = pd.DataFrame(
+        {
+            "activation": ["relu"] * 3,
+            "depth": [5] * 3,
+            "seed": [0, 1, 2],
+            "test_accuracy": [0.90, 0.80, 0.70],
+            "test_loss": [0.3, 0.5, 0.7],
+            "diverged": [False, True, False],
+            "train_seconds": [1.0, 2.0, 3.0],
+        }
+    )
     row = analysis.scores_table(metrics).iloc[0]
     assert row.seeds == 3 and row.accuracy_mean == pytest.approx(0.80) and row.accuracy_std == pytest.approx(0.10)
     assert row.loss_std == pytest.approx(0.20) and row.diverged_runs == 1
@@ -209,13 +257,20 @@ def test_scores_table_mean_and_sample_spread_over_seeds():
 def test_lecun_vs_baseline_compares_first_layer_gradients_and_who_trains():
     labels = np.repeat(np.arange(10), 100)  # chance threshold 0.11
     metrics = pd.DataFrame(
-        [{"activation": a, "depth": 20, "seed": s, "test_accuracy": acc} for a, acc in (("lecun", 0.9), ("tanh", 0.1))
-         for s in range(2)]
+        [
+            {"activation": a, "depth": 20, "seed": s, "test_accuracy": acc}
+            for a, acc in (("lecun", 0.9), ("tanh", 0.1))
+            for s in range(2)
+        ]
         + [{"activation": a, "depth": 5, "seed": s, "test_accuracy": 0.95} for a in ("lecun", "tanh") for s in range(2)]
     )
     gradients = pd.DataFrame(
-        [{"activation": a, "depth": d, "seed": s, "epoch": 0, "param": "kernel", "layer": 1, "max_abs": g * (s + 1)}
-         for a, g in (("lecun", 4e-2), ("tanh", 1e-3)) for d in (5, 20) for s in range(2)]
+        [
+            {"activation": a, "depth": d, "seed": s, "epoch": 0, "param": "kernel", "layer": 1, "max_abs": g * (s + 1)}
+            for a, g in (("lecun", 4e-2), ("tanh", 1e-3))
+            for d in (5, 20)
+            for s in range(2)
+        ]
         + [{"activation": "lecun", "depth": 20, "seed": 0, "epoch": 1, "param": "kernel", "layer": 1, "max_abs": 99.0}]
     )
     result = analysis.lecun_vs_baseline(metrics, gradients, labels, baseline="tanh")
@@ -232,8 +287,17 @@ def test_lecun_vs_baseline_compares_first_layer_gradients_and_who_trains():
 def test_scores_chart_legend_covers_no_bar():
     from digitstudy.ex1.figures import scores_chart
 
-    rows = [{"activation": a, "depth": d, "accuracy_mean": 0.97 if a != "sigmoid" or d == 5 else 0.11,
-             "accuracy_std": 0.01, "seeds": 3} for a in ("relu", "tanh", "sigmoid", "lecun") for d in (5, 20, 40)]
+    rows = [
+        {
+            "activation": a,
+            "depth": d,
+            "accuracy_mean": 0.97 if a != "sigmoid" or d == 5 else 0.11,
+            "accuracy_std": 0.01,
+            "seeds": 3,
+        }
+        for a in ("relu", "tanh", "sigmoid", "lecun")
+        for d in (5, 20, 40)
+    ]
     figure = scores_chart(pd.DataFrame(rows), 0.1135, {"dataset": "mnist", "source": "test"})
     figure.canvas.draw()
     axis = figure.axes[0]

@@ -17,15 +17,36 @@ def _spec(**changes):
 @pytest.mark.parametrize(
     "spec, shapes, parameters",
     [
-        (_spec(), [(32, 32, 3), (32, 32, 9), (10, 10, 9), (10, 10, 36), (3, 3, 36), (3, 3, 49), (1, 1, 49), (49,), (10,)], 19_629),
-        (_spec(padding="valid", pool_strides=1),
-         [(32, 32, 3), (30, 30, 9), (28, 28, 9), (26, 26, 36), (24, 24, 36), (22, 22, 49), (20, 20, 49), (19600,), (10,)],
-         252 + 2952 + 15925 + 196010),
-        (_spec(padding="same", pool_strides=2),
-         [(32, 32, 3), (32, 32, 9), (15, 15, 9), (15, 15, 36), (7, 7, 36), (7, 7, 49), (3, 3, 49), (441,), (10,)],
-         252 + 2952 + 15925 + 4420),
-        (_spec(padding="valid", pool_padding="same"),
-         [(32, 32, 3), (30, 30, 9), (10, 10, 9), (8, 8, 36), (3, 3, 36), (1, 1, 49), (1, 1, 49), (49,), (10,)], 19_629),
+        (
+            _spec(),
+            [(32, 32, 3), (32, 32, 9), (10, 10, 9), (10, 10, 36), (3, 3, 36), (3, 3, 49), (1, 1, 49), (49,), (10,)],
+            19_629,
+        ),
+        (
+            _spec(padding="valid", pool_strides=1),
+            [
+                (32, 32, 3),
+                (30, 30, 9),
+                (28, 28, 9),
+                (26, 26, 36),
+                (24, 24, 36),
+                (22, 22, 49),
+                (20, 20, 49),
+                (19600,),
+                (10,),
+            ],
+            252 + 2952 + 15925 + 196010,
+        ),
+        (
+            _spec(padding="same", pool_strides=2),
+            [(32, 32, 3), (32, 32, 9), (15, 15, 9), (15, 15, 36), (7, 7, 36), (7, 7, 49), (3, 3, 49), (441,), (10,)],
+            252 + 2952 + 15925 + 4420,
+        ),
+        (
+            _spec(padding="valid", pool_padding="same"),
+            [(32, 32, 3), (30, 30, 9), (10, 10, 9), (8, 8, 36), (3, 3, 36), (1, 1, 49), (1, 1, 49), (49,), (10,)],
+            19_629,
+        ),
     ],
 )
 def test_shape_trace_and_parameters_match_keras(spec, shapes, parameters):
@@ -76,7 +97,9 @@ def test_training_keeps_best_weights_on_a_tiny_run():
     rng = np.random.default_rng(0)
     train = Split(rng.integers(0, 256, (120, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 120))
     test = Split(rng.integers(0, 256, (30, 32, 32, 3), dtype=np.uint8), rng.integers(0, 10, 30))
-    settings = CnnTrainSettings.from_config({**schema_defaults("ex2"), "max_epochs": 3, "patience": 10, "validation_size": 40})
+    settings = CnnTrainSettings.from_config(
+        {**schema_defaults("ex2"), "max_epochs": 3, "patience": 10, "validation_size": 40}
+    )
     result = train_cnn(train, test, _spec(), settings)
     assert result.metrics["epochs"] == 3 and not result.metrics["stopped_early"]
     best = int(result.history.val_loss.idxmin()) + 1

@@ -6,8 +6,9 @@ from digitstudy.ex3.augmentation import augment, change_strokes, elastic_field, 
 from digitstudy.ex3.recogniser import RecogniserSettings
 from digitstudy.settings import schema_defaults
 
-NO_AUGMENTATION = dict(rotation_degrees=0, zoom=0, shear=0, shift=0, stroke_change_probability=0,
-                       elastic_displacement=0)
+NO_AUGMENTATION = dict(
+    rotation_degrees=0, zoom=0, shear=0, shift=0, stroke_change_probability=0, elastic_displacement=0
+)
 
 
 def _settings(**changes):
@@ -159,5 +160,5 @@ def test_training_epoch_batches_depend_only_on_seed_epoch_and_index():
     changed[199] = 255 - changed[199]
     y, _ = training_epoch(changed, changed, labels, settings, seed=2, epoch=3)
     position = int(np.flatnonzero(np.random.default_rng([2, 3]).permutation(200) == 199)[0])
-    differs = [not np.array_equal(x[i:i + 64], y[i:i + 64]) for i in range(0, 200, 64)]
+    differs = [not np.array_equal(x[i : i + 64], y[i : i + 64]) for i in range(0, 200, 64)]
     assert differs == [batch == position // 64 for batch in range(4)]

@@ -80,10 +80,34 @@ def _member_bomb(path: Path, template: Path, members: dict[str, int]):
     buffer, central = io.BytesIO(), []
 
     def member(name: str, payload: bytes, size: int, crc: int, method: int):
-        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, method, 0, 0, crc, len(payload), size,
-                                   len(name), 0, 0, 0, 0, 0, buffer.tell()) + name.encode())
-        buffer.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0, crc, len(payload), size,
-                                 len(name), 0) + name.encode() + payload)
+        central.append(
+            struct.pack(
+                "<4s6H3L5H2L",
+                b"PK\x01\x02",
+                20,
+                20,
+                0,
+                method,
+                0,
+                0,
+                crc,
+                len(payload),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                buffer.tell(),
+            )
+            + name.encode()
+        )
+        buffer.write(
+            struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, method, 0, 0, crc, len(payload), size, len(name), 0)
+            + name.encode()
+            + payload
+        )
 
     for name, data in entries:
         member(name, data, len(data), zlib.crc32(data), 0)
@@ -94,8 +118,9 @@ def _member_bomb(path: Path, template: Path, members: dict[str, int]):
         member(name, _deflate_stream(size), size, crc, 8)
     start = buffer.tell()
     buffer.write(b"".join(central))
-    buffer.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), buffer.tell() - start,
-                             start, 0))
+    buffer.write(
+        struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), buffer.tell() - start, start, 0)
+    )
     path.write_bytes(buffer.getvalue())
 
 
@@ -105,9 +130,9 @@ def _patch_zip_member(path: Path, member: str, *, flags: int | None = None, meth
     with zipfile.ZipFile(path) as archive:
         local = archive.getinfo(member).header_offset
     central = struct.unpack_from("<L", data, data.rfind(b"PK\x05\x06") + 16)[0]
-    while data[central:central + 4] == b"PK\x01\x02":
+    while data[central : central + 4] == b"PK\x01\x02":
         name_length, extra_length, comment_length = struct.unpack_from("<3H", data, central + 28)
-        if data[central + 46:central + 46 + name_length] == member.encode():
+        if data[central + 46 : central + 46 + name_length] == member.encode():
             break
         central += 46 + name_length + extra_length + comment_length
     for header, offset in ((local, 6), (central, 8)):
@@ -142,8 +167,14 @@ def _hostile_files(folder: Path, markers: Path, templates: dict[str, Path]) -> d
             Path(str(marker)).write_text("ran")
             return x
 
-        return keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(side_effect), keras.layers.Flatten(),
-                                 keras.layers.Dense(10, activation="softmax")])
+        return keras.Sequential(
+            [
+                keras.Input((28, 28)),
+                keras.layers.Lambda(side_effect),
+                keras.layers.Flatten(),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        )
 
     for suffix in ("keras", "h5"):
         marker = markers / f"lambda_{suffix}"
@@ -156,81 +187,158 @@ def _hostile_files(folder: Path, markers: Path, templates: dict[str, Path]) -> d
     edit("class_name_dict.keras", "class_name is a dict", lambda c: _layers(c)[1].update(class_name={"a": 1}))
     edit("class_name_list.keras", "class_name is a list", lambda c: _layers(c)[1].update(class_name=["Dense"]))
     text = zipfile.ZipFile(good_keras).read("config.json").decode()
-    _rezip(good_keras, add("huge_int.keras", "a 5,000-digit integer in config.json"),
-           text.replace('"units": 10', '"units": ' + "9" * 5000))
-    _rezip(good_keras, add("deep_nesting.keras", "config.json nested 100,000 deep"),
-           text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
-    _set_h5_attribute(good_h5, add("config_int_array.h5", "model_config is an integer array"), "model_config",
-                      np.arange(10))
-    _set_h5_attribute(good_h5, add("config_bad_utf8.h5", "model_config is invalid UTF-8"), "model_config",
-                      np.bytes_(b"\xff\xfe{\x80}"))
+    _rezip(
+        good_keras,
+        add("huge_int.keras", "a 5,000-digit integer in config.json"),
+        text.replace('"units": 10', '"units": ' + "9" * 5000),
+    )
+    _rezip(
+        good_keras,
+        add("deep_nesting.keras", "config.json nested 100,000 deep"),
+        text[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    )
+    _set_h5_attribute(
+        good_h5, add("config_int_array.h5", "model_config is an integer array"), "model_config", np.arange(10)
+    )
+    _set_h5_attribute(
+        good_h5,
+        add("config_bad_utf8.h5", "model_config is invalid UTF-8"),
+        "model_config",
+        np.bytes_(b"\xff\xfe{\x80}"),
+    )
     _rezip(good_keras, add("encrypted.keras", "config.json flagged encrypted"))
     _patch_zip_member(folder / "encrypted.keras", "config.json", flags=1)
     _rezip(good_keras, add("compression99.keras", "config.json with unknown compression method 99"))
     _patch_zip_member(folder / "compression99.keras", "config.json", method=99)
-    edit("unbuilt.keras", "a Sequential model that was never built",
-         lambda c: (c["config"].pop("build_input_shape", None), c.pop("build_config", None),
-                    c["config"]["layers"].pop(0)))
-    keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(20),
-                      keras.layers.Reshape((2, 10)), keras.layers.Softmax()]).save(
-        add("output_2x10.keras", "output shape (None, 2, 10)"))
-    keras.Sequential([keras.Input((None, None, 1)), keras.layers.Reshape((900,)),
-                      keras.layers.Dense(10, activation="softmax")]).save(
-        add("fails_at_predict.keras", "a layer that fails only when predicting"))
-    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(30_000), keras.layers.GlobalMaxPooling2D(),
-                      keras.layers.Dense(10, activation="softmax")]).save(
-        add("padding_oom.keras", "a padding layer that runs out of memory at predict time"))
-    keras.Sequential([keras.Input((28, 28, 1)), keras.layers.ZeroPadding2D(1500), keras.layers.Conv2D(256, 5),
-                      keras.layers.GlobalMaxPooling2D(), keras.layers.Dense(10, activation="softmax")]).save(
-        add("slow.keras", "a model that computes for minutes"))
-    edit("units_500k.keras", "a small file declaring a 500,000-unit layer",
-         lambda c: _layers(c)[-1]["config"].update(units=500_000))
+    edit(
+        "unbuilt.keras",
+        "a Sequential model that was never built",
+        lambda c: (
+            c["config"].pop("build_input_shape", None),
+            c.pop("build_config", None),
+            c["config"]["layers"].pop(0),
+        ),
+    )
+    keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(20),
+            keras.layers.Reshape((2, 10)),
+            keras.layers.Softmax(),
+        ]
+    ).save(add("output_2x10.keras", "output shape (None, 2, 10)"))
+    keras.Sequential(
+        [keras.Input((None, None, 1)), keras.layers.Reshape((900,)), keras.layers.Dense(10, activation="softmax")]
+    ).save(add("fails_at_predict.keras", "a layer that fails only when predicting"))
+    keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.ZeroPadding2D(30_000),
+            keras.layers.GlobalMaxPooling2D(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    ).save(add("padding_oom.keras", "a padding layer that runs out of memory at predict time"))
+    keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.ZeroPadding2D(1500),
+            keras.layers.Conv2D(256, 5),
+            keras.layers.GlobalMaxPooling2D(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    ).save(add("slow.keras", "a model that computes for minutes"))
+    edit(
+        "units_500k.keras",
+        "a small file declaring a 500,000-unit layer",
+        lambda c: _layers(c)[-1]["config"].update(units=500_000),
+    )
     _member_bomb(add("config_bomb.keras", "config.json that unpacks to 64 MiB"), good_keras, {"config.json": 64 << 20})
-    _member_bomb(add("member_bomb.keras", "8 members of 40 MiB each"), good_keras,
-                 {f"assets/blob{i}": 40 << 20 for i in range(8)})
+    _member_bomb(
+        add("member_bomb.keras", "8 members of 40 MiB each"),
+        good_keras,
+        {f"assets/blob{i}": 40 << 20 for i in range(8)},
+    )
 
     def six_hundred(c):
         dense = _layers(c)[-1]
-        _layers(c)[-1:] = [{**dense, "config": {**dense["config"], "name": f"d{i}"},
-                            "build_config": dense["build_config"] if i == 0 else {"input_shape": [None, 10]}}
-                           for i in range(600)]
+        _layers(c)[-1:] = [
+            {
+                **dense,
+                "config": {**dense["config"], "name": f"d{i}"},
+                "build_config": dense["build_config"] if i == 0 else {"input_shape": [None, 10]},
+            }
+            for i in range(600)
+        ]
 
     edit("600_layers.keras", "600 layers", six_hundred)
     add("polyglot.h5", "HDF5 and zip at once (cat model.h5 other.zip)").write_bytes(
-        good_h5.read_bytes() + good_keras.read_bytes())
+        good_h5.read_bytes() + good_keras.read_bytes()
+    )
 
     def nested_compile(c):
-        inner = {"module": "keras", "class_name": "Sequential", "registered_name": None,
-                 "config": {"name": "inner", "layers": [_layers(c)[-1]]},
-                 "compile_config": {"optimizer": {"module": "os", "class_name": "system", "config": {}},
-                                    "loss": "os.system"}}
+        inner = {
+            "module": "keras",
+            "class_name": "Sequential",
+            "registered_name": None,
+            "config": {"name": "inner", "layers": [_layers(c)[-1]]},
+            "compile_config": {
+                "optimizer": {"module": "os", "class_name": "system", "config": {}},
+                "loss": "os.system",
+            },
+        }
         _layers(c)[-1] = inner
 
     edit("nested_compile.keras", "a nested model's compile config with off-list optimizer and loss", nested_compile)
-    edit("keras_hub_module.keras", "a layer from keras_hub (prefix 'keras')",
-         lambda c: _layers(c)[-1].update(module="keras_hub.src.layers"))
-    edit("keras_evil_module.keras", "a module named keras_evil",
-         lambda c: _layers(c)[-1].update(module="keras_evil"))
+    edit(
+        "keras_hub_module.keras",
+        "a layer from keras_hub (prefix 'keras')",
+        lambda c: _layers(c)[-1].update(module="keras_hub.src.layers"),
+    )
+    edit("keras_evil_module.keras", "a module named keras_evil", lambda c: _layers(c)[-1].update(module="keras_evil"))
     edit("os_system.keras", "an os.system object", lambda c: _layers(c)[-1].update(module="os", class_name="system"))
-    edit("subprocess.keras", "a subprocess.Popen object",
-         lambda c: _layers(c)[-1].update(module="subprocess", class_name="Popen"))
-    edit("builtins_eval.keras", "activation = builtins.eval",
-         lambda c: _layers(c)[-1]["config"].update(activation={"module": "builtins", "class_name": "function",
-                                                                "config": "eval", "registered_name": "eval"}))
+    edit(
+        "subprocess.keras",
+        "a subprocess.Popen object",
+        lambda c: _layers(c)[-1].update(module="subprocess", class_name="Popen"),
+    )
+    edit(
+        "builtins_eval.keras",
+        "activation = builtins.eval",
+        lambda c: _layers(c)[-1]["config"].update(
+            activation={"module": "builtins", "class_name": "function", "config": "eval", "registered_name": "eval"}
+        ),
+    )
     edit("activation_string.keras", "activation = 'eval'", lambda c: _layers(c)[-1]["config"].update(activation="eval"))
-    edit("registered.keras", "a custom registered object",
-         lambda c: _layers(c)[-1].update(registered_name="evil>Dense"))
-    edit("torch_wrapper.keras", "TorchModuleWrapper",
-         lambda c: _layers(c)[-1].update(class_name="TorchModuleWrapper"))
+    edit(
+        "registered.keras", "a custom registered object", lambda c: _layers(c)[-1].update(registered_name="evil>Dense")
+    )
+    edit("torch_wrapper.keras", "TorchModuleWrapper", lambda c: _layers(c)[-1].update(class_name="TorchModuleWrapper"))
     edit("tfsm_layer.keras", "TFSMLayer", lambda c: _layers(c)[-1].update(class_name="TFSMLayer"))
-    edit("initializer_code.keras", "code in an initializer",
-         lambda c: _layers(c)[-1]["config"].update(kernel_initializer={
-             "module": "__main__", "class_name": "function", "config": "evil", "registered_name": "evil"}))
-    edit("lambda_special.keras", "a __lambda__ object",
-         lambda c: _layers(c)[-1]["config"].update(activation={"class_name": "__lambda__", "config": {
-             "code": "YQ==", "defaults": None, "closure": None}}))
-    _rezip(good_keras, add("traversal.keras", "a member named ../../markers/escaped"),
-           extra={"../../markers/escaped": b"escaped"})
+    edit(
+        "initializer_code.keras",
+        "code in an initializer",
+        lambda c: _layers(c)[-1]["config"].update(
+            kernel_initializer={
+                "module": "__main__",
+                "class_name": "function",
+                "config": "evil",
+                "registered_name": "evil",
+            }
+        ),
+    )
+    edit(
+        "lambda_special.keras",
+        "a __lambda__ object",
+        lambda c: _layers(c)[-1]["config"].update(
+            activation={"class_name": "__lambda__", "config": {"code": "YQ==", "defaults": None, "closure": None}}
+        ),
+    )
+    _rezip(
+        good_keras,
+        add("traversal.keras", "a member named ../../markers/escaped"),
+        extra={"../../markers/escaped": b"escaped"},
+    )
     with open(add("pickle.h5", "a pickle that writes a marker, named .h5"), "wb") as handle:
         pickle.dump(Payload(markers / "pickle"), handle)
     raw = good_keras.read_bytes()
@@ -257,8 +365,12 @@ def _hostile_files(folder: Path, markers: Path, templates: dict[str, Path]) -> d
         weights.write(archive.read("model.weights.h5"))
     with h5py.File(weights, "r+") as handle:
         handle["stolen"] = h5py.ExternalLink(str(secret), "/data")
-    _rezip(good_keras, add("external_link.keras", "model.weights.h5 linking to another file"), drop=("model.weights.h5",),
-           extra={"model.weights.h5": weights.getvalue()})
+    _rezip(
+        good_keras,
+        add("external_link.keras", "model.weights.h5 linking to another file"),
+        drop=("model.weights.h5",),
+        extra={"model.weights.h5": weights.getvalue()},
+    )
     with open(add("too_large.h5", "a 100 MB file"), "wb") as handle:
         handle.truncate(100 << 20)
     return made

@@ -56,8 +56,14 @@ def test_grade_marks_and_refusals(tmp_path, labelled):
     constant_model(7, input_shape=(32, 32, 3)).save(submissions / "carol.h5")
     constant_model(1, input_shape=(784,)).save(submissions / "frank.h5")  # flat input, as Ex1's MLPs take
     (submissions / "dave.h5").write_bytes(b"corrupt")
-    lam = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(lambda x: x), keras.layers.Flatten(),
-                            keras.layers.Dense(10, activation="softmax")])
+    lam = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Lambda(lambda x: x),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     lam.save(submissions / "eve.keras")
     limits = Limits.from_config(schema_defaults("ex3")["grade"]["limits"])
     table = grade(sorted(submissions.iterdir()), labelled, limits).set_index("submission")
@@ -85,7 +91,9 @@ def test_command_line_predict_evaluate_grade(tmp_path, labelled):
     submissions = tmp_path / "subs"
     submissions.mkdir()
     constant_model(7).save(submissions / "a.keras")
-    assert main(["grade", "--submissions", str(submissions), "--folder", str(labelled), "--out", str(tmp_path / "g")]) == 0
+    assert (
+        main(["grade", "--submissions", str(submissions), "--folder", str(labelled), "--out", str(tmp_path / "g")]) == 0
+    )
     assert pd.read_csv(tmp_path / "g" / "grades.csv").marks.tolist() == [40.0]
 
 

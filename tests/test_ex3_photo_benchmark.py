@@ -15,8 +15,17 @@ from digitstudy.ex3.preprocess import decode_gray, preprocess_gray
 from tests.keras_models import constant_model
 
 
-def _run(model, sources, per_condition, seed=0, conditions=bench.CONDITIONS, threads=1, unsure_below=0.0,
-         combined=None, non_digits=None):
+def _run(
+    model,
+    sources,
+    per_condition,
+    seed=0,
+    conditions=bench.CONDITIONS,
+    threads=1,
+    unsure_below=0.0,
+    combined=None,
+    non_digits=None,
+):
     """render_benchmark, then score: the whole benchmark in one call."""
     rendered = bench.render_benchmark(sources, per_condition, seed, conditions, threads, combined, non_digits)
     return bench.score(model, rendered, None, unsure_below)
@@ -83,16 +92,20 @@ def test_conditions_render_side_by_side_as_they_do_one_after_the_other():
     np.testing.assert_array_equal(alone[0], seen[0])
     pd.testing.assert_frame_equal(one.per_condition, two.per_condition)
     pd.testing.assert_frame_equal(one.non_digits, two.non_digits)
-    assert list(one.examples) == list(two.examples) == [c.name for c in conditions] + [
-        bench.COMBINED, f"no digit: {bench.EXAMPLE_NON_DIGIT}"]
+    assert (
+        list(one.examples)
+        == list(two.examples)
+        == [c.name for c in conditions] + [bench.COMBINED, f"no digit: {bench.EXAMPLE_NON_DIGIT}"]
+    )
 
 
 def test_accuracy_per_condition_and_summary(tmp_path):
     labels = np.array([3, 3, 1, 3])
     images = np.stack([_digit(str(d)) for d in labels])
     conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "exif rotation", "size 40 px")]
-    summary = write_benchmark(constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4,
-                              combined=4, non_digits=1)
+    summary = write_benchmark(
+        constant_model(3), {"fixture": (images, labels)}, tmp_path, per_condition=4, combined=4, non_digits=1
+    )
     # A model that always answers 3 is right on the three 3s of every condition.
     table = json.loads((tmp_path / "summary.json").read_text())
     assert summary == table
@@ -104,8 +117,14 @@ def test_accuracy_per_condition_and_summary(tmp_path):
     assert (tmp_path / "conditions.csv").is_file() and (tmp_path / "examples.png").is_file()
     written = pd.read_csv(tmp_path / "conditions.csv")
     assert list(written.columns) == bench.DIGIT_COLUMNS and written.condition.iloc[-1] == bench.COMBINED
-    result = _run(constant_model(1), {"fixture": (images, labels)}, per_condition=4, conditions=conditions,
-                  combined=0, non_digits=0)
+    result = _run(
+        constant_model(1),
+        {"fixture": (images, labels)},
+        per_condition=4,
+        conditions=conditions,
+        combined=0,
+        non_digits=0,
+    )
     assert result.per_condition.accuracy.tolist() == [0.25, 0.25, 0.25] and result.combined is None
     assert "| exif rotation | 0.7500 |" in bench.summary_markdown(summary)
 
@@ -116,8 +135,7 @@ def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
     images = np.stack([_digit(str(d)) for d in labels])
     sources = {"fixture": (images, labels), "second": (images[:2], labels[:2])}
     conditions = [c for c in bench.CONDITIONS if c.name in ("clean", "blur", "exif rotation")]
-    rendered = bench.render_benchmark(sources, per_condition=3, seed=4, conditions=conditions, combined=2,
-                                      non_digits=1)
+    rendered = bench.render_benchmark(sources, per_condition=3, seed=4, conditions=conditions, combined=2, non_digits=1)
     digit_blocks = 2 * (len(conditions) + 1)
     assert len(rendered.blocks) == digit_blocks + len(sim.NON_DIGITS)
     assert len(rendered.labels) == 3 * 3 + 2 * 3 + 2 * 2 + len(sim.NON_DIGITS)
@@ -129,8 +147,16 @@ def test_rendering_saved_and_scored_later_gives_the_whole_benchmark(tmp_path):
         np.testing.assert_array_equal(getattr(loaded, name), getattr(rendered, name))
     assert loaded.seed == rendered.seed == 4 and loaded.drawn_names == rendered.drawn_names
     later = bench.score(constant_model(3), loaded, unsure_below=0.5)
-    whole = _run(constant_model(3), sources, per_condition=3, seed=4, conditions=conditions, combined=2,
-                 non_digits=1, unsure_below=0.5)
+    whole = _run(
+        constant_model(3),
+        sources,
+        per_condition=3,
+        seed=4,
+        conditions=conditions,
+        combined=2,
+        non_digits=1,
+        unsure_below=0.5,
+    )
     pd.testing.assert_frame_equal(later.per_condition, whole.per_condition)
     pd.testing.assert_frame_equal(later.non_digits, whole.non_digits)
     assert later.per_condition.images.tolist() == [3] * 3 + [2] + [2] * 3 + [2]
@@ -191,19 +217,28 @@ def test_ink_on_grey_paper_stays_darker_than_the_paper():
 def test_unsure_flags_and_answers_without_a_digit_are_counted():
     """Scoring arithmetic on a hand-made rendering: two digit blocks (one combined) and one
     block without a digit; a model that answers 3 with the confidence it is told."""
-    blocks = pd.DataFrame([{"source": "s", "condition": "clean", "description": "", "kind": "single"},
-                           {"source": "s", "condition": bench.COMBINED, "description": "", "kind": bench.COMBINED},
-                           {"source": bench.NON_DIGIT_SOURCE, "condition": "ink blot", "description": "",
-                            "kind": "non-digit"}])
+    blocks = pd.DataFrame(
+        [
+            {"source": "s", "condition": "clean", "description": "", "kind": "single"},
+            {"source": "s", "condition": bench.COMBINED, "description": "", "kind": bench.COMBINED},
+            {"source": bench.NON_DIGIT_SOURCE, "condition": "ink blot", "description": "", "kind": "non-digit"},
+        ]
+    )
     confidence = np.array([0.99, 0.6, 0.99, 0.99, 0.5, 0.99, 0.99, 0.4])
     images = np.zeros((8, 28, 28), np.uint8)
     images[:, 0, 0] = np.arange(8)  # which photo the model is shown
     drawn = np.zeros((8, len(sim.COMBINABLE)), bool)
     drawn[2:5, 0] = True
     rendered = bench.RenderedBenchmark(
-        blocks, np.array([0, 0, 1, 1, 1, 2, 2, 2]), images, found=np.array([1, 1, 1, 0, 1, 1, 0, 1], bool),
-        labels=np.array([3, 3, 3, 5, 3, -1, -1, -1]), inverted=np.array([0, 0, 1, 0, 0, 0, 0, 0], bool),
-        drawn=drawn, fidelity=np.array([0.9, 0.4, 0.8, 0.0, 0.7, np.nan, np.nan, np.nan]))
+        blocks,
+        np.array([0, 0, 1, 1, 1, 2, 2, 2]),
+        images,
+        found=np.array([1, 1, 1, 0, 1, 1, 0, 1], bool),
+        labels=np.array([3, 3, 3, 5, 3, -1, -1, -1]),
+        inverted=np.array([0, 0, 1, 0, 0, 0, 0, 0], bool),
+        drawn=drawn,
+        fidelity=np.array([0.9, 0.4, 0.8, 0.0, 0.7, np.nan, np.nan, np.nan]),
+    )
 
     class Told:
         input_shape, output_shape = (None, 28, 28, 1), (None, 10)
@@ -219,8 +254,9 @@ def test_unsure_flags_and_answers_without_a_digit_are_counted():
     result = bench.score(Told(), rendered, unsure_below=0.55)
     table = result.per_condition.set_index("condition")
     assert table.loc["clean", ["correct", "flagged", "answered", "answered_correct"]].tolist() == [2, 0, 2, 2]
-    assert table.loc[bench.COMBINED, ["correct", "no_digit", "flagged", "answered", "polarity_inversions"]].tolist() \
-        == [2, 1, 1, 1, 1]
+    assert table.loc[
+        bench.COMBINED, ["correct", "no_digit", "flagged", "answered", "polarity_inversions"]
+    ].tolist() == [2, 1, 1, 1, 1]
     assert table.loc["clean", "like_clean"] == 0.5
     assert result.non_digits.iloc[0][["images", "no_digit", "flagged", "answered"]].tolist() == [3, 1, 1, 1]
     summary = result.summary()
@@ -231,8 +267,15 @@ def test_unsure_flags_and_answers_without_a_digit_are_counted():
 
 
 def test_a_rendering_from_an_older_version_is_refused_with_what_to_do(tmp_path):
-    np.savez_compressed(tmp_path / "rendered.npz", block=np.zeros(0, int), inputs=np.zeros((0, 28, 28), np.uint8),
-                        found=np.zeros(0, bool), labels=np.zeros(0, int), blocks="[]", seed=0)
+    np.savez_compressed(
+        tmp_path / "rendered.npz",
+        block=np.zeros(0, int),
+        inputs=np.zeros((0, 28, 28), np.uint8),
+        found=np.zeros(0, bool),
+        labels=np.zeros(0, int),
+        blocks="[]",
+        seed=0,
+    )
     with pytest.raises(ValueError, match="render it again"):
         bench.RenderedBenchmark.load(tmp_path / "rendered.npz")
 
@@ -246,8 +289,28 @@ def test_command_line_sizes_the_combined_and_non_digit_blocks(tmp_path):
     constant_model(3).save(model)
     mnist = Path(__file__).parent.parent / ".test/data/mnist_test_200.npz"
     out = tmp_path / "bench"
-    assert main(["photo-benchmark", "--model", str(model), "--mnist", str(mnist), "--out", str(out),
-                 "--per-condition", "1", "--combined", "3", "--non-digits-per-kind", "1", "--unsure-below", "0.5"]) == 0
+    assert (
+        main(
+            [
+                "photo-benchmark",
+                "--model",
+                str(model),
+                "--mnist",
+                str(mnist),
+                "--out",
+                str(out),
+                "--per-condition",
+                "1",
+                "--combined",
+                "3",
+                "--non-digits-per-kind",
+                "1",
+                "--unsure-below",
+                "0.5",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["combined"]["images"] == 3
     assert summary["non_digit"]["images"] == len(sim.NON_DIGITS)

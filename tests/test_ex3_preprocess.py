@@ -145,8 +145,9 @@ def test_faint_stroke_joined_to_the_digit_is_kept_and_a_faint_speck_is_not():
 def _sheet(digit="4", height=480, width=360, paper=225.0, ink=40.0, thickness=9):
     """A digit written on a sheet, as floats (light falls on it multiplicatively later)."""
     coverage = np.zeros((height, width), np.uint8)
-    cv2.putText(coverage, digit, (width // 2 - 70, height // 2 + 75), cv2.FONT_HERSHEY_SIMPLEX, 6, 255, thickness,
-                cv2.LINE_AA)
+    cv2.putText(
+        coverage, digit, (width // 2 - 70, height // 2 + 75), cv2.FONT_HERSHEY_SIMPLEX, 6, 255, thickness, cv2.LINE_AA
+    )
     alpha = coverage.astype(np.float32) / 255.0
     return paper * (1 - alpha) + ink * alpha
 
@@ -180,8 +181,16 @@ def test_exif_orientation_is_applied(tmp_path):
 @pytest.mark.parametrize("flag", range(1, 9))
 def test_orientation_turns_stored_pixels_upright(flag):
     """The EXIF standard's eight orientations, as array operations on the stored pixels."""
-    upright = {1: lambda a: a, 2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-               5: lambda a: a.T, 6: lambda a: np.rot90(a, -1), 7: lambda a: a[::-1, ::-1].T, 8: lambda a: np.rot90(a, 1)}
+    upright = {
+        1: lambda a: a,
+        2: lambda a: a[:, ::-1],
+        3: lambda a: a[::-1, ::-1],
+        4: lambda a: a[::-1],
+        5: lambda a: a.T,
+        6: lambda a: np.rot90(a, -1),
+        7: lambda a: a[::-1, ::-1].T,
+        8: lambda a: np.rot90(a, 1),
+    }
     pixels = np.arange(6 * 4, dtype=np.uint8).reshape(6, 4) * 10
     turned = apply_orientation(pixels, flag)
     np.testing.assert_array_equal(turned, upright[flag](pixels))
@@ -232,7 +241,9 @@ def test_sheet_edge_and_table_in_the_frame():
 
 def _digit_on_paper(height=120, width=90):
     gray = np.full((height, width), 235, np.uint8)
-    cv2.putText(gray, "4", (width // 4, height * 3 // 4), cv2.FONT_HERSHEY_SIMPLEX, height / 45, 30, max(2, height // 20))
+    cv2.putText(
+        gray, "4", (width // 4, height * 3 // 4), cv2.FONT_HERSHEY_SIMPLEX, height / 45, 30, max(2, height // 20)
+    )
     return gray
 
 
@@ -327,8 +338,9 @@ def test_noise_is_no_digit():
         assert result.image is None and "no digit found" in result.reason
 
 
-@pytest.mark.parametrize("light", [{"shadow": 0.5}, {"shadow": 0.45, "shadow_at": 1.5}, {"vignette": 0.6},
-                                   {"gradient": 0.5}], ids=str)
+@pytest.mark.parametrize(
+    "light", [{"shadow": 0.5}, {"shadow": 0.45, "shadow_at": 1.5}, {"vignette": 0.6}, {"gradient": 0.5}], ids=str
+)
 def test_blank_paper_in_shadow_or_vignetting_is_no_digit(light):
     """The darker parts of blank paper are no ink, in either polarity."""
     from digitstudy.ex3.photo_simulator import Photo, render
@@ -340,8 +352,9 @@ def test_blank_paper_in_shadow_or_vignetting_is_no_digit(light):
         assert result.image is None, f"seed {seed}: a digit found on blank paper"
 
 
-@pytest.mark.parametrize(("kind", "at_most"), [("sheet edge", 0), ("coffee ring", 0), ("smudge", 1),
-                                             ("blank, grey paper in shadow", 1)])
+@pytest.mark.parametrize(
+    ("kind", "at_most"), [("sheet edge", 0), ("coffee ring", 0), ("smudge", 1), ("blank, grey paper in shadow", 1)]
+)
 def test_faint_smears_and_edges_are_no_digit(kind, at_most):
     """A stain's faint rim, a smudge, the strip where the sheet meets the table, or the edge of a
     shadow on grey paper was taken for a digit in most such photos (a clean 0 from a coffee ring,

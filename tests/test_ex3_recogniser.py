@@ -46,8 +46,16 @@ def test_training_counts_copies_after_the_validation_split_and_trains_every_memb
     train = Split(images, np.arange(60) % 10)
     copies = np.where(np.arange(60) < 20, 3, 1)
     settings = RecogniserSettings.from_config(
-        {**schema_defaults("ex3"), "epochs": 1, "batch_size": 16, "validation_size": 10, "ensemble_size": 2,
-         "non_digit_photos": 12, "calibration_non_digit_photos": 12})
+        {
+            **schema_defaults("ex3"),
+            "epochs": 1,
+            "batch_size": 16,
+            "validation_size": 10,
+            "ensemble_size": 2,
+            "non_digit_photos": 12,
+            "calibration_non_digit_photos": 12,
+        }
+    )
     result = train_recogniser(train, settings, copies)
     assert result.validation_images == 10
     kept, _ = random_split(60, 10, settings.seed)
@@ -106,9 +114,18 @@ def test_networks_trained_side_by_side_equal_those_trained_one_after_the_other()
     rng = np.random.default_rng(1)
     train = Split((rng.random((80, 28, 28)) * 255).astype(np.uint8), np.arange(80) % 10)
     settings = RecogniserSettings.from_config(
-        {**schema_defaults("ex3"), "epochs": 2, "batch_size": 16, "validation_size": 10, "ensemble_size": 2,
-         "non_digit_photos": 0, "calibration_photos": 10, "calibration_non_digits": 20,
-         "calibration_non_digit_photos": 0})
+        {
+            **schema_defaults("ex3"),
+            "epochs": 2,
+            "batch_size": 16,
+            "validation_size": 10,
+            "ensemble_size": 2,
+            "non_digit_photos": 0,
+            "calibration_photos": 10,
+            "calibration_non_digits": 20,
+            "calibration_non_digit_photos": 0,
+        }
+    )
     apart = train_recogniser(train, settings, side_by_side=1)
     together = train_recogniser(train, settings, side_by_side=2)
     for mine, theirs in zip(apart.model.get_weights(), together.model.get_weights()):
@@ -119,11 +136,19 @@ def test_networks_trained_side_by_side_equal_those_trained_one_after_the_other()
 
 def test_train_subset_is_not_applied_again_to_the_assembled_set():
     """ex3.train_subset keeps the first images of each set when the data is assembled; the
-    trainer then uses every image it is given (it used to cut the assembled set once more)."""
+    trainer then uses every image it is given."""
     rng = np.random.default_rng(0)
     train = Split((rng.random((60, 28, 28)) * 255).astype(np.uint8), np.arange(60) % 10)
-    section = {**schema_defaults("ex3"), "epochs": 1, "batch_size": 32, "validation_size": 10, "ensemble_size": 1,
-               "train_subset": 30, "non_digit_photos": 12, "calibration_non_digit_photos": 12}
+    section = {
+        **schema_defaults("ex3"),
+        "epochs": 1,
+        "batch_size": 32,
+        "validation_size": 10,
+        "ensemble_size": 1,
+        "train_subset": 30,
+        "non_digit_photos": 12,
+        "calibration_non_digit_photos": 12,
+    }
     result = train_recogniser(train, RecogniserSettings.from_config(section))
     assert result.train_images + result.validation_images == 60
 
@@ -148,8 +173,9 @@ def test_input_blur_is_a_frozen_gaussian_that_keeps_the_ink_and_loads_safely(tmp
         path = tmp_path / f"blurred{suffix}"
         model.save(path)
         assert check(path, SizeLimits(64, 4, 256)) in ("h5", "keras")
-        np.testing.assert_allclose(load_untrusted(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5,
-                                   atol=1e-6)
+        np.testing.assert_allclose(
+            load_untrusted(path).predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6
+        )
 
 
 def test_input_blur_is_chosen_by_validation_loss():
@@ -159,7 +185,9 @@ def test_input_blur_is_chosen_by_validation_loss():
     # much the centre pixel has spread to its neighbour.
     digit = keras.Input((28, 28, 1))
     spread = keras.layers.Cropping2D(((14, 13), (15, 12)))(digit)  # pixel (14, 15)
-    logits = keras.layers.Dense(10, kernel_initializer="zeros", bias_initializer="zeros")(keras.layers.Flatten()(spread))
+    logits = keras.layers.Dense(10, kernel_initializer="zeros", bias_initializer="zeros")(
+        keras.layers.Flatten()(spread)
+    )
     model = keras.Model(digit, keras.layers.Softmax()(logits))
     dense = model.layers[-2]
     weights = np.zeros((1, 10), np.float32)
@@ -221,7 +249,13 @@ def test_web_model_exports_the_recogniser_and_refuses_what_the_page_cannot_run()
     assert exported["op"] == "graph" and exported["body"]["layer"]["op"] == "graph"  # blur, then the mean
     assert exported["body"]["input"]["layer"]["op"] == "depthwise"
     assert exported["body"]["layer"]["body"]["op"] == "average"
-    odd = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.LayerNormalization(),
-                            keras.layers.Dense(10, activation="softmax")])
+    odd = keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            keras.layers.Flatten(),
+            keras.layers.LayerNormalization(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     with pytest.raises(Unsupported, match="LayerNormalization"):
         export(odd)

@@ -9,7 +9,9 @@ from digitstudy.ex3.safe_load import SizeLimits, UnsafeModel, check, load_untrus
 
 
 def _plain_model():
-    return keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    return keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    )
 
 
 @pytest.mark.parametrize("suffix", [".h5", ".keras"])
@@ -31,8 +33,14 @@ def test_lambda_model_is_refused_without_running_it(tmp_path, suffix):
         pathlib.Path(str(marker)).write_text("ran")
         return x
 
-    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Lambda(side_effect), keras.layers.Flatten(),
-                              keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.layers.Lambda(side_effect),
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
     path = tmp_path / f"evil{suffix}"
     model.save(path)
     marker.unlink()
@@ -101,7 +109,11 @@ def test_function_config_that_is_not_a_name_is_refused_with_a_reason(tmp_path):
     _plain_model().save(template)
     config = json.loads(zipfile.ZipFile(template).read("config.json"))
     config["config"]["layers"][-1]["config"]["activation"] = {
-        "module": "keras.activations", "class_name": "function", "config": ["softmax"], "registered_name": "function"}
+        "module": "keras.activations",
+        "class_name": "function",
+        "config": ["softmax"],
+        "registered_name": "function",
+    }
     config["config"]["layers"][-1]["module"] = ["keras.layers"]  # a list where a name belongs, as well
     path = tmp_path / "listed.keras"
     with zipfile.ZipFile(template) as archive:

@@ -35,7 +35,9 @@ def _sheet(seed: int, photo: sim.Photo, rows: int = 3, columns: int = 10, drift:
 
 def _all_right(found: list[list[sheets.Box]], truth: list[list[tuple]]) -> bool:
     """Every found digit is, by position, the digit at the same row and column of the sheet."""
-    centres = {(r, c): ((x0 + x1) / 2, (y0 + y1) / 2) for r, row in enumerate(truth) for c, (x0, y0, x1, y1) in enumerate(row)}
+    centres = {
+        (r, c): ((x0 + x1) / 2, (y0 + y1) / 2) for r, row in enumerate(truth) for c, (x0, y0, x1, y1) in enumerate(row)
+    }
     if [len(row) for row in found] != [len(row) for row in truth]:
         return False
     for r, row in enumerate(found):
@@ -91,7 +93,7 @@ def _touching(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     a, b = (d[:, d.any(axis=0)] for d in (first, second))
     pair = np.zeros((28, a.shape[1] + b.shape[1] - 2), np.uint8)
     pair[:, : a.shape[1]] = a
-    pair[:, -b.shape[1]:] = np.maximum(pair[:, -b.shape[1]:], b)
+    pair[:, -b.shape[1] :] = np.maximum(pair[:, -b.shape[1] :], b)
     return pair
 
 

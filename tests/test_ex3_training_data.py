@@ -10,8 +10,15 @@ from digitstudy.ex3.training_data import assemble
 def _digits(count, size, label_offset=0):
     images = np.zeros((count, size, size), np.uint8)
     for index in range(count):
-        cv2.putText(images[index], str(index % 10), (size // 5, size - size // 5), cv2.FONT_HERSHEY_SIMPLEX,
-                    size / 30, 255, max(1, size // 14))
+        cv2.putText(
+            images[index],
+            str(index % 10),
+            (size // 5, size - size // 5),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            size / 30,
+            255,
+            max(1, size // 14),
+        )
     return Split(images, (np.arange(count) + label_offset) % 10)
 
 

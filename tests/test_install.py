@@ -29,28 +29,51 @@ def installed_python(tmp_path_factory):
     shutil.copytree(REPO / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(REPO / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", root / "wheel", source],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", root / "wheel", source],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = (root / "wheel").glob("digitstudy-*.whl")
     venv.create(root / "venv", with_pip=False)
     python = root / "venv" / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel],
-                   check=True, capture_output=True)
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
-    (root / "venv" / site.split("/venv/", 1)[1] / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--quiet", wheel],
+        check=True,
+        capture_output=True,
+    )
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (root / "venv" / site.split("/venv/", 1)[1] / "dependencies.pth").write_text(
+        sysconfig.get_paths()["purelib"] + "\n"
+    )
     return python
 
 
 def _run(python, *args, cwd):
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    return subprocess.run([python, "-m", "digitstudy.ex3", *map(str, args)], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [python, "-m", "digitstudy.ex3", *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_the_package_comes_from_the_wheel(installed_python, tmp_path):
-    where = subprocess.run([installed_python, "-c", "import digitstudy; print(digitstudy.__file__)"], cwd=tmp_path,
-                           check=True, capture_output=True, text=True).stdout
+    where = subprocess.run(
+        [installed_python, "-c", "import digitstudy; print(digitstudy.__file__)"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "site-packages" in where and str(REPO) not in where
 
 

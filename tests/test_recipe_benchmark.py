@@ -11,8 +11,13 @@ def test_overrides_of_one_section_merge_and_the_later_wins():
     assert len(merged) == 2
     key, _, value = merged[0].partition("=")
     assert key == "ex1"
-    assert yaml.safe_load(value) == {"depths": [5, 40], "seeds": [0, 1], "gradient_epochs": [0, 3],
-                                     "figure_epochs": [3, 0], "keras_backend": "jax"}
+    assert yaml.safe_load(value) == {
+        "depths": [5, 40],
+        "seeds": [0, 1],
+        "gradient_epochs": [0, 3],
+        "figure_epochs": [3, 0],
+        "keras_backend": "jax",
+    }
     assert merged[1] == "ex3={epochs: 2}"
     assert "\n" not in merged[0]  # one --config argument each, however long
 

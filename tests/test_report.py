@@ -66,9 +66,17 @@ def test_configuration_listing_ends_without_an_empty_line(tmp_path):
 
 def _scores_csv(path):
     pd.DataFrame(
-        {"activation": ["relu", "sigmoid"], "depth": [5, 40], "seeds": [3, 3], "accuracy_mean": [0.96171, 0.1135],
-         "accuracy_std": [0.00208, 0.0], "loss_mean": [0.138, 2.301], "loss_std": [0.0167, 0.0001],
-         "diverged_runs": [0, 0], "train_seconds_mean": [32.1, 70.44]}
+        {
+            "activation": ["relu", "sigmoid"],
+            "depth": [5, 40],
+            "seeds": [3, 3],
+            "accuracy_mean": [0.96171, 0.1135],
+            "accuracy_std": [0.00208, 0.0],
+            "loss_mean": [0.138, 2.301],
+            "loss_std": [0.0167, 0.0001],
+            "diverged_runs": [0, 0],
+            "train_seconds_mean": [32.1, 70.44],
+        }
     ).to_csv(path, index=False)
     return path
 
@@ -87,15 +95,33 @@ def test_table_rejects_ragged_rows():
 
 def _facts(collapsed, sigmoid_orders):
     def config(activation, depth, mean, at_chance, orders):
-        return {"activation": activation, "depth": depth, "seeds": 3, "accuracy_mean": mean, "accuracy_std": 0.001,
-                "accuracy_min": mean - 0.001, "accuracy_max": mean + 0.001, "runs_at_chance": 3 if at_chance else 0,
-                "all_runs_at_chance": at_chance, "diverged_runs": 0,
-                "gradient_first_over_last": {"0": {"orders_of_magnitude_mean": orders, "orders_of_magnitude_min": orders,
-                                                    "orders_of_magnitude_max": orders, "first_over_last_geomean": 10 ** -orders}}}
+        return {
+            "activation": activation,
+            "depth": depth,
+            "seeds": 3,
+            "accuracy_mean": mean,
+            "accuracy_std": 0.001,
+            "accuracy_min": mean - 0.001,
+            "accuracy_max": mean + 0.001,
+            "runs_at_chance": 3 if at_chance else 0,
+            "all_runs_at_chance": at_chance,
+            "diverged_runs": 0,
+            "gradient_first_over_last": {
+                "0": {
+                    "orders_of_magnitude_mean": orders,
+                    "orders_of_magnitude_min": orders,
+                    "orders_of_magnitude_max": orders,
+                    "first_over_last_geomean": 10**-orders,
+                }
+            },
+        }
 
-    configs = [config("tanh", 5, 0.96, False, 0.1), config("tanh", 40, 0.95, False, 0.5),
-               config("sigmoid", 5, 0.11 if collapsed else 0.9, collapsed, 2.0),
-               config("sigmoid", 40, 0.11 if collapsed else 0.8, collapsed, sigmoid_orders)]
+    configs = [
+        config("tanh", 5, 0.96, False, 0.1),
+        config("tanh", 40, 0.95, False, 0.5),
+        config("sigmoid", 5, 0.11 if collapsed else 0.9, collapsed, 2.0),
+        config("sigmoid", 40, 0.11 if collapsed else 0.8, collapsed, sigmoid_orders),
+    ]
     return {
         "chance": {"majority_digit": 1, "majority_share": 0.1135, "threshold": 0.1235, "definition": "d"},
         "configurations": configs,
@@ -133,9 +159,16 @@ def test_gradient_orders_table_reads_observations(tmp_path):
 
 
 def test_ex2_sentences_mark_the_stand_in():
-    metrics = {"test_accuracy": 0.98, "test_images": 400, "parameters": 100, "epochs": 5, "best_epoch": 3,
-               "stopped_early": True, "per_class": [{"digit": d, "recall": 0.9 + d / 100} for d in range(10)],
-               "data": {"stand_in": True}}
+    metrics = {
+        "test_accuracy": 0.98,
+        "test_images": 400,
+        "parameters": 100,
+        "epochs": 5,
+        "best_epoch": 3,
+        "stopped_early": True,
+        "per_class": [{"digit": d, "recall": 0.9 + d / 100} for d in range(10)],
+        "data": {"stand_in": True},
+    }
     text = " ".join(obs.ex2(metrics))
     assert "restored the weights of epoch 3" in text and "least often is 0" in text and "NOT REAL SVHN" in text
     metrics["data"]["stand_in"] = False
@@ -143,8 +176,14 @@ def test_ex2_sentences_mark_the_stand_in():
 
 
 def test_grading_sentences_name_refusals():
-    frame = pd.DataFrame({"submission": ["a.h5", "b.keras"], "accuracy": [0.5, None], "status": ["graded", "refused: Lambda"],
-                          "marks": [40.0, 0.0]})
+    frame = pd.DataFrame(
+        {
+            "submission": ["a.h5", "b.keras"],
+            "accuracy": [0.5, None],
+            "status": ["graded", "refused: Lambda"],
+            "marks": [40.0, 0.0],
+        }
+    )
     text = " ".join(obs.grading(frame))
     assert "1 of 2 submissions were graded; 1 refused" in text and "b.keras: refused: Lambda" in text
 
@@ -163,8 +202,13 @@ def test_runtimes_sum_benchmark_files(tmp_path):
     (tmp_path / "ex2_train/ex2_train.tsv").write_text(header + "5.0\t0:00:05\t900\t1\t1\t1\t0\t0\t1\t5\n")
     (tmp_path / "ex1_train/stale.tsv").write_text(header + "99\t0:01:39\t1\t1\t1\t1\t0\t0\t1\t9\n")
     # Only the files given (this run's jobs) count, not whatever else lies in benchmarks/.
-    table = prov.runtimes([str(tmp_path / "ex1_train/a.tsv"), str(tmp_path / "ex1_train/b.tsv"),
-                           str(tmp_path / "ex2_train/ex2_train.tsv")])
+    table = prov.runtimes(
+        [
+            str(tmp_path / "ex1_train/a.tsv"),
+            str(tmp_path / "ex1_train/b.tsv"),
+            str(tmp_path / "ex2_train/ex2_train.tsv"),
+        ]
+    )
     assert table.rows == [["ex1_train", "2", "40.5", "30.5", "250"], ["ex2_train", "1", "5.0", "5.0", "900"]]
 
 
@@ -173,23 +217,42 @@ def test_git_commit_outside_a_checkout(tmp_path):
 
 
 def test_recogniser_sentences_come_from_the_model_card():
-    card = {"ensemble_size": 2, "parameters": 485_460, "training_data": ["mnist train", "semeion (x4)"],
-            "training_images": 60_952, "training": {"epochs": 12, "train_seconds": 806.5}, "held_out_writers": ["usps test"],
-            "accuracy": {"mnist test": {"accuracy": 0.9943, "images": 10_000, "held_out_writers": False},
-                         "usps test": {"accuracy": 0.97857, "images": 2_007, "held_out_writers": True}}}
+    card = {
+        "ensemble_size": 2,
+        "parameters": 485_460,
+        "training_data": ["mnist train", "semeion (x4)"],
+        "training_images": 60_952,
+        "training": {"epochs": 12, "train_seconds": 806.5},
+        "held_out_writers": ["usps test"],
+        "accuracy": {
+            "mnist test": {"accuracy": 0.9943, "images": 10_000, "held_out_writers": False},
+            "usps test": {"accuracy": 0.97857, "images": 2_007, "held_out_writers": True},
+        },
+    }
     sentences = obs.ex3(card)
-    assert sentences[0] == ("The recogniser (the mean of 2 networks, 485,460 parameters in all) was trained on "
-                            "mnist train and semeion (x4) (60,952 images per epoch) for 12 epochs each in 806 s.")
+    assert sentences[0] == (
+        "The recogniser (the mean of 2 networks, 485,460 parameters in all) was trained on "
+        "mnist train and semeion (x4) (60,952 images per epoch) for 12 epochs each in 806 s."
+    )
     assert "usps test: accuracy 0.9786 on 2,007 images (writers never seen in training)." in sentences
     card.update(held_out_writers=[], ensemble_size=1, parameters=242_730)
     assert "not measured" in obs.ex3(card)[-1] and "(242,730 parameters)" in obs.ex3(card)[0]
 
 
 def test_recogniser_sentence_names_the_input_blur_the_validation_loss_chose():
-    card = {"ensemble_size": 1, "parameters": 242_755, "training_data": ["mnist train"], "training_images": 55_000,
-            "training": {"epochs": 1, "train_seconds": 30.0}, "held_out_writers": ["usps test"], "accuracy": {},
-            "input_blur": {"sigma_pixels": 0.5, "validation_loss": {"0.0": 0.0179, "0.5": 0.0158}}}
-    assert ("Of the input blurs tried (sigma 0.0, 0.5 px), the lowest validation loss chose a fixed Gaussian blur "
-            "of its input (sigma 0.5 px).") in obs.ex3(card)
+    card = {
+        "ensemble_size": 1,
+        "parameters": 242_755,
+        "training_data": ["mnist train"],
+        "training_images": 55_000,
+        "training": {"epochs": 1, "train_seconds": 30.0},
+        "held_out_writers": ["usps test"],
+        "accuracy": {},
+        "input_blur": {"sigma_pixels": 0.5, "validation_loss": {"0.0": 0.0179, "0.5": 0.0158}},
+    }
+    assert (
+        "Of the input blurs tried (sigma 0.0, 0.5 px), the lowest validation loss chose a fixed Gaussian blur "
+        "of its input (sigma 0.5 px)."
+    ) in obs.ex3(card)
     card["input_blur"]["sigma_pixels"] = 0.0
     assert obs.ex3(card)[1].endswith("chose no blur of its input.")

@@ -71,8 +71,14 @@ except RuntimeError as error:
 def test_jax_backend_is_selected_pinned_to_its_threads_seeded_and_caches_compilations(tmp_path):
     def run():
         program = JAX_PROGRAM.format(src=str(REPO / "src"), cache=str(tmp_path / "jax"))
-        return subprocess.run([sys.executable, "-c", program], capture_output=True,
-                              text=True, check=True, env={**os.environ, "XLA_FLAGS": ""}).stdout
+        return subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "XLA_FLAGS": ""},
+        ).stdout
+
     first = run()
     assert "backend jax" in first
     assert f"cache {tmp_path / 'jax'}" in first
@@ -102,8 +108,9 @@ for name in ("tensorflow", "sklearn", "matplotlib"):
 
 def test_a_jax_job_can_train_and_save_without_importing_tensorflow_sklearn_or_matplotlib(tmp_path):
     # Keras imports them whenever they are installed; an Exercise 1 job saves 2.3 CPU s without.
-    program = LEAN_JAX_PROGRAM.format(src=str(REPO / "src"), h5=str(tmp_path / "m.h5"),
-                                      native=str(tmp_path / "m.keras"))
+    program = LEAN_JAX_PROGRAM.format(
+        src=str(REPO / "src"), h5=str(tmp_path / "m.h5"), native=str(tmp_path / "m.keras")
+    )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
     for name in ("tensorflow", "sklearn", "matplotlib"):
         assert f"{name} loaded: False" in done.stdout

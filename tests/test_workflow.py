@@ -53,8 +53,19 @@ def test_default_config_dry_run(tmp_path):
 
 def test_slurm_profile_dry_run_shows_resources_of_every_training_job(tmp_path):
     shutil.copy(REPO / "config.yaml", tmp_path)
-    result = run([*SNAKEMAKE, "-n", "--profile", str(REPO / "profiles/slurm"), "-s", str(REPO / "Snakefile"),
-                  "-d", str(tmp_path)], cwd=REPO)
+    result = run(
+        [
+            *SNAKEMAKE,
+            "-n",
+            "--profile",
+            str(REPO / "profiles/slurm"),
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+    )
     jobs = re.findall(r"rule (\w+):\n(?:    .*\n)*?    resources: ([^\n]*)", result.stdout)
     training = [(rule, resources) for rule, resources in jobs if rule.endswith("_train")]
     assert sorted({rule for rule, _ in training}) == ["ex1_train", "ex2_train", "ex3_train"]
@@ -76,8 +87,18 @@ def test_explicit_svhn_download_fails_clearly(tmp_path, dead_url):
     config = {"svhn": {"source": "download", "base_url": dead_url}}
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
     result = run(
-        [*SNAKEMAKE, "resources/svhn/mat/origin.json", "--cores", "1", "-s", str(REPO / "Snakefile"),
-         "-d", str(tmp_path), "--configfile", str(tmp_path / "config.yaml")],
+        [
+            *SNAKEMAKE,
+            "resources/svhn/mat/origin.json",
+            "--cores",
+            "1",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(tmp_path),
+            "--configfile",
+            str(tmp_path / "config.yaml"),
+        ],
         cwd=tmp_path,
         check=False,
     )
@@ -95,7 +116,9 @@ def _own_digits(root):
 
     for digit in range(10):
         (root / str(digit)).mkdir(parents=True)
-        for variant, (font, dark) in enumerate([(cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, True), (cv2.FONT_HERSHEY_SIMPLEX, False)]):
+        for variant, (font, dark) in enumerate(
+            [(cv2.FONT_HERSHEY_SCRIPT_SIMPLEX, True), (cv2.FONT_HERSHEY_SIMPLEX, False)]
+        ):
             image = np.full((140, 110), 225 if dark else 30, np.uint8)
             cv2.putText(image, str(digit), (18, 115), font, 3.5, 25 if dark else 230, 8, cv2.LINE_AA)
             cv2.imwrite(str(root / str(digit) / f"{digit}_{variant}.jpg"), image)
@@ -110,7 +133,8 @@ def _submissions(root):
     root.mkdir()
     program = textwrap.dedent(f"""
         import numpy as np, keras
-        model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+        layers = [keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+        model = keras.Sequential(layers)
         bias = np.full(10, -5.0, np.float32); bias[3] = 5.0
         model.layers[-1].set_weights([np.zeros((784, 10), np.float32), bias])
         model.save({str(root / "always_three.h5")!r})
@@ -141,8 +165,17 @@ def test_run(tmp_path_factory):
     (workdir / "not_an_image.png").write_text("this is not an image")
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     result = run(
-        [*SNAKEMAKE, "--cores", "2", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-         "--configfile", str(workdir / "config.yaml")],
+        [
+            *SNAKEMAKE,
+            "--cores",
+            "2",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+        ],
         cwd=workdir,
     )
     return workdir, result
@@ -177,8 +210,18 @@ def test_end_to_end_provenance(test_run):
 def test_rerun_has_nothing_to_do(test_run):
     workdir, _ = test_run
     result = run(
-        [*SNAKEMAKE, "-n", "--cores", "2", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-         "--configfile", str(workdir / "config.yaml")],
+        [
+            *SNAKEMAKE,
+            "-n",
+            "--cores",
+            "2",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+        ],
         cwd=workdir,
     )
     assert "Nothing to be done" in result.stdout + result.stderr
@@ -188,8 +231,19 @@ def test_rerun_has_nothing_to_do(test_run):
 def test_snakemake_report(test_run):
     workdir, _ = test_run
     run(
-        [*SNAKEMAKE, "--cores", "1", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-         "--configfile", str(workdir / "config.yaml"), "--report", str(workdir / "report.zip")],
+        [
+            *SNAKEMAKE,
+            "--cores",
+            "1",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(workdir),
+            "--configfile",
+            str(workdir / "config.yaml"),
+            "--report",
+            str(workdir / "report.zip"),
+        ],
         cwd=workdir,
     )
     assert (workdir / "report.zip").stat().st_size > 10_000
@@ -204,12 +258,27 @@ def test_end_to_end_ex1(test_run):
     runs = len(ex1["activations"]) * len(ex1["depths"]) * len(ex1["seeds"])
     metrics = pd.read_csv(workdir / "results/ex1/metrics.csv")
     assert list(metrics.columns) == [
-        "activation", "depth", "seed", "test_accuracy", "test_loss", "epochs", "diverged", "train_seconds"
+        "activation",
+        "depth",
+        "seed",
+        "test_accuracy",
+        "test_loss",
+        "epochs",
+        "diverged",
+        "train_seconds",
     ]
     assert len(metrics) == runs and metrics.test_accuracy.between(0, 1).all()
     gradients = pd.read_csv(workdir / "results/ex1/gradients.csv")
     assert list(gradients.columns) == [
-        "activation", "depth", "seed", "epoch", "layer", "param", "max_abs", "max", "mean_abs"
+        "activation",
+        "depth",
+        "seed",
+        "epoch",
+        "layer",
+        "param",
+        "max_abs",
+        "max",
+        "mean_abs",
     ]
     assert sorted(gradients.epoch.unique()) == sorted(ex1["gradient_epochs"])
     layers = gradients.groupby(["activation", "depth", "seed", "epoch", "param"]).layer.max().reset_index()
@@ -218,8 +287,12 @@ def test_end_to_end_ex1(test_run):
     assert facts["chance"]["majority_share"] == 0.1135 and len(facts["configurations"]) == runs // len(ex1["seeds"])
     scores = pd.read_csv(workdir / "results/ex1/scores.csv")
     assert len(scores) == runs // len(ex1["seeds"]) and (scores.seeds == len(ex1["seeds"])).all()
-    for name in ["scores.png", "learning_curves_accuracy.png", "learning_curves_loss.png",
-                 *[f"gradients_epoch{e}.png" for e in ex1["figure_epochs"]]]:
+    for name in [
+        "scores.png",
+        "learning_curves_accuracy.png",
+        "learning_curves_loss.png",
+        *[f"gradients_epoch{e}.png" for e in ex1["figure_epochs"]],
+    ]:
         assert (workdir / "results/ex1" / name).stat().st_size > 10_000, name
     run_dir = workdir / "results/ex1/runs" / ex1["activations"][0] / f"depth{ex1['depths'][0]}" / "seed0"
     assert (run_dir / "model.h5").stat().st_size > 0 and (run_dir / "model.keras").stat().st_size > 0
@@ -230,7 +303,9 @@ def test_end_to_end_ex1(test_run):
 def test_end_to_end_ex1_lecun(test_run):
     workdir, _ = test_run
     ranges = pd.read_csv(workdir / "results/ex1/activation_ranges.csv").set_index("activation")
-    assert ranges.loc["lecun", "numerical_min"] >= 0.01 and ranges.loc["sigmoid", "numerical_max"] == pytest.approx(0.25)
+    assert ranges.loc["lecun", "numerical_min"] >= 0.01 and ranges.loc["sigmoid", "numerical_max"] == pytest.approx(
+        0.25
+    )
     facts = json.loads((workdir / "results/ex1/lecun_vs_baseline.json").read_text())
     assert facts["baseline"] == "tanh" and {d["depth"] for d in facts["depths"]} == {5, 10}
     scores = pd.read_csv(workdir / "results/ex1/lecun_vs_baseline_scores.csv")
@@ -281,7 +356,9 @@ def test_end_to_end_ex3(test_run):
     held_out = pd.read_csv(workdir / "results/ex3/leave_one_out.csv")
     assert set(held_out.held_out) == {"usps", "semeion"} and held_out.available.all()
     assert set(held_out.test_set) == {"usps train", "usps test", "semeion"}
-    assert set(held_out[held_out.held_out == "semeion"].trained_on) == {"mnist train + fonts (x4) + usps train (x4) + pen digits"}
+    assert set(held_out[held_out.held_out == "semeion"].trained_on) == {
+        "mnist train + fonts (x4) + usps train (x4) + pen digits"
+    }
     assert [row["test_set"] for row in card["leave_one_out"]] == list(held_out.test_set)
     from digitstudy.ex3.safe_load import load_untrusted
 
@@ -302,7 +379,9 @@ def test_end_to_end_ex3(test_run):
     benchmark = json.loads((workdir / "results/ex3/photo_benchmark/summary.json").read_text())
     conditions = pd.read_csv(workdir / "results/ex3/photo_benchmark/conditions.csv")
     assert card["photo_benchmark"] == benchmark
-    assert set(conditions.source) == {"mnist test", "usps test"} and len(conditions) == 2 * conditions.condition.nunique()
+    assert (
+        set(conditions.source) == {"mnist test", "usps test"} and len(conditions) == 2 * conditions.condition.nunique()
+    )
     single = conditions[conditions.condition != "combined"]
     assert (single.images == 3).all() and (conditions[conditions.condition == "combined"].images == 15).all()
     assert benchmark["overall_accuracy"] == pytest.approx(conditions.correct.sum() / conditions.images.sum())
@@ -364,7 +443,7 @@ def _report(workdir):
 
 
 def _close(shown, value, decimals=4):
-    return abs(shown - value) <= 0.5 * 10 ** -decimals + 1e-12
+    return abs(shown - value) <= 0.5 * 10**-decimals + 1e-12
 
 
 @pytest.mark.e2e
@@ -416,7 +495,9 @@ def test_report_tables_equal_the_metrics_files(test_run):
     lecun = json.loads((results / "ex1/lecun_vs_baseline.json").read_text())
     for row, depth in zip(tables["ex1-lecun"], lecun["depths"]):
         assert numbers(row[0]) == [depth["depth"]]
-        assert _close(numbers(row[1])[0], depth["accuracy_lecun_mean"]) and _close(numbers(row[2])[0], depth["accuracy_tanh_mean"])
+        assert _close(numbers(row[1])[0], depth["accuracy_lecun_mean"]) and _close(
+            numbers(row[2])[0], depth["accuracy_tanh_mean"]
+        )
         assert numbers(row[5])[0] == pytest.approx(depth["first_layer_gradient_ratio"], abs=0.005)
 
     metrics = json.loads((results / "ex2/metrics.json").read_text())
@@ -522,7 +603,8 @@ def test_report_renders_offline_in_chromium(test_run):
         # MathML would be inline text, side by side.
         fractions = page.eval_on_selector_all(
             "mfrac",
-            "els => els.map(e => [e.children[0].getBoundingClientRect().bottom, e.children[1].getBoundingClientRect().top])",
+            "els => els.map(e => [e.children[0].getBoundingClientRect().bottom, "
+            "e.children[1].getBoundingClientRect().top])",
         )
         # At a laptop's 1,280 px, every table fits the page: no column hidden behind a scroll bar.
         overflowing = page.eval_on_selector_all(
@@ -564,8 +646,11 @@ def test_report_canvas_reads_digits_as_keras_does(test_run):
         page = browser.new_context(offline=True).new_page()
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.goto((workdir / "results/report/report.html").as_uri(), wait_until="load")
-        found = np.array(page.evaluate("xs => xs.map(p => window.digitRecogniser.predict(p))",
-                                       pixels.reshape(len(pixels), -1).tolist()))
+        found = np.array(
+            page.evaluate(
+                "xs => xs.map(p => window.digitRecogniser.predict(p))", pixels.reshape(len(pixels), -1).tolist()
+            )
+        )
         canvas = page.locator("#draw-canvas")
         canvas.scroll_into_view_if_needed()
         box = canvas.bounding_box()

@@ -23,8 +23,10 @@ def test_usps_h5_loader(tmp_path):
 
 def test_usps_libsvm_loader_maps_labels_and_pixels(tmp_path):
     path = tmp_path / "usps.bz2"
-    rows = ["1 " + " ".join(f"{i}:{v}" for i, v in enumerate([-1.0, 1.0] + [0.0] * 254, start=1)),
-            "10 " + " ".join(f"{i}:1" for i in range(1, 257))]
+    rows = [
+        "1 " + " ".join(f"{i}:{v}" for i, v in enumerate([-1.0, 1.0] + [0.0] * 254, start=1)),
+        "10 " + " ".join(f"{i}:1" for i in range(1, 257)),
+    ]
     path.write_bytes(bz2.compress(("\n".join(rows) + "\n").encode()))
     split = writers.read_usps_libsvm(path)
     np.testing.assert_array_equal(split.labels, [0, 9])

@@ -28,8 +28,13 @@ def grid_config(activations: list[str], depths: list[int], seeds: list[int], epo
     return {
         "mnist": {"source": "auto"},
         "ex1": {
-            "activations": activations, "depths": depths, "seeds": seeds, "epochs": epochs,
-            "train_subset": subset, "validation_size": 1000, "gradient_epochs": [0, epochs],
+            "activations": activations,
+            "depths": depths,
+            "seeds": seeds,
+            "epochs": epochs,
+            "train_subset": subset,
+            "validation_size": 1000,
+            "gradient_epochs": [0, epochs],
             "figure_epochs": [epochs],
         },
     }
@@ -40,12 +45,25 @@ def children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def snakemake(workdir: Path, cores: int, targets: list[str], configfile: Path | None = None,
-              overrides: list[str] = ()) -> tuple[float, float]:
+def snakemake(
+    workdir: Path, cores: int, targets: list[str], configfile: Path | None = None, overrides: list[str] = ()
+) -> tuple[float, float]:
     """(wall seconds, CPU seconds of every process it ran) of `snakemake --cores N TARGETS` in
     `workdir`, with `configfile` (default: the workdir's config.yaml) and `--config` overrides."""
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-               "--configfile", str(configfile or workdir / "config.yaml"), "--cores", str(cores), *targets]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(configfile or workdir / "config.yaml"),
+        "--cores",
+        str(cores),
+        *targets,
+    ]
     if overrides:
         command += ["--config", *overrides]
     cpu, started = children_cpu_seconds(), time.perf_counter()
@@ -82,14 +100,19 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.copy(Path(args.mnist).with_name("provenance.json"), target / "provenance.json")
             else:
                 snakemake(workdir, 1, ["resources/mnist/mnist.npz"])  # untimed
-            runs[cores] = (workdir, snakemake(workdir, cores, ["results/ex1/metrics.csv", "results/ex1/gradients.csv"])[0])
+            runs[cores] = (
+                workdir,
+                snakemake(workdir, cores, ["results/ex1/metrics.csv", "results/ex1/gradients.csv"])[0],
+            )
             print(f"--cores {cores}: {jobs} training jobs in {runs[cores][1]:.1f} s", flush=True)
         compared, problems = compare_runs(runs[1][0], runs[args.cores][0])
         for problem in problems:
             print(f"DIFFERS {problem}")
         speedup = runs[1][1] / runs[args.cores][1]
-        print(f"speedup --cores {args.cores} vs --cores 1: {speedup:.2f}x "
-              f"({compared} result files identical: {not problems})")
+        print(
+            f"speedup --cores {args.cores} vs --cores 1: {speedup:.2f}x "
+            f"({compared} result files identical: {not problems})"
+        )
     return 1 if problems else 0
 
 

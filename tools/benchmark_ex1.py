@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist", default="resources/mnist/mnist.npz", help="MNIST in the workflow's npz format")
     parser.add_argument("--activations", nargs="+", default=["tanh"])
     parser.add_argument("--depths", nargs="+", type=int, default=[5, 20, 40])
-    parser.add_argument("--epochs", type=int, default=20, help="the workflow's default; fewer epochs weigh compile time more")
+    parser.add_argument(
+        "--epochs", type=int, default=20, help="the workflow's default; fewer epochs weigh compile time more"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--backend", choices=["jax", "tensorflow"], default="jax", help="Keras backend of both")
@@ -55,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
 
     defaults = schema_defaults("ex1")
     settings = TrainSettings.from_config(
-        {**defaults, "epochs": args.epochs, "gradient_epochs": [e for e in defaults["gradient_epochs"] if e <= args.epochs]}
+        {
+            **defaults,
+            "epochs": args.epochs,
+            "gradient_epochs": [e for e in defaults["gradient_epochs"] if e <= args.epochs],
+        }
     )
     splits = load_splits(args.mnist)
     data = prepare_inputs(splits["train"], splits["test"], settings)
@@ -68,9 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
                 ours = train_mlp(activation, depth, args.seed, data, settings)
             ours_seconds = time.perf_counter() - started
-            same = all(
-                np.array_equal(a, b) for a, b in zip(plain_model.get_weights(), ours.model.get_weights())
-            )
+            same = all(np.array_equal(a, b) for a, b in zip(plain_model.get_weights(), ours.model.get_weights()))
             totals[0] += plain_seconds
             totals[1] += ours_seconds
             print(

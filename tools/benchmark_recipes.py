@@ -38,14 +38,26 @@ def ex1_accuracy(workdir: Path) -> pd.Series | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--resources", required=True,
-                        help="a prepared resources/ folder (the workflow's datasets) to copy into both runs")
-    parser.add_argument("--baseline", nargs="*", default=["ex1={keras_backend: tensorflow}"],
-                        help="--config overrides of today's recipe")
-    parser.add_argument("--candidate", nargs="*", default=["ex1={keras_backend: jax}"],
-                        help="--config overrides of the new recipe")
-    parser.add_argument("--common", nargs="*", default=[REDUCED_EX1],
-                        help="overrides of both (default: a reduced Exercise 1 grid); '' for none")
+    parser.add_argument(
+        "--resources",
+        required=True,
+        help="a prepared resources/ folder (the workflow's datasets) to copy into both runs",
+    )
+    parser.add_argument(
+        "--baseline",
+        nargs="*",
+        default=["ex1={keras_backend: tensorflow}"],
+        help="--config overrides of today's recipe",
+    )
+    parser.add_argument(
+        "--candidate", nargs="*", default=["ex1={keras_backend: jax}"], help="--config overrides of the new recipe"
+    )
+    parser.add_argument(
+        "--common",
+        nargs="*",
+        default=[REDUCED_EX1],
+        help="overrides of both (default: a reduced Exercise 1 grid); '' for none",
+    )
     parser.add_argument("--target", nargs="+", default=["results/ex1/metrics.csv"])
     parser.add_argument("--cores", type=int, default=2)
     args = parser.parse_args(argv)
@@ -59,14 +71,23 @@ def main(argv: list[str] | None = None) -> int:
             # Two overrides of one section would replace each other: merge them into one.
             merged = merge_overrides(common + overrides)
             wall, cpu = snakemake(workdir, args.cores, args.target, REPO / "config.yaml", merged)
-            rows.append({"recipe": name, "overrides": " ".join(merged), "wall_s": round(wall, 1),
-                         "cpu_s": round(cpu, 1), "utilisation": round(cpu / (wall * args.cores), 2)})
+            rows.append(
+                {
+                    "recipe": name,
+                    "overrides": " ".join(merged),
+                    "wall_s": round(wall, 1),
+                    "cpu_s": round(cpu, 1),
+                    "utilisation": round(cpu / (wall * args.cores), 2),
+                }
+            )
             print(f"{name}: {wall:.1f} s wall, {cpu:.1f} CPU s ({' '.join(merged)})", flush=True)
             accuracy[name] = ex1_accuracy(workdir)
     table = pd.DataFrame(rows).set_index("recipe")
     print(table.to_string())
-    print(f"ratio baseline / candidate: wall {table.wall_s.baseline / table.wall_s.candidate:.2f}x, "
-          f"CPU {table.cpu_s.baseline / table.cpu_s.candidate:.2f}x")
+    print(
+        f"ratio baseline / candidate: wall {table.wall_s.baseline / table.wall_s.candidate:.2f}x, "
+        f"CPU {table.cpu_s.baseline / table.cpu_s.candidate:.2f}x"
+    )
     if all(value is not None for value in accuracy.values()):
         print("Exercise 1 mean test accuracy per configuration:")
         print(pd.DataFrame(accuracy).round(4).to_string())

@@ -47,11 +47,13 @@ def workflow_rules(rules_dir: Path = REPO / "rules") -> list[Rule]:
         for name, body in zip(blocks[1::2], blocks[2::2]):
             env = re.search(r'^\s+conda:\s*\n\s+"([^"]+)"', body, re.MULTILINE)
             script = re.search(r'^\s+script:\s*\n\s+"([^"]+)"', body, re.MULTILINE)
-            rules.append(Rule(
-                name,
-                (smk.parent / env.group(1)).resolve() if env else None,
-                (smk.parent / script.group(1)).resolve() if script else None,
-            ))
+            rules.append(
+                Rule(
+                    name,
+                    (smk.parent / env.group(1)).resolve() if env else None,
+                    (smk.parent / script.group(1)).resolve() if script else None,
+                )
+            )
     return rules
 
 
@@ -71,9 +73,12 @@ def _imports(path: Path, module: str | None) -> set[str]:
     found = set()
     tree = ast.parse(path.read_text(), filename=str(path))
     # Imports under `if TYPE_CHECKING:` never run.
-    skipped = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If)
-               and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
-               for inner in ast.walk(node)}
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+        for inner in ast.walk(node)
+    }
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
@@ -100,7 +105,8 @@ def package_imports() -> dict[str, set[str]]:
         module = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         graph[module] = {
             name if _module_file(name) else name.rpartition(".")[0]
-            for name in _imports(file, module) if name.partition(".")[0] == PACKAGE
+            for name in _imports(file, module)
+            if name.partition(".")[0] == PACKAGE
         } - {module, PACKAGE}
         graph[module] = {name for name in graph[module] if _module_file(name)}
     return graph
@@ -231,8 +237,12 @@ def build_and_import(env_file: Path, modules: set[str], where: Path) -> None:
     run = lambda *cmd, **kw: subprocess.run(cmd, check=True, **kw)  # noqa: E731
     run(str(python), "-m", "pip", "install", "--quiet", "-r", str(requirements))
     post_deploy = env_file.with_suffix(".post-deploy.sh")
-    environment = {**os.environ, "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}",
-                   "DIGITSTUDY_ROOT": str(REPO), "CONDA_PREFIX": str(prefix)}
+    environment = {
+        **os.environ,
+        "PATH": f"{prefix / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "DIGITSTUDY_ROOT": str(REPO),
+        "CONDA_PREFIX": str(prefix),
+    }
     environment.pop("PYTHONPATH", None)
     run("sh", str(post_deploy), env=environment, cwd=where)
     code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
@@ -243,8 +253,12 @@ def build_and_import(env_file: Path, modules: set[str], where: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--build", type=Path, metavar="DIR",
-                        help="also build each env's pip equivalent under DIR and import its modules")
+    parser.add_argument(
+        "--build",
+        type=Path,
+        metavar="DIR",
+        help="also build each env's pip equivalent under DIR and import its modules",
+    )
     args = parser.parse_args(argv)
     problems = missing_by_rule()
     for rule, messages in problems.items():

@@ -15,8 +15,17 @@ from pathlib import Path
 import pandas as pd
 
 # Measurements of the machine, not results: they differ between any two runs.
-VOLATILE = {"train_seconds", "train_seconds_mean", "seconds", "wall_seconds", "retrieved_at", "rendered_at", "path",
-            "decode_and_preprocess_seconds", "preprocess_seconds"}
+VOLATILE = {
+    "train_seconds",
+    "train_seconds_mean",
+    "seconds",
+    "wall_seconds",
+    "retrieved_at",
+    "rendered_at",
+    "path",
+    "decode_and_preprocess_seconds",
+    "preprocess_seconds",
+}
 
 
 def _strip(node):

@@ -94,8 +94,13 @@ def coerce_overrides(config: dict, schema: dict | str | os.PathLike) -> dict:
 
 
 _TYPE_WORDS = {
-    "integer": "an integer", "number": "a number", "boolean": "true or false", "null": "null",
-    "string": "a string", "array": "a list", "object": "a mapping of keys",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+    "string": "a string",
+    "array": "a list",
+    "object": "a mapping of keys",
 }
 
 
@@ -157,10 +162,22 @@ def _describe(error: jsonschema.ValidationError, root: dict) -> list[str]:
         return messages
     if error.validator == "type" and isinstance(error.instance, str):
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(_types(error.schema, root)))
-        return [f"config key '{where}' is the string {error.instance!r}, which is not {wanted}; "
-                f"allowed: {allowed(error.schema, root)}."]
-    if error.validator in ("enum", "anyOf", "oneOf", "pattern", "type", "minimum", "maximum",
-                           "exclusiveMinimum", "minItems", "uniqueItems"):
+        return [
+            f"config key '{where}' is the string {error.instance!r}, which is not {wanted}; "
+            f"allowed: {allowed(error.schema, root)}."
+        ]
+    if error.validator in (
+        "enum",
+        "anyOf",
+        "oneOf",
+        "pattern",
+        "type",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "minItems",
+        "uniqueItems",
+    ):
         return [f"config key '{where}' is {_show(error.instance)}; allowed: {allowed(error.schema, root)}."]
     return [f"config key '{where}': {error.message}; allowed: {allowed(error.schema, root)}."]
 

@@ -25,9 +25,15 @@ BACKENDS = ("tensorflow", "jax")
 OPTIONAL_IMPORTS = ("tensorflow", "sklearn", "matplotlib")
 
 
-def configure_keras(threads: int, seed: int, backend: str = "tensorflow", deterministic: bool = True,
-                    compilation_cache: str | os.PathLike | None = None, without_optional_imports: bool = False,
-                    threads_per_op: int | None = None) -> None:
+def configure_keras(
+    threads: int,
+    seed: int,
+    backend: str = "tensorflow",
+    deterministic: bool = True,
+    compilation_cache: str | os.PathLike | None = None,
+    without_optional_imports: bool = False,
+    threads_per_op: int | None = None,
+) -> None:
     """Select the Keras backend, size its thread pools, seed Python, NumPy and the backend, and
     (TensorFlow) make ops deterministic. `threads_per_op` (default `threads`): the threads one
     operation may use; 1 for a job that trains `threads` models side by side, each op on one core,
@@ -49,8 +55,10 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
     if backend not in BACKENDS:
         raise ValueError(f"unknown Keras backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     if "keras" in sys.modules and sys.modules["keras"].backend.backend() != backend:
-        raise RuntimeError(f"Keras is already imported with the {sys.modules['keras'].backend.backend()} backend, "
-                           f"so it cannot switch to {backend}: call configure_keras before importing keras")
+        raise RuntimeError(
+            f"Keras is already imported with the {sys.modules['keras'].backend.backend()} backend, "
+            f"so it cannot switch to {backend}: call configure_keras before importing keras"
+        )
     if without_optional_imports:
         if backend != "jax":
             raise ValueError("without_optional_imports needs the jax backend")
@@ -67,27 +75,37 @@ def configure_keras(threads: int, seed: int, backend: str = "tensorflow", determ
     import keras
 
     if backend == "tensorflow":
-        import tensorflow as tf
-
-        tf.config.threading.set_intra_op_parallelism_threads(threads_per_op)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
-        for gpu in tf.config.list_physical_devices("GPU"):
-            # Share a GPU node's device with other jobs instead of reserving all its memory.
-            tf.config.experimental.set_memory_growth(gpu, True)
-        if deterministic:
-            tf.config.experimental.enable_op_determinism()
-        version, devices = tf.__version__, [d.name for d in tf.config.list_logical_devices()]
+        version, devices = _configure_tensorflow(threads, threads_per_op, deterministic)
     else:
-        import jax
-
-        # Same programs, same results, same wall time on one core; without it the dispatching
-        # thread and XLA's worker spin while they wait for each other (27.5 -> 20.9 CPU s for
-        # one 40-layer run of 19 s).
-        jax.config.update("jax_cpu_enable_async_dispatch", False)
-        if compilation_cache is not None:
-            jax.config.update("jax_compilation_cache_dir", str(compilation_cache))
-            jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
-        version, devices = jax.__version__, [str(d) for d in jax.devices()]
+        version, devices = _configure_jax(compilation_cache)
     keras.utils.set_random_seed(seed)
-    print(f"{backend} {version}, keras {keras.__version__}: threads={threads} ({threads_per_op} per op), seed={seed}, "
-          f"deterministic={deterministic}, devices={devices}", file=sys.stderr)
+    print(
+        f"{backend} {version}, keras {keras.__version__}: threads={threads} ({threads_per_op} per op), seed={seed}, "
+        f"deterministic={deterministic}, devices={devices}",
+        file=sys.stderr,
+    )
+
+
+def _configure_tensorflow(threads: int, threads_per_op: int, deterministic: bool) -> tuple[str, list[str]]:
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(threads_per_op)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    for gpu in tf.config.list_physical_devices("GPU"):
+        # Share a GPU node's device with other jobs instead of reserving all its memory.
+        tf.config.experimental.set_memory_growth(gpu, True)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    return tf.__version__, [d.name for d in tf.config.list_logical_devices()]
+
+
+def _configure_jax(compilation_cache) -> tuple[str, list[str]]:
+    import jax
+
+    # Same programs, same results, same wall time on one core; without it the dispatching
+    # thread and XLA's worker spin while they wait for each other (README, "Speed").
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
+    if compilation_cache is not None:
+        jax.config.update("jax_compilation_cache_dir", str(compilation_cache))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    return jax.__version__, [str(d) for d in jax.devices()]

@@ -62,10 +62,9 @@ def yield_cpu() -> str:
     ex3_train's two TensorFlow threads wait for each other at every operation, so a job that
     holds a core when one of them wakes up slows every step. Linux preempts an idle-class
     task as soon as a normal one wakes, and places waking tasks on cores that run only
-    idle-class ones; a niced task is preempted only when fairness says so. In a full run,
-    ex3_train took 844 s with idle-class neighbours, against 1,205 s beside niceness-19 ones
-    (README, "Speed"). Only this thread and the threads it starts afterwards are affected:
-    call it before importing Keras."""
+    idle-class ones; a niced task is preempted only when fairness says so (README, "Speed").
+    Only this thread and the threads it starts afterwards are affected: call it before
+    importing Keras."""
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         kind = "idle"

@@ -70,8 +70,11 @@ def settings_from_section(cls, section: dict):
     """A settings dataclass from a validated config section: every field without a default of
     its own must be there. Keys the class does not use are ignored; lists become tuples."""
     fields = dataclasses.fields(cls)
-    missing = [f.name for f in fields if f.name not in section
-               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    missing = [
+        f.name
+        for f in fields
+        if f.name not in section and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     if missing:
         raise KeyError(f"{cls.__name__} needs config keys {missing}; is the config validated (defaults filled in)?")
     names = {f.name for f in fields}

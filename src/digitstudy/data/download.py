@@ -20,10 +20,7 @@ def manual_hint(destination: Path, checksum: Checksum | None, config_key: str | 
     if config_key:
         where += f" or point the config key `{config_key}` at it"
     expected = f" (it must have {checksum})" if checksum else ""
-    return (
-        f"To supply the file by hand, download it on a machine with internet access and "
-        f"{where}{expected}."
-    )
+    return f"To supply the file by hand, download it on a machine with internet access and {where}{expected}."
 
 
 def download(

@@ -12,7 +12,6 @@ stroke weights; training then varies them further (augmentation).
 from __future__ import annotations
 
 import base64
-import io
 import logging
 import tarfile
 from dataclasses import dataclass
@@ -64,8 +63,14 @@ def _from_tarball(font: Font, raw_dir: Path) -> Path:
     """The .woff out of the npm tarball, checked twice: the tarball against npm's integrity, the
     file against its own sha256."""
     url = TARBALL_URL.format(name=font.name, version=font.version)
-    tarball = download(url, raw_dir / f"{font.name}-{font.version}.tgz", font.tarball_checksum,
-                       description=f"font {font.name} (npm package)", config_key="fonts.source", progress=False)
+    tarball = download(
+        url,
+        raw_dir / f"{font.name}-{font.version}.tgz",
+        font.tarball_checksum,
+        description=f"font {font.name} (npm package)",
+        config_key="fonts.source",
+        progress=False,
+    )
     with tarfile.open(tarball) as archive:
         data = archive.extractfile(f"package/files/{font.file}").read()
     destination = raw_dir / font.file
@@ -81,8 +86,15 @@ def fetch_font(font: Font, raw_dir: Path) -> tuple[Path, str]:
     """(path of the .woff, the URL it came from); raises DownloadError when no source serves it."""
     url = FILE_URL.format(name=font.name, version=font.version, file=font.file)
     try:
-        return download(url, raw_dir / font.file, Checksum("sha256", font.sha256), description=f"font {font.name}",
-                        config_key="fonts.source", progress=False, timeout=20), url
+        return download(
+            url,
+            raw_dir / font.file,
+            Checksum("sha256", font.sha256),
+            description=f"font {font.name}",
+            config_key="fonts.source",
+            progress=False,
+            timeout=20,
+        ), url
     except DownloadError as first:
         try:
             return _from_tarball(font, raw_dir), TARBALL_URL.format(name=font.name, version=font.version)
@@ -115,8 +127,9 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
     raw_dir.mkdir(parents=True, exist_ok=True)
     local = None if source in SOURCES else Path(source)
     if local is not None and not local.is_dir():
-        raise FileNotFoundError(f"Config key `fonts.source` is {source!r}: not one of {', '.join(SOURCES)} "
-                                "and no such folder.")
+        raise FileNotFoundError(
+            f"Config key `fonts.source` is {source!r}: not one of {', '.join(SOURCES)} and no such folder."
+        )
     paths, files, warnings, absent = {}, [], [], []
     fonts = font_table()
     fetched = _fetch_all(fonts, raw_dir) if local is None else [None] * len(fonts)
@@ -139,16 +152,18 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
         paths[font.name] = path
         files.append({"name": font.file, "url": url, "path": str(path), "sha256": digest, "licence": font.licence})
     if absent:
-        warnings.append(f"{len(absent)} of the {len(absent) + len(paths)} known fonts are not in {local}: "
-                        f"{', '.join(absent)}.")
+        warnings.append(
+            f"{len(absent)} of the {len(absent) + len(paths)} known fonts are not in {local}: {', '.join(absent)}."
+        )
     for warning in warnings:
         log.warning(warning)
     origin = "local" if local is not None else "download"
     available = bool(paths)
     if not available:
         warnings.insert(0, "FONTS are unavailable and results that need them are skipped: no font could be had.")
-    return paths, Provenance("fonts", origin if available else "unavailable", files=files, warnings=warnings,
-                             available=available)
+    return paths, Provenance(
+        "fonts", origin if available else "unavailable", files=files, warnings=warnings, available=available
+    )
 
 
 def render_digit(path: str | Path, digit: int, stroke: int) -> np.ndarray:
@@ -158,8 +173,9 @@ def render_digit(path: str | Path, digit: int, stroke: int) -> np.ndarray:
 
     font = ImageFont.truetype(str(path), FONT_PIXELS)
     image = Image.new("L", (3 * FONT_PIXELS, 3 * FONT_PIXELS), 0)
-    ImageDraw.Draw(image).text((FONT_PIXELS, FONT_PIXELS // 2), str(digit), font=font, fill=255,
-                               stroke_width=stroke, stroke_fill=255)
+    ImageDraw.Draw(image).text(
+        (FONT_PIXELS, FONT_PIXELS // 2), str(digit), font=font, fill=255, stroke_width=stroke, stroke_fill=255
+    )
     pixels = np.asarray(image)
     ys, xs = np.nonzero(pixels)
     if len(ys) == 0:

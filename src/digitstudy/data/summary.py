@@ -28,8 +28,15 @@ def sample_grid(splits: dict[str, Split], provenance: dict, per_class: int, seed
     for axis in axes.flat:
         axis.set_axis_off()
     if not provenance.get("available", True) or len(split.labels) == 0:
-        figure.text(0.5, 0.5, f"{provenance['dataset']} unavailable:\n" + "\n".join(provenance.get("warnings", [])),
-                    ha="center", va="center", wrap=True, fontsize=8)
+        figure.text(
+            0.5,
+            0.5,
+            f"{provenance['dataset']} unavailable:\n" + "\n".join(provenance.get("warnings", [])),
+            ha="center",
+            va="center",
+            wrap=True,
+            fontsize=8,
+        )
     else:
         for digit, indices in pick_examples(split, per_class, seed).items():
             for column, index in enumerate(indices):

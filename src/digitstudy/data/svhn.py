@@ -94,8 +94,7 @@ def obtain_svhn_mat(
         directory = Path(source)
         if not directory.is_dir():
             raise FileNotFoundError(
-                f"Config key `svhn.source` is {source!r}: not one of {', '.join(SOURCES)} and "
-                f"not an existing folder."
+                f"Config key `svhn.source` is {source!r}: not one of {', '.join(SOURCES)} and not an existing folder."
             )
         return Provenance("svhn", "local", files=copy_official(directory, out_dir, strict=True))
     if source == "auto" and official_files_in(cache_dir):

@@ -47,9 +47,7 @@ def load_svhn_mat(path: str | os.PathLike) -> Split:
         raise SvhnFormatError(f"{path} lacks the SVHN variables 'X' and 'y'")
     images, labels = content["X"], content["y"]
     if images.ndim != 4 or images.shape[:3] != (32, 32, 3) or images.dtype != np.uint8:
-        raise SvhnFormatError(
-            f"{path}: X must be uint8 (32, 32, 3, N), got {images.dtype} {images.shape}"
-        )
+        raise SvhnFormatError(f"{path}: X must be uint8 (32, 32, 3, N), got {images.dtype} {images.shape}")
     labels = labels.reshape(-1).astype(np.int64)
     if labels.size != images.shape[3]:
         raise SvhnFormatError(f"{path}: {images.shape[3]} images but {labels.size} labels")
@@ -66,9 +64,7 @@ def write_svhn_mat(path: str | os.PathLike, split: Split) -> None:
     path = Path(path)
     temporary = path.with_name(path.name + ".part")
     with open(temporary, "wb") as handle:
-        scipy.io.savemat(
-            handle, {"X": np.transpose(split.images, (1, 2, 3, 0)), "y": labels}, do_compression=True
-        )
+        scipy.io.savemat(handle, {"X": np.transpose(split.images, (1, 2, 3, 0)), "y": labels}, do_compression=True)
     # scipy stamps the creation time into the 116-byte text header; a fixed header makes the
     # file a pure function of its arrays (byte-identical reruns).
     with open(temporary, "r+b") as handle:

@@ -111,9 +111,10 @@ def _background(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
     kind = rng.integers(3)
     if kind in (0, 2):  # linear gradient, as from uneven lighting
         angle = rng.uniform(0, 2 * np.pi)
-        ramp = np.cos(angle) * np.linspace(-0.5, 0.5, CANVAS)[None, :] + np.sin(angle) * np.linspace(
-            -0.5, 0.5, CANVAS
-        )[:, None]
+        ramp = (
+            np.cos(angle) * np.linspace(-0.5, 0.5, CANVAS)[None, :]
+            + np.sin(angle) * np.linspace(-0.5, 0.5, CANVAS)[:, None]
+        )
         image = image + (rng.uniform(0.05, 0.45) * ramp)[..., None].astype(np.float32)
     if kind in (1, 2):  # low-frequency texture (brick, plaster, wood-like blotches)
         cells = int(rng.integers(3, 10))

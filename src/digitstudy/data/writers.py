@@ -121,7 +121,9 @@ def fetch_usps(source: str, raw_dir: str | Path):
         return read_usps_h5(local), provenance
     try:
         paths = {
-            name: download(url, raw_dir / Path(url).name, checksum, description=f"USPS {name}", config_key="writers.usps.source")
+            name: download(
+                url, raw_dir / Path(url).name, checksum, description=f"USPS {name}", config_key="writers.usps.source"
+            )
             for name, (url, checksum) in USPS_URLS.items()
         }
     except DownloadError as error:
@@ -153,10 +155,18 @@ def fetch_semeion(source: str, raw_dir: str | Path):
             provenance.warnings.append(f"{path} is not a known copy of semeion.data; used as given.")
         return {"all": read_semeion(path)}, provenance
     try:
-        path = download(SEMEION_URL, raw_dir / "semeion.data", SEMEION_CHECKSUM, description="Semeion", config_key="writers.semeion.source")
+        path = download(
+            SEMEION_URL,
+            raw_dir / "semeion.data",
+            SEMEION_CHECKSUM,
+            description="Semeion",
+            config_key="writers.semeion.source",
+        )
     except DownloadError as error:
         if source == "download":
             raise
         return unavailable("semeion", str(error), ("all",))
-    provenance = Provenance("semeion", "download", files=[{"name": "semeion.data", "url": SEMEION_URL, "md5": SEMEION_CHECKSUM.hexdigest}])
+    provenance = Provenance(
+        "semeion", "download", files=[{"name": "semeion.data", "url": SEMEION_URL, "md5": SEMEION_CHECKSUM.hexdigest}]
+    )
     return {"all": read_semeion(path)}, provenance

@@ -62,7 +62,9 @@ DERIVATIVE_RANGES = {
 }
 
 
-def numerical_derivative_range(name: str, low: float = -50.0, high: float = 50.0, points: int = 2_000_001) -> tuple[float, float]:
+def numerical_derivative_range(
+    name: str, low: float = -50.0, high: float = 50.0, points: int = 2_000_001
+) -> tuple[float, float]:
     """min and max of the analytic derivative over a dense grid (includes x = 0)."""
     grid = np.linspace(low, high, points)
     values = DERIVATIVES[name](grid)

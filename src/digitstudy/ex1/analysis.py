@@ -47,8 +47,12 @@ def gradient_ratios(gradients: pd.DataFrame, param: str = "kernel") -> pd.DataFr
         ratio = first / last if last > 0 else math.nan
         rows.append(
             {
-                "activation": activation, "depth": int(depth), "seed": int(seed), "epoch": int(epoch),
-                "first_layer_max_abs": float(first), "last_layer_max_abs": float(last),
+                "activation": activation,
+                "depth": int(depth),
+                "seed": int(seed),
+                "epoch": int(epoch),
+                "first_layer_max_abs": float(first),
+                "last_layer_max_abs": float(last),
                 "first_over_last": float(ratio),
                 "orders_of_magnitude": float(-math.log10(ratio)) if ratio > 0 else math.inf,
             }
@@ -131,13 +135,18 @@ def derivative_ranges_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def lecun_vs_baseline(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray, baseline: str = "tanh") -> dict:
+def lecun_vs_baseline(
+    metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray, baseline: str = "tanh"
+) -> dict:
     """Per depth: first-layer max |dL/dW| at initialisation, LeCun over tanh, and who trains."""
     chance = chance_threshold(test_labels)
     first = gradients[(gradients.epoch == 0) & (gradients.param == "kernel") & (gradients.layer == 1)]
-    depths = sorted(set(metrics[metrics.activation == "lecun"].depth) & set(metrics[metrics.activation == baseline].depth))
+    depths = sorted(
+        set(metrics[metrics.activation == "lecun"].depth) & set(metrics[metrics.activation == baseline].depth)
+    )
     result = []
     for depth in depths:
+
         def geomean(activation):
             values = first[(first.activation == activation) & (first.depth == depth)].max_abs
             return float(np.exp(np.log(values[values > 0]).mean())) if len(values) else math.nan

@@ -23,8 +23,15 @@ def scores_chart(table: pd.DataFrame, chance: float, provenance: dict) -> plt.Fi
     for i, activation in enumerate(activations):
         rows = table[table.activation == activation].set_index("depth").reindex(depths)
         positions = np.arange(len(depths)) + (i - (len(activations) - 1) / 2) * width
-        axis.bar(positions, rows.accuracy_mean, width, yerr=rows.accuracy_std, capsize=3,
-                 color=_colour(activation), label=activation)
+        axis.bar(
+            positions,
+            rows.accuracy_mean,
+            width,
+            yerr=rows.accuracy_std,
+            capsize=3,
+            color=_colour(activation),
+            label=activation,
+        )
     axis.axhline(chance, color="black", linestyle="--", linewidth=1, label=f"most frequent digit ({chance:.4f})")
     axis.set_xticks(np.arange(len(depths)), [f"{d} hidden layers" for d in depths])
     axis.set_ylabel("test accuracy (mean ± std over seeds)")
@@ -48,8 +55,14 @@ def learning_curves(histories: pd.DataFrame, metric: str, provenance: dict) -> p
     """Rows: activations, columns: depths; train (solid) and validation (dashed), mean ± std."""
     activations = list(dict.fromkeys(histories.activation))
     depths = sorted(histories.depth.unique())
-    figure, axes = plt.subplots(len(activations), len(depths), figsize=(3.2 * len(depths), 2.4 * len(activations) + 0.6),
-                                sharex=True, sharey=True, squeeze=False)
+    figure, axes = plt.subplots(
+        len(activations),
+        len(depths),
+        figsize=(3.2 * len(depths), 2.4 * len(activations) + 0.6),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+    )
     for r, activation in enumerate(activations):
         for c, depth in enumerate(depths):
             axis = axes[r, c]
@@ -91,8 +104,13 @@ def gradient_grid(
                 continue
             logs = np.log10(runs.max_abs).groupby(runs.layer).agg(["mean", "std"]).fillna(0.0)
             axis.plot(logs.index, 10 ** logs["mean"], "-o", markersize=2.5, color=_colour(activation), label=activation)
-            axis.fill_between(logs.index, 10 ** (logs["mean"] - logs["std"]), 10 ** (logs["mean"] + logs["std"]),
-                              color=_colour(activation), alpha=0.2)
+            axis.fill_between(
+                logs.index,
+                10 ** (logs["mean"] - logs["std"]),
+                10 ** (logs["mean"] + logs["std"]),
+                color=_colour(activation),
+                alpha=0.2,
+            )
         axis.set_yscale("log")
         axis.set_title(f"{depth} hidden layers (+ output layer {depth + 1})", fontsize=9)
         axis.set_xlabel("layer depth (1 = first hidden layer)")

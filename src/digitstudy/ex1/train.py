@@ -62,9 +62,13 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 
 def prepare_inputs(train: Split, test: Split, settings: TrainSettings) -> MnistInputs:
-    train_idx, val_idx = split_training_set(len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed)
+    train_idx, val_idx = split_training_set(
+        len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed
+    )
     grad_idx = np.sort(
-        np.random.default_rng(settings.gradient_batch_seed).choice(train_idx, settings.gradient_batch_size, replace=False)
+        np.random.default_rng(settings.gradient_batch_seed).choice(
+            train_idx, settings.gradient_batch_size, replace=False
+        )
     )
     return MnistInputs(
         x_train=scale(train.images[train_idx]),

@@ -12,9 +12,7 @@ def pick_one_per_class(labels: np.ndarray, seed: int) -> dict[int, int]:
     """One random (seeded) test index per digit present."""
     rng = np.random.default_rng(seed)
     return {
-        int(digit): int(rng.choice(np.flatnonzero(labels == digit)))
-        for digit in range(10)
-        if np.any(labels == digit)
+        int(digit): int(rng.choice(np.flatnonzero(labels == digit))) for digit in range(10) if np.any(labels == digit)
     }
 
 

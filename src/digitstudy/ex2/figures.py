@@ -55,7 +55,9 @@ def _grid(count: int) -> tuple[int, int]:
     return math.ceil(count / columns), columns
 
 
-def feature_maps_figure(image: np.ndarray, maps: dict[str, np.ndarray], digit: int, index: int, provenance: dict) -> plt.Figure:
+def feature_maps_figure(
+    image: np.ndarray, maps: dict[str, np.ndarray], digit: int, index: int, provenance: dict
+) -> plt.Figure:
     """The input image, then every filter's output of every conv layer, one grid per layer.
 
     Each map is scaled on its own from its minimum (black) to its maximum (white), so the
@@ -76,14 +78,17 @@ def feature_maps_figure(image: np.ndarray, maps: dict[str, np.ndarray], digit: i
             ax = figure.add_subplot(inner[f // columns, f % columns])
             single = activation[..., f]
             span = single.max() - single.min()
-            ax.imshow((single - single.min()) / span if span > 0 else np.zeros_like(single), cmap="gray", vmin=0, vmax=1)
+            ax.imshow(
+                (single - single.min()) / span if span > 0 else np.zeros_like(single), cmap="gray", vmin=0, vmax=1
+            )
             ax.set_xticks([])
             ax.set_yticks([])
         figure.text(
             (outer[position].get_position(figure).x0 + outer[position].get_position(figure).x1) / 2,
             outer[position].get_position(figure).y1 + 0.02,
             f"{name}: {activation.shape[-1]} maps of {activation.shape[0]}x{activation.shape[1]}",
-            ha="center", fontsize=9,
+            ha="center",
+            fontsize=9,
         )
     stamp(figure, provenance, extra="each map scaled min (black) to max (white) on its own")
     return figure

@@ -12,10 +12,14 @@ def build_cnn(spec: CnnSpec, activation: str = "relu") -> keras.Model:
     layers = [keras.Input(shape=spec.input_shape, name="image")]
     for index, filters in enumerate(spec.filters, start=1):
         layers.append(
-            keras.layers.Conv2D(filters, spec.kernel_size, padding=spec.padding, activation=activation, name=f"conv_{index}")
+            keras.layers.Conv2D(
+                filters, spec.kernel_size, padding=spec.padding, activation=activation, name=f"conv_{index}"
+            )
         )
         layers.append(
-            keras.layers.MaxPooling2D(spec.pool_size, strides=spec.pool_strides, padding=spec.pool_padding, name=f"pool_{index}")
+            keras.layers.MaxPooling2D(
+                spec.pool_size, strides=spec.pool_strides, padding=spec.pool_padding, name=f"pool_{index}"
+            )
         )
     layers.append(keras.layers.Flatten(name="flatten"))
     layers.append(keras.layers.Dense(spec.classes, activation="softmax", name="output"))

@@ -53,8 +53,12 @@ class CnnResult:
 
 def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettings) -> CnnResult:
     keras.utils.set_random_seed(settings.seed)
-    train_idx, val_idx = split_training_set(len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed)
-    training = uint8_batches(train.images[train_idx], train.labels[train_idx], settings.batch_size, shuffle_seed=settings.seed)
+    train_idx, val_idx = split_training_set(
+        len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed
+    )
+    training = uint8_batches(
+        train.images[train_idx], train.labels[train_idx], settings.batch_size, shuffle_seed=settings.seed
+    )
     validation = uint8_batches(train.images[val_idx], train.labels[val_idx], EVAL_BATCH)
     model = build_cnn(spec, settings.activation)
     model.compile(

@@ -22,10 +22,111 @@ def photo_benchmark_command(args) -> int:
     from .photo_benchmark import source_digits
     from .safe_load import load_untrusted
 
-    write_benchmark(load_untrusted(args.model), source_digits(args.mnist, args.usps), args.out,
-                    per_condition=args.per_condition, seed=args.seed, photos_folder=args.photos,
-                    threads=args.threads, unsure_below=unsure_below(args.model, args.unsure_below) or 0.0,
-                    combined=args.combined, non_digits=args.non_digits_per_kind)
+    write_benchmark(
+        load_untrusted(args.model),
+        source_digits(args.mnist, args.usps),
+        args.out,
+        per_condition=args.per_condition,
+        seed=args.seed,
+        photos_folder=args.photos,
+        threads=args.threads,
+        unsure_below=unsure_below(args.model, args.unsure_below) or 0.0,
+        combined=args.combined,
+        non_digits=args.non_digits_per_kind,
+    )
+
+
+def _predict_and_evaluate(commands, outputs) -> None:
+    p = commands.add_parser("predict", help="image files or folders -> predictions.csv and contact_sheet.png")
+    p.add_argument("--model", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("inputs", nargs="+")
+    p.add_argument(
+        "--unsure-below",
+        type=float,
+        help="flag predictions below this confidence (default: the "
+        "threshold chosen on validation data, from the model card beside the model)",
+    )
+    p.set_defaults(
+        run=lambda a: outputs.write_predictions(
+            a.model, a.inputs, outputs.PredictionFiles.in_folder(a.out), a.unsure_below
+        )
+    )
+    e = commands.add_parser("evaluate", help="labelled folder DIR/<digit>/* -> accuracy, confusion, mistakes")
+    e.add_argument("--model", required=True)
+    e.add_argument("--folder", required=True)
+    e.add_argument("--out", required=True)
+    e.add_argument("--unsure-below", type=float, help="as for predict")
+    e.set_defaults(
+        run=lambda a: outputs.write_evaluation(
+            a.model, a.folder, outputs.EvaluationFiles.in_folder(a.out), a.unsure_below
+        )
+    )
+
+
+def _grade(commands, outputs, limits: dict) -> None:
+    g = commands.add_parser("grade", help="folder of .h5/.keras submissions + labelled folder -> grades.csv")
+    g.add_argument("--submissions", required=True)
+    g.add_argument("--folder", required=True)
+    g.add_argument("--out", required=True)
+    for key, default in limits.items():
+        g.add_argument(
+            f"--{key.replace('_', '-')}",
+            type=type(default),
+            default=default,
+            help=f"per submission (default {default}; see config key ex3.grade.limits.{key})",
+        )
+    g.set_defaults(
+        run=lambda a: outputs.write_grades(
+            a.submissions, a.folder, Path(a.out) / "grades.csv", {k: getattr(a, k) for k in limits}
+        )
+    )
+
+
+def _cut_sheet(commands, outputs) -> None:
+    c = commands.add_parser(
+        "cut-sheet", help="photos of sheets of digits in rows -> DIR/<digit>/*.png and a check image"
+    )
+    c.add_argument("photos", nargs="+")
+    c.add_argument(
+        "--labels",
+        nargs="+",
+        required=True,
+        help="what was written, one string of digits per row in reading order, or a file of them",
+    )
+    c.add_argument("--out", required=True)
+    c.set_defaults(run=lambda a: outputs.write_cut_sheets(a.photos, a.labels, a.out))
+
+
+def _photo_benchmark(commands, defaults: dict) -> None:
+    b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
+    b.add_argument("--model", required=True)
+    b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
+    b.add_argument("--usps", help="usps.npz (its test split is rendered too, when present)")
+    b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
+    b.add_argument("--threads", type=int, default=1, help="conditions rendered side by side (same results)")
+    b.add_argument(
+        "--per-condition",
+        type=int,
+        default=defaults["digits_per_condition"],
+        help="digits per source and condition",
+    )
+    b.add_argument(
+        "--combined",
+        type=int,
+        default=defaults["combined"],
+        help="digits per source under several conditions at once (default: 5 x --per-condition)",
+    )
+    b.add_argument(
+        "--non-digits-per-kind",
+        type=int,
+        default=defaults["non_digits_per_kind"],
+        help="photos without a digit of each kind (default: a quarter of --per-condition)",
+    )
+    b.add_argument("--seed", type=int, default=defaults["seed"])
+    b.add_argument("--unsure-below", type=float, help="as for predict")
+    b.add_argument("--out", required=True)
+    b.set_defaults(run=photo_benchmark_command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,56 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     from . import outputs
     from .sheets import SheetError
 
-    benchmark_defaults = schema_defaults("ex3")["photo_benchmark"]
+    defaults = schema_defaults("ex3")
     parser = argparse.ArgumentParser(prog="python -m digitstudy.ex3", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("predict", help="image files or folders -> predictions.csv and contact_sheet.png")
-    p.add_argument("--model", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("inputs", nargs="+")
-    p.add_argument("--unsure-below", type=float, help="flag predictions below this confidence (default: the "
-                   "threshold chosen on validation data, from the model card beside the model)")
-    p.set_defaults(run=lambda a: outputs.write_predictions(a.model, a.inputs, outputs.PredictionFiles.in_folder(a.out),
-                                                           a.unsure_below))
-    e = commands.add_parser("evaluate", help="labelled folder DIR/<digit>/* -> accuracy, confusion, mistakes")
-    e.add_argument("--model", required=True)
-    e.add_argument("--folder", required=True)
-    e.add_argument("--out", required=True)
-    e.add_argument("--unsure-below", type=float, help="as for predict")
-    e.set_defaults(run=lambda a: outputs.write_evaluation(a.model, a.folder, outputs.EvaluationFiles.in_folder(a.out),
-                                                          a.unsure_below))
-    g = commands.add_parser("grade", help="folder of .h5/.keras submissions + labelled folder -> grades.csv")
-    g.add_argument("--submissions", required=True)
-    g.add_argument("--folder", required=True)
-    g.add_argument("--out", required=True)
-    limits = schema_defaults("ex3")["grade"]["limits"]
-    for key, default in limits.items():
-        g.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default,
-                       help=f"per submission (default {default}; see config key ex3.grade.limits.{key})")
-    g.set_defaults(run=lambda a: outputs.write_grades(a.submissions, a.folder, Path(a.out) / "grades.csv",
-                                                      {k: getattr(a, k) for k in limits}))
-    c = commands.add_parser("cut-sheet", help="photos of sheets of digits in rows -> DIR/<digit>/*.png and a check image")
-    c.add_argument("photos", nargs="+")
-    c.add_argument("--labels", nargs="+", required=True,
-                   help="what was written, one string of digits per row in reading order, or a file of them")
-    c.add_argument("--out", required=True)
-    c.set_defaults(run=lambda a: outputs.write_cut_sheets(a.photos, a.labels, a.out))
-    b = commands.add_parser("photo-benchmark", help="test digits as simulated phone photos -> accuracy per condition")
-    b.add_argument("--model", required=True)
-    b.add_argument("--mnist", required=True, help="mnist.npz (its test split is rendered)")
-    b.add_argument("--usps", help="usps.npz (its test split is rendered too, when present)")
-    b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
-    b.add_argument("--threads", type=int, default=1, help="conditions rendered side by side (same results)")
-    b.add_argument("--per-condition", type=int, default=benchmark_defaults["digits_per_condition"],
-                   help="digits per source and condition")
-    b.add_argument("--combined", type=int, default=benchmark_defaults["combined"],
-                   help="digits per source under several conditions at once (default: 5 x --per-condition)")
-    b.add_argument("--non-digits-per-kind", type=int, default=benchmark_defaults["non_digits_per_kind"],
-                   help="photos without a digit of each kind (default: a quarter of --per-condition)")
-    b.add_argument("--seed", type=int, default=benchmark_defaults["seed"])
-    b.add_argument("--unsure-below", type=float, help="as for predict")
-    b.add_argument("--out", required=True)
-    b.set_defaults(run=photo_benchmark_command)
+    _predict_and_evaluate(commands, outputs)
+    _grade(commands, outputs, defaults["grade"]["limits"])
+    _cut_sheet(commands, outputs)
+    _photo_benchmark(commands, defaults["photo_benchmark"])
     args = parser.parse_args(argv)
     try:
         args.run(args)

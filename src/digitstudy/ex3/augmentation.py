@@ -16,8 +16,9 @@ import numpy as np
 REMAP_CHUNK = 512  # images per cv2.remap call: remap holds source rows as 16-bit integers
 
 
-def elastic_field(rng: np.random.Generator, batch: int, size: int, control_points: int,
-                  displacement: float) -> np.ndarray:
+def elastic_field(
+    rng: np.random.Generator, batch: int, size: int, control_points: int, displacement: float
+) -> np.ndarray:
     """Smooth random displacements of shape (2, batch, size, size) in pixels (rows, columns).
 
     Each of control_points x control_points points spread over the image moves by a normal
@@ -32,8 +33,9 @@ def _cubic_spread(points: int, size: int) -> np.ndarray:
     """(size, points): OpenCV's bicubic resize of `points` values to `size`, as a matrix (the
     resize is separable, so rows and columns each take one such product)."""
     unit = np.eye(points, dtype=np.float32)
-    return np.stack([cv2.resize(unit[:, [j]], (1, size), interpolation=cv2.INTER_CUBIC)[:, 0]
-                     for j in range(points)], axis=1)
+    return np.stack(
+        [cv2.resize(unit[:, [j]], (1, size), interpolation=cv2.INTER_CUBIC)[:, 0] for j in range(points)], axis=1
+    )
 
 
 def warp_bilinear(images: np.ndarray, d_rows: np.ndarray, d_cols: np.ndarray) -> np.ndarray:
@@ -55,8 +57,14 @@ def warp_bilinear(images: np.ndarray, d_rows: np.ndarray, d_cols: np.ndarray) ->
         first_row = (np.arange(end - start, dtype=np.float32) * tall + 1)[:, None, None]
         map_rows = (r[start:end] + first_row).reshape(-1, width).astype(np.float32)
         map_cols = (c[start:end] + 1).reshape(-1, width).astype(np.float32)
-        out[start:end] = cv2.remap(padded[start:end].reshape(-1, width + 3), map_cols, map_rows, cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_CONSTANT, borderValue=0).reshape(-1, height, width)
+        out[start:end] = cv2.remap(
+            padded[start:end].reshape(-1, width + 3),
+            map_cols,
+            map_rows,
+            cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=0,
+        ).reshape(-1, height, width)
     return out
 
 
@@ -64,8 +72,9 @@ def source_offsets(rng: np.random.Generator, batch: int, size: int, settings) ->
     """Where each output pixel reads from, as offsets from itself: scale (height and width apart,
     as writers' aspect ratios differ), slant, rotate, shift, and the elastic wobble."""
     centre = (size - 1) / 2
-    rows, cols = np.meshgrid(np.arange(size, dtype=np.float32) - centre, np.arange(size, dtype=np.float32) - centre,
-                             indexing="ij")
+    rows, cols = np.meshgrid(
+        np.arange(size, dtype=np.float32) - centre, np.arange(size, dtype=np.float32) - centre, indexing="ij"
+    )
 
     def uniform(bound):
         return rng.uniform(-bound, bound, (batch, 1, 1)).astype(np.float32)
@@ -94,8 +103,9 @@ def change_strokes(images: np.ndarray, rng: np.random.Generator, probability: fl
     for chosen, pick in ((choice < half, np.maximum), (choice > 1 - half, np.minimum)):
         if chosen.any():
             padded = np.pad(images[chosen], ((0, 0), (0, 1), (0, 1)))
-            out[chosen] = pick(pick(padded[:, :-1, :-1], padded[:, 1:, :-1]),
-                               pick(padded[:, :-1, 1:], padded[:, 1:, 1:]))
+            out[chosen] = pick(
+                pick(padded[:, :-1, :-1], padded[:, 1:, :-1]), pick(padded[:, :-1, 1:], padded[:, 1:, 1:])
+            )
     return out
 
 

@@ -94,11 +94,18 @@ def fit_temperature(members: list, x: np.ndarray, labels: np.ndarray) -> dict:
     calibration inputs `x` (as the networks take them); returns it with the cross-entropy before
     and after."""
     logits = _member_logits(members, x)
-    fitted = minimize_scalar(lambda t: nll(mean_probabilities(logits, t), labels), bounds=(0.25, 8.0),
-                             method="bounded", options={"xatol": 1e-4})
+    fitted = minimize_scalar(
+        lambda t: nll(mean_probabilities(logits, t), labels),
+        bounds=(0.25, 8.0),
+        method="bounded",
+        options={"xatol": 1e-4},
+    )
     temperature = float(np.round(fitted.x, 4))
-    return {"temperature": temperature, "cross_entropy_before": nll(mean_probabilities(logits, 1.0), labels),
-            "cross_entropy_after": nll(mean_probabilities(logits, temperature), labels)}
+    return {
+        "temperature": temperature,
+        "cross_entropy_before": nll(mean_probabilities(logits, 1.0), labels),
+        "cross_entropy_after": nll(mean_probabilities(logits, temperature), labels),
+    }
 
 
 def apply_temperature(members: list, temperature: float) -> None:
@@ -112,6 +119,9 @@ def selective_accuracy(probs: np.ndarray, labels: np.ndarray, unsure_below: floa
     """How many answers are flagged, and how accurate the others are."""
     kept = probs.max(axis=1) >= unsure_below
     right = probs.argmax(axis=1) == labels
-    return {"images": int(len(labels)), "accuracy": float(right.mean()) if len(labels) else float("nan"),
-            "flagged": float((~kept).mean()) if len(labels) else float("nan"),
-            "accuracy_not_flagged": float(right[kept].mean()) if kept.any() else float("nan")}
+    return {
+        "images": int(len(labels)),
+        "accuracy": float(right.mean()) if len(labels) else float("nan"),
+        "flagged": float((~kept).mean()) if len(labels) else float("nan"),
+        "accuracy_not_flagged": float(right[kept].mean()) if kept.any() else float("nan"),
+    }

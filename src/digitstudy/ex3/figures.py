@@ -38,8 +38,16 @@ def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 
                 # Where the digit was found: the crop that became the 28x28 image.
                 height, width = thumbnail.shape
                 top, left, bottom, right = box
-                raw_axis.add_patch(plt.Rectangle((left * width - 0.5, top * height - 0.5), (right - left) * width,
-                                                 (bottom - top) * height, fill=False, edgecolor="#00a0ff", lw=1))
+                raw_axis.add_patch(
+                    plt.Rectangle(
+                        (left * width - 0.5, top * height - 0.5),
+                        (right - left) * width,
+                        (bottom - top) * height,
+                        fill=False,
+                        edgecolor="#00a0ff",
+                        lw=1,
+                    )
+                )
         if row.status == "ok":
             label = f"{int(row.digit)} ({row.confidence:.2f}{', unsure' if getattr(row, 'unsure', False) else ''})"
             if hasattr(row, "label"):
@@ -84,8 +92,9 @@ def raw_thumbnail(path: Path, size: int = 96) -> np.ndarray | None:
     except UnreadableImage:
         return None
     scale = size / max(gray.shape)
-    return cv2.resize(gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))),
-                      interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))), interpolation=cv2.INTER_AREA
+    )
 
 
 def photo_examples_figure(examples: dict) -> plt.Figure:

@@ -41,8 +41,15 @@ from ..settings import FromConfig
 MARKS = 40.0
 SUBMISSION_SUFFIXES = (".h5", ".hdf5", ".keras")
 # What the forkserver imports once, before any submission is read (imports only: no TensorFlow op).
-PRELOAD = ["numpy", "h5py", "keras", "tensorflow", "digitstudy.ex3.safe_load", "digitstudy.ex3.inference",
-           "digitstudy.keras_setup"]
+PRELOAD = [
+    "numpy",
+    "h5py",
+    "keras",
+    "tensorflow",
+    "digitstudy.ex3.safe_load",
+    "digitstudy.ex3.inference",
+    "digitstudy.keras_setup",
+]
 
 
 @dataclass(frozen=True)
@@ -124,8 +131,12 @@ def _installed_paths() -> set[Path]:
     """What sys.path holds in an isolated interpreter (`python -I`: no current folder, no script
     folder, no PYTHON* variables, no user site): the installation, its site-packages and what
     their .pth files add, such as editable installs. Plus this package's own folder."""
-    isolated = subprocess.run([sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
-                              capture_output=True, text=True, check=True)
+    isolated = subprocess.run(
+        [sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return {Path(entry).resolve() for entry in json.loads(isolated.stdout) if entry} | {Path(__file__).parents[2]}
 
 
@@ -166,9 +177,13 @@ def _context():
     return context
 
 
-SIGNALS = {signal.SIGXCPU: "the CPU time limit", signal.SIGXFSZ: "the disk limit (a file written was too large)",
-           signal.SIGKILL: "killed", signal.SIGSEGV: "a crash (segmentation fault; often the memory limit)",
-           signal.SIGABRT: "a crash (abort; often the memory limit)"}
+SIGNALS = {
+    signal.SIGXCPU: "the CPU time limit",
+    signal.SIGXFSZ: "the disk limit (a file written was too large)",
+    signal.SIGKILL: "killed",
+    signal.SIGSEGV: "a crash (segmentation fault; often the memory limit)",
+    signal.SIGABRT: "a crash (abort; often the memory limit)",
+}
 
 
 def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, dict]:
@@ -182,13 +197,22 @@ def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, di
             path = pending.pop(0)
             workdir = tempfile.mkdtemp(dir=base)
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_grade_one, args=(str(path.absolute()), images, limits, workdir, send),
-                                      daemon=True)
+            process = context.Process(
+                target=_grade_one, args=(str(path.absolute()), images, limits, workdir, send), daemon=True
+            )
             with _no_main_module():
                 process.start()
             send.close()
-            running.append({"path": path, "process": process, "pipe": receive, "started": time.monotonic(),
-                            "peak_kb": 0, "reason": None})
+            running.append(
+                {
+                    "path": path,
+                    "process": process,
+                    "pipe": receive,
+                    "started": time.monotonic(),
+                    "peak_kb": 0,
+                    "reason": None,
+                }
+            )
         time.sleep(0.02)
         for job in list(running):
             process = job["process"]
@@ -212,10 +236,13 @@ def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, di
             seconds = round(time.monotonic() - job["started"], 2)
             if message is None:
                 code = process.exitcode
-                cause = job["reason"] or (SIGNALS.get(-code, f"signal {-code}") if code and code < 0
-                                          else f"exit status {code}")
-                message = {"status": f"refused: grading stopped by {cause}" if not job["reason"] else f"refused: {cause}",
-                           "peak_memory_mb": round(job["peak_kb"] / 1024, 1)}
+                cause = job["reason"] or (
+                    SIGNALS.get(-code, f"signal {-code}") if code and code < 0 else f"exit status {code}"
+                )
+                message = {
+                    "status": f"refused: grading stopped by {cause}" if not job["reason"] else f"refused: {cause}",
+                    "peak_memory_mb": round(job["peak_kb"] / 1024, 1),
+                }
             results[job["path"]] = {**message, "seconds": seconds}
             running.remove(job)
     return results
@@ -229,21 +256,34 @@ def grade(submissions: list[Path], folder: str | Path, limits: Limits) -> pd.Dat
     results = _run_all([p for p in submissions if p not in too_large], images, limits)
     rows = []
     for path in submissions:
-        result = results.get(path) or {"status": f"refused: {path.name} is over the {limits.file_mb:,.0f} MB "
-                                                  "file limit"}
-        rows.append({"submission": path.name, "accuracy": result.get("accuracy"), "status": result["status"],
-                     "seconds": result.get("seconds", 0.0), "peak_memory_mb": result.get("peak_memory_mb")})
+        result = results.get(path) or {
+            "status": f"refused: {path.name} is over the {limits.file_mb:,.0f} MB file limit"
+        }
+        rows.append(
+            {
+                "submission": path.name,
+                "accuracy": result.get("accuracy"),
+                "status": result["status"],
+                "seconds": result.get("seconds", 0.0),
+                "peak_memory_mb": result.get("peak_memory_mb"),
+            }
+        )
     table = pd.DataFrame(rows, columns=["submission", "accuracy", "status", "seconds", "peak_memory_mb"])
     best = table.accuracy.max()
-    table.insert(2, "marks", [
-        round(MARKS * a / best, 2) if a is not None and not math.isnan(a) and best and best > 0 else 0.0
-        for a in table.accuracy.astype(float)
-    ])
+    table.insert(
+        2,
+        "marks",
+        [
+            round(MARKS * a / best, 2) if a is not None and not math.isnan(a) and best and best > 0 else 0.0
+            for a in table.accuracy.astype(float)
+        ],
+    )
     return table
 
 
 def spreadsheet_safe(table: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would read as a formula (= + - @, tab, CR first) get a leading '."""
+
     def safe(value):
         return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 

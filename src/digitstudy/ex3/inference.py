@@ -40,9 +40,15 @@ def image_files(paths: list[str | Path]) -> list[Path]:
         else:
             found.append(path)
     if skipped:
-        names = ", ".join(str(p) for p in skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
-        log.warning("skipped %d file(s) that are not images in a readable format (%s): %s", len(skipped),
-                    " ".join(IMAGE_SUFFIXES), names)
+        names = ", ".join(str(p) for p in skipped[:10]) + (
+            f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        )
+        log.warning(
+            "skipped %d file(s) that are not images in a readable format (%s): %s",
+            len(skipped),
+            " ".join(IMAGE_SUFFIXES),
+            names,
+        )
     return found
 
 
@@ -104,8 +110,14 @@ def predict_table(model, files: list[Path], unsure_below: float | None = None) -
     probs = probabilities(model, batch.images)
     rows = []
     for position, path in enumerate(files):
-        row = {"file": str(path), "digit": None, "confidence": None, "unsure": False, "top3": "",
-               "status": batch.status[position]}
+        row = {
+            "file": str(path),
+            "digit": None,
+            "confidence": None,
+            "unsure": False,
+            "top3": "",
+            "status": batch.status[position],
+        }
         if position in batch.ok:
             p = probs[batch.ok.index(position)]
             order = np.argsort(-p)[:3]
@@ -148,8 +160,6 @@ def evaluate(model, folder: str | Path, unsure_below: float | None = None) -> Ev
     # Files without a prediction (unreadable, no digit) count as wrong but have no cell.
     found = table.digit.notna().to_numpy()
     confusion = confusion_matrix(labels[found], table.digit[found].astype(int), labels=list(range(10)))
-    per_class = (
-        table.groupby("label").agg(images=("correct", "size"), correct=("correct", "sum")).reset_index()
-    )
+    per_class = table.groupby("label").agg(images=("correct", "size"), correct=("correct", "sum")).reset_index()
     per_class["accuracy"] = per_class.correct / per_class.images
     return Evaluation(table, float(table.correct.mean()), per_class, confusion, batch)

@@ -10,8 +10,13 @@ def markdown(template: str, **values) -> str:
     ("3 of 40 (7.50%)")."""
     import jinja2
 
-    environment = jinja2.Environment(loader=jinja2.PackageLoader("digitstudy.ex3", "templates"), trim_blocks=True,
-                                     lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("digitstudy.ex3", "templates"),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
     environment.filters.update(fmt=format, share=_share, of=_of)
     return environment.get_template(template).render(**values)
 

@@ -18,6 +18,30 @@ def accuracy_table(model, evaluation: dict, held_out: list[str], unsure_below: f
     return table
 
 
+# What digitstudy.ex3.preprocess does, in the card's words.
+PREPROCESSING = (
+    "EXIF orientation applied; grayscale; polarity from the border's level and from what departs "
+    "from a wide median (inverted to dark ink on light paper); a margin continuing the paper added; "
+    "paper estimated by a morphological closing wider than the strokes and divided out (shadows, "
+    "vignetting, grey paper); Otsu threshold; grid and ruled lines (Hough, edge to edge, thin) and "
+    "thick dark areas at the image's edge (table, sheet edge) removed; the digit chosen as the "
+    "component with the most ink near the middle plus the parts close to it, grown into the fainter "
+    "ink joined to it (above the paper's grain); crop to the digit; fit into 20x20 keeping aspect "
+    "ratio; centre of mass moved to (14, 14) in 28x28 by whole pixels - digitstudy.ex3.preprocess, "
+    "the same code for training, evaluation, prediction, grading"
+)
+
+
+def _model_description(members: int, blur_sigma: float) -> str:
+    what = "input 28x28x1 in [0, 1], white digit on black"
+    model = (
+        f"digit_recogniser (Keras CNN, {what})"
+        if members == 1
+        else (f"digit_recogniser: the mean of {members} Keras CNNs ({what})")
+    )
+    return model + (f", behind a fixed Gaussian blur of the input (sigma {blur_sigma} px)" if blur_sigma > 0 else "")
+
+
 def build_card(result: RecogniserResult, data: RecogniserData, settings: RecogniserSettings, provenance: dict) -> dict:
     import keras
 
@@ -26,11 +50,7 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
     last_epochs = result.history.groupby("member").tail(1)
     members = settings.ensemble_size
     return {
-        "model": (
-            "digit_recogniser (Keras CNN, input 28x28x1 in [0, 1], white digit on black)" if members == 1 else
-            f"digit_recogniser: the mean of {members} Keras CNNs (input 28x28x1 in [0, 1], white digit on black)"
-        ) + (f", behind a fixed Gaussian blur of the input (sigma {result.input_blur_sigma} px)"
-             if result.input_blur_sigma > 0 else ""),
+        "model": _model_description(members, result.input_blur_sigma),
         "ensemble_size": members,
         "parameters": int(result.model.count_params()),
         "keras_version": keras.__version__,
@@ -38,17 +58,7 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         "training_images": result.train_images,
         "validation_images": result.validation_images,
         "held_out_writers": data.held_out_writers,
-        "preprocessing": (
-            "EXIF orientation applied; grayscale; polarity from the border's level and from what departs "
-            "from a wide median (inverted to dark ink on light paper); a margin continuing the paper added; "
-            "paper estimated by a morphological closing wider than the strokes and divided out (shadows, "
-            "vignetting, grey paper); Otsu threshold; grid and ruled lines (Hough, edge to edge, thin) and "
-            "thick dark areas at the image's edge (table, sheet edge) removed; the digit chosen as the "
-            "component with the most ink near the middle plus the parts close to it, grown into the fainter "
-            "ink joined to it (above the paper's grain); crop to the digit; fit into 20x20 keeping aspect "
-            "ratio; centre of mass moved to (14, 14) in 28x28 by whole pixels - digitstudy.ex3.preprocess, "
-            "the same code for training, evaluation, prediction, grading"
-        ),
+        "preprocessing": PREPROCESSING,
         "augmentation": {
             "rotation_degrees": settings.rotation_degrees,
             "zoom": settings.zoom,
@@ -57,12 +67,15 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
             "stroke_change_probability": settings.stroke_change_probability,
             "elastic_displacement_pixels": settings.elastic_displacement,
             "elastic_control_points": settings.elastic_control_points,
-            "resampling": "rotation, slant, scale and shift composed with the elastic field; one bilinear resampling per image",
+            "resampling": "rotation, slant, scale and shift composed with the elastic field; "
+            "one bilinear resampling per image",
         },
         "input_blur": {
             "sigma_pixels": result.input_blur_sigma,
             "chosen_by": "lowest loss on the validation images (test sets not used)",
-            "validation_loss": {str(sigma): round(loss, 5) for sigma, loss in (result.validation_loss_by_blur or {}).items()},
+            "validation_loss": {
+                str(sigma): round(loss, 5) for sigma, loss in (result.validation_loss_by_blur or {}).items()
+            },
         },
         "unsure": result.unsure,
         "training": {

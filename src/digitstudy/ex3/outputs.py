@@ -32,8 +32,13 @@ class EvaluationFiles:
     @classmethod
     def in_folder(cls, out: str | Path) -> EvaluationFiles:
         out = Path(out)
-        return cls(out / "evaluation.csv", out / "per_class.csv", out / "summary.json", out / "confusion_matrix.png",
-                   out / "mistakes.png")
+        return cls(
+            out / "evaluation.csv",
+            out / "per_class.csv",
+            out / "summary.json",
+            out / "confusion_matrix.png",
+            out / "mistakes.png",
+        )
 
 
 def _created(files) -> None:
@@ -56,8 +61,13 @@ def unsure_below(model_path: str | Path, given: float | None = None, card: str |
     return None
 
 
-def write_predictions(model_path: str | Path, inputs: list[str | Path], out: PredictionFiles,
-                      unsure: float | None = None, card: str | Path | None = None) -> int:
+def write_predictions(
+    model_path: str | Path,
+    inputs: list[str | Path],
+    out: PredictionFiles,
+    unsure: float | None = None,
+    card: str | Path | None = None,
+) -> int:
     """The predictions table and contact sheet for image files and folders; returns how many
     images gave a prediction. Files that could not be read are named on stderr."""
     from .figures import contact_sheet
@@ -78,8 +88,13 @@ def write_predictions(model_path: str | Path, inputs: list[str | Path], out: Pre
     return predicted
 
 
-def write_evaluation(model_path: str | Path, folder: str | Path, out: EvaluationFiles, unsure: float | None = None,
-                     card: str | Path | None = None) -> float:
+def write_evaluation(
+    model_path: str | Path,
+    folder: str | Path,
+    out: EvaluationFiles,
+    unsure: float | None = None,
+    card: str | Path | None = None,
+) -> float:
     """The evaluation table, per-class accuracy, summary, confusion matrix and mistakes for a
     labelled folder DIR/<digit>/*; returns the accuracy."""
     from .figures import confusion_counts, mistakes_gallery
@@ -154,18 +169,31 @@ def write_scores(result, table_csv, summary_json, per_condition: int, seed: int)
     return summary
 
 
-def write_benchmark(model, sources: dict, out, per_condition: int = 100, seed: int = 0,
-                    photos_folder: str | None = None, threads: int = 1, unsure_below: float = 0.0,
-                    combined: int | None = None, non_digits: int | None = None) -> dict:
+def write_benchmark(
+    model,
+    sources: dict,
+    out,
+    per_condition: int = 100,
+    seed: int = 0,
+    photos_folder: str | None = None,
+    threads: int = 1,
+    unsure_below: float = 0.0,
+    combined: int | None = None,
+    non_digits: int | None = None,
+) -> dict:
     """Run the whole benchmark and write conditions.csv, summary.json and examples.png into the
     folder `out` (`combined`, `non_digits`: as for render_benchmark)."""
     from .figures import photo_examples_figure
     from .photo_benchmark import render_benchmark, score
 
     out = Path(out)
-    rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined,
-                                non_digits=non_digits)
-    summary = write_scores(score(model, rendered, photos_folder, unsure_below), out / "conditions.csv",
-                           out / "summary.json", per_condition, seed)
+    rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined, non_digits=non_digits)
+    summary = write_scores(
+        score(model, rendered, photos_folder, unsure_below),
+        out / "conditions.csv",
+        out / "summary.json",
+        per_condition,
+        seed,
+    )
     photo_examples_figure(rendered.examples).savefig(out / "examples.png", dpi=120)
     return summary

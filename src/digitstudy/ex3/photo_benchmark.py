@@ -28,6 +28,7 @@ import pandas as pd
 from .photo_simulator import BLUE_INK, COMBINABLE, NON_DIGITS, PENCIL, Photo, draw_combined, draw_non_digit, render
 from .preprocess import decode_gray, preprocess_gray, to_mnist_geometry
 
+
 @dataclass(frozen=True)
 class Condition:
     name: str
@@ -56,8 +57,12 @@ CONDITIONS = [
     Condition("size 120 px", "a 120-px image", Photo(size=120)),
     Condition("size 1500 px", "a 1,500-px photo", Photo(size=1500)),
     Condition("size 4000 px", "a 4,000-px photo", Photo(size=4000, digit_fraction=0.35)),
-    Condition("exif rotation", "stored sideways or upside down with an EXIF orientation flag (6, 3, 8)",
-              Photo(), vary={"exif_orientation": (6, 3, 8)}),
+    Condition(
+        "exif rotation",
+        "stored sideways or upside down with an EXIF orientation flag (6, 3, 8)",
+        Photo(),
+        vary={"exif_orientation": (6, 3, 8)},
+    ),
     Condition("sheet edge", "the table beside the sheet fills a quarter of the frame", Photo(table_edge=0.25)),
 ]
 
@@ -90,8 +95,11 @@ def time_large_photo(seed: int = 0, repeats: int = 5) -> dict:
         done = time.perf_counter()
         total.append(done - started)
         preprocess_only.append(done - decoded)
-    return {"image_size": [int(s) for s in gray.shape], "decode_and_preprocess_seconds": float(np.median(total)),
-            "preprocess_seconds": float(np.median(preprocess_only))}
+    return {
+        "image_size": [int(s) for s in gray.shape],
+        "decode_and_preprocess_seconds": float(np.median(total)),
+        "preprocess_seconds": float(np.median(preprocess_only)),
+    }
 
 
 @dataclass
@@ -120,10 +128,19 @@ class RenderedBenchmark:
         """Arrays and bookkeeping to one .npz (the examples go to the figure instead)."""
         import json
 
-        np.savez_compressed(path, block=self.block, inputs=self.inputs, found=self.found, labels=self.labels,
-                            inverted=self.inverted, drawn=self.drawn, fidelity=self.fidelity,
-                            blocks=self.blocks.to_json(orient="records"), drawn_names=json.dumps(self.drawn_names),
-                            seed=self.seed)
+        np.savez_compressed(
+            path,
+            block=self.block,
+            inputs=self.inputs,
+            found=self.found,
+            labels=self.labels,
+            inverted=self.inverted,
+            drawn=self.drawn,
+            fidelity=self.fidelity,
+            blocks=self.blocks.to_json(orient="records"),
+            drawn_names=json.dumps(self.drawn_names),
+            seed=self.seed,
+        )
 
     @classmethod
     def load(cls, path) -> "RenderedBenchmark":
@@ -133,11 +150,17 @@ class RenderedBenchmark:
             names = ("block", "inputs", "found", "labels", "inverted", "drawn", "fidelity")
             missing = [name for name in names if name not in data.files]
             if missing:
-                raise ValueError(f"{path} was rendered by an older version (no {', '.join(missing)}): render it "
-                                 "again (snakemake --forcerun ex3_photo_render)")
+                raise ValueError(
+                    f"{path} was rendered by an older version (no {', '.join(missing)}): render it "
+                    "again (snakemake --forcerun ex3_photo_render)"
+                )
             arrays = {name: data[name] for name in names}
-            return cls(pd.DataFrame(json.loads(str(data["blocks"]))), **arrays,
-                       drawn_names=json.loads(str(data["drawn_names"])), seed=int(data["seed"]))
+            return cls(
+                pd.DataFrame(json.loads(str(data["blocks"]))),
+                **arrays,
+                drawn_names=json.loads(str(data["drawn_names"])),
+                seed=int(data["seed"]),
+            )
 
 
 @dataclass(frozen=True)
@@ -188,8 +211,9 @@ def _render_block(images: np.ndarray | None, block: _Block) -> dict:
     return {"inputs": inputs, "found": found, "inverted": inverted, "drawn": drawn, "example": example}
 
 
-def _blocks(sources: dict, per_condition: int, seed: int, conditions: list[Condition], combined: int,
-            non_digits: int) -> list[_Block]:
+def _blocks(
+    sources: dict, per_condition: int, seed: int, conditions: list[Condition], combined: int, non_digits: int
+) -> list[_Block]:
     """What to render, in order: each source under each condition, then its combined photos;
     then the photos without a digit. Each block has its own random stream, so that blocks can
     render side by side, and a block renders the same whatever else is rendered."""
@@ -197,15 +221,27 @@ def _blocks(sources: dict, per_condition: int, seed: int, conditions: list[Condi
     for source, (_, labels) in sources.items():
         count = min(per_condition, len(labels))
         tag = zlib.crc32(source.encode())
-        blocks += [_Block(source, c.name, c.description, "single", count, (seed, index, tag), c)
-                   for index, c in enumerate(conditions)]
+        blocks += [
+            _Block(source, c.name, c.description, "single", count, (seed, index, tag), c)
+            for index, c in enumerate(conditions)
+        ]
         if combined:
-            blocks.append(_Block(source, COMBINED, COMBINED_DESCRIPTION, COMBINED, min(combined, len(labels)),
-                                 (seed, zlib.crc32(COMBINED.encode()), tag)))
+            blocks.append(
+                _Block(
+                    source,
+                    COMBINED,
+                    COMBINED_DESCRIPTION,
+                    COMBINED,
+                    min(combined, len(labels)),
+                    (seed, zlib.crc32(COMBINED.encode()), tag),
+                )
+            )
     tag = zlib.crc32(NON_DIGIT_SOURCE.encode())
-    blocks += [_Block(NON_DIGIT_SOURCE, kind, description, "non-digit", non_digits,
-                      (seed, zlib.crc32(kind.encode()), tag)) for kind, (description, _) in NON_DIGITS.items()
-               if non_digits]
+    blocks += [
+        _Block(NON_DIGIT_SOURCE, kind, description, "non-digit", non_digits, (seed, zlib.crc32(kind.encode()), tag))
+        for kind, (description, _) in NON_DIGITS.items()
+        if non_digits
+    ]
     return blocks
 
 
@@ -217,9 +253,15 @@ def _fidelity(inputs: np.ndarray, found: np.ndarray, clean: np.ndarray) -> np.nd
     return np.where(found, iou, 0.0)
 
 
-def render_benchmark(sources: dict[str, tuple[np.ndarray, np.ndarray]], per_condition: int = 100, seed: int = 0,
-                     conditions: list[Condition] = CONDITIONS, threads: int = 1, combined: int | None = None,
-                     non_digits: int | None = None) -> RenderedBenchmark:
+def render_benchmark(
+    sources: dict[str, tuple[np.ndarray, np.ndarray]],
+    per_condition: int = 100,
+    seed: int = 0,
+    conditions: list[Condition] = CONDITIONS,
+    threads: int = 1,
+    combined: int | None = None,
+    non_digits: int | None = None,
+) -> RenderedBenchmark:
     """`sources`: name -> (images white on black, labels). The first `per_condition` digits of
     each source are rendered once per condition, and the first `combined` (default
     COMBINED_PER_DIGIT x per_condition) once each under several conditions at once; `non_digits`
@@ -234,8 +276,40 @@ def render_benchmark(sources: dict[str, tuple[np.ndarray, np.ndarray]], per_cond
     images = [sources[b.source][0][: b.count] if b.source in sources else None for b in blocks]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         rendered = list(pool.map(_render_block, images, blocks))
-    clean = {name: to_mnist_geometry(digits[: max(b.count for b in blocks if b.source == name)])[0]
-             for name, (digits, _) in sources.items() if any(b.source == name for b in blocks)}
+    labels, fidelity, examples = _labels_fidelity_examples(sources, blocks, rendered)
+    table = pd.DataFrame(
+        [{"source": b.source, "condition": b.condition, "description": b.description, "kind": b.kind} for b in blocks],
+        columns=["source", "condition", "description", "kind"],
+    )
+    joined = {
+        name: np.concatenate([r[name] for r in rendered]) if rendered else np.zeros((0, *shape), dtype)
+        for name, shape, dtype in (
+            ("inputs", (28, 28), np.uint8),
+            ("found", (), bool),
+            ("inverted", (), bool),
+            ("drawn", (len(COMBINABLE),), bool),
+        )
+    }
+    return RenderedBenchmark(
+        table,
+        np.repeat(np.arange(len(blocks)), [b.count for b in blocks]),
+        **joined,
+        labels=np.concatenate(labels) if labels else np.zeros(0, int),
+        fidelity=np.concatenate(fidelity) if fidelity else np.zeros(0),
+        drawn_names=list(COMBINABLE),
+        seed=seed,
+        examples=examples,
+    )
+
+
+def _labels_fidelity_examples(sources: dict, blocks: list, rendered: list) -> tuple[list, list, dict]:
+    """Per block: the labels (-1 without a digit), how closely each 28x28 input matches the clean
+    digit's (NaN without one), and one example photo per condition."""
+    clean = {
+        name: to_mnist_geometry(digits[: max(b.count for b in blocks if b.source == name)])[0]
+        for name, (digits, _) in sources.items()
+        if any(b.source == name for b in blocks)
+    }
     labels, fidelity, examples = [], [], {}
     for block, result in zip(blocks, rendered):
         if block.source in sources:
@@ -245,21 +319,15 @@ def render_benchmark(sources: dict[str, tuple[np.ndarray, np.ndarray]], per_cond
             labels.append(np.full(block.count, -1))
             fidelity.append(np.full(block.count, np.nan))
         if block.kind != "non-digit" or block.condition == EXAMPLE_NON_DIGIT:
-            examples.setdefault(block.condition if block.kind != "non-digit" else f"no digit: {block.condition}",
-                                result["example"])
-    table = pd.DataFrame([{"source": b.source, "condition": b.condition, "description": b.description,
-                           "kind": b.kind} for b in blocks], columns=["source", "condition", "description", "kind"])
-    joined = {name: np.concatenate([r[name] for r in rendered]) if rendered else np.zeros((0, *shape), dtype)
-              for name, shape, dtype in (("inputs", (28, 28), np.uint8), ("found", (), bool),
-                                         ("inverted", (), bool), ("drawn", (len(COMBINABLE),), bool))}
-    return RenderedBenchmark(table, np.repeat(np.arange(len(blocks)), [b.count for b in blocks]), **joined,
-                             labels=np.concatenate(labels) if labels else np.zeros(0, int),
-                             fidelity=np.concatenate(fidelity) if fidelity else np.zeros(0),
-                             drawn_names=list(COMBINABLE), seed=seed, examples=examples)
+            examples.setdefault(
+                block.condition if block.kind != "non-digit" else f"no digit: {block.condition}", result["example"]
+            )
+    return labels, fidelity, examples
 
 
-def _counts(mine: np.ndarray, rendered: RenderedBenchmark, predicted: np.ndarray, confidence: np.ndarray,
-            unsure_below: float) -> dict:
+def _counts(
+    mine: np.ndarray, rendered: RenderedBenchmark, predicted: np.ndarray, confidence: np.ndarray, unsure_below: float
+) -> dict:
     """What happened to the photos `mine` (a mask): found or not, flagged unsure (a digit found
     with confidence below `unsure_below`) or answered, right or wrong, polarity, and how well
     the inputs match the clean digits'."""
@@ -268,17 +336,36 @@ def _counts(mine: np.ndarray, rendered: RenderedBenchmark, predicted: np.ndarray
     right = found & (predicted[mine] == labels)
     images = int(mine.sum())
     fidelity = rendered.fidelity[mine]
-    return {"images": images, "correct": int(right.sum()), "accuracy": right.sum() / images if images else None,
-            "no_digit": int((~found).sum()), "flagged": int((found & ~answered).sum()),
-            "answered": int(answered.sum()), "answered_correct": int((right & answered).sum()),
-            "answered_accuracy": (right & answered).sum() / answered.sum() if answered.any() else None,
-            "polarity_inversions": int(rendered.inverted[mine].sum()),
-            "like_clean": float((fidelity > LIKE_CLEAN).mean()) if images and not np.isnan(fidelity).all() else None,
-            "mean_overlap": float(np.mean(fidelity)) if images and not np.isnan(fidelity).all() else None}
+    return {
+        "images": images,
+        "correct": int(right.sum()),
+        "accuracy": right.sum() / images if images else None,
+        "no_digit": int((~found).sum()),
+        "flagged": int((found & ~answered).sum()),
+        "answered": int(answered.sum()),
+        "answered_correct": int((right & answered).sum()),
+        "answered_accuracy": (right & answered).sum() / answered.sum() if answered.any() else None,
+        "polarity_inversions": int(rendered.inverted[mine].sum()),
+        "like_clean": float((fidelity > LIKE_CLEAN).mean()) if images and not np.isnan(fidelity).all() else None,
+        "mean_overlap": float(np.mean(fidelity)) if images and not np.isnan(fidelity).all() else None,
+    }
 
 
-DIGIT_COLUMNS = ["source", "condition", "description", "images", "correct", "accuracy", "no_digit", "flagged",
-                 "answered", "answered_accuracy", "polarity_inversions", "like_clean", "mean_overlap"]
+DIGIT_COLUMNS = [
+    "source",
+    "condition",
+    "description",
+    "images",
+    "correct",
+    "accuracy",
+    "no_digit",
+    "flagged",
+    "answered",
+    "answered_accuracy",
+    "polarity_inversions",
+    "like_clean",
+    "mean_overlap",
+]
 NON_DIGIT_COLUMNS = ["condition", "description", "images", "no_digit", "flagged", "answered"]
 LIKE_CLEAN = 0.5  # an input "reads like the clean digit" when its ink overlaps the clean one's by more
 
@@ -300,8 +387,7 @@ class BenchmarkResult:
     def summary(self) -> dict:
         table = self.per_condition
         single = table[table.condition != COMBINED]
-        by_condition = single.groupby("condition", sort=False).agg(images=("images", "sum"),
-                                                                   correct=("correct", "sum"))
+        by_condition = single.groupby("condition", sort=False).agg(images=("images", "sum"), correct=("correct", "sum"))
         by_condition["accuracy"] = by_condition.correct / by_condition.images
         answered = int(table.answered.sum())
         summary = {
@@ -322,8 +408,11 @@ class BenchmarkResult:
         }
         if self.combined is not None:
             by = self.combined_by_condition.set_index("condition")
-            summary["combined"] = {**_plain(self.combined), "flagged_fraction": self.combined["flagged"] / max(
-                self.combined["images"], 1), "by_condition": {name: _plain(row) for name, row in by.iterrows()}}
+            summary["combined"] = {
+                **_plain(self.combined),
+                "flagged_fraction": self.combined["flagged"] / max(self.combined["images"], 1),
+                "by_condition": {name: _plain(row) for name, row in by.iterrows()},
+            }
         if self.photos is not None:
             summary["photos"] = self.photos
         return summary
@@ -332,20 +421,30 @@ class BenchmarkResult:
 def _plain(row) -> dict:
     """A row of counts as JSON-ready numbers (None for what could not be measured)."""
     items = row.items() if isinstance(row, (dict, pd.Series)) else row
-    return {name: (None if value is None or (isinstance(value, float) and np.isnan(value)) else
-                   int(value) if isinstance(value, (int, np.integer)) else float(value)) for name, value in items}
+    return {
+        name: (
+            None
+            if value is None or (isinstance(value, float) and np.isnan(value))
+            else int(value)
+            if isinstance(value, (int, np.integer))
+            else float(value)
+        )
+        for name, value in items
+    }
 
 
 def _non_digit_summary(table: pd.DataFrame) -> dict:
     totals = {name: int(table[name].sum()) for name in ("images", "no_digit", "flagged", "answered")}
-    by_kind = {row.condition: _plain({name: getattr(row, name) for name in ("images", "no_digit", "flagged",
-                                                                            "answered")})
-               for row in table.itertuples()}
+    by_kind = {
+        row.condition: _plain({name: getattr(row, name) for name in ("images", "no_digit", "flagged", "answered")})
+        for row in table.itertuples()
+    }
     return {**totals, "by_kind": by_kind}
 
 
-def score(model, rendered: RenderedBenchmark, photos_folder: str | None = None,
-          unsure_below: float = 0.0) -> BenchmarkResult:
+def score(
+    model, rendered: RenderedBenchmark, photos_folder: str | None = None, unsure_below: float = 0.0
+) -> BenchmarkResult:
     """`model` read every rendered photo: per block of digit photos, accuracy (a photo in which
     no digit was found counts as wrong), how many were flagged unsure (confidence below
     `unsure_below`, the threshold the training chose) and how often the rest were right; per
@@ -367,15 +466,28 @@ def score(model, rendered: RenderedBenchmark, photos_folder: str | None = None,
             rows.append({"source": block.source, **names, **counts})
     combined_rows = [row for row in rendered.blocks.itertuples() if row.kind == COMBINED]
     combined = np.isin(rendered.block, [row.Index for row in combined_rows])
-    by_condition = [{"condition": name, **_counts(combined & rendered.drawn[:, column], rendered, predicted,
-                                                  confidence, unsure_below)}
-                    for column, name in enumerate(rendered.drawn_names)] if combined_rows else []
+    by_condition = (
+        [
+            {
+                "condition": name,
+                **_counts(combined & rendered.drawn[:, column], rendered, predicted, confidence, unsure_below),
+            }
+            for column, name in enumerate(rendered.drawn_names)
+        ]
+        if combined_rows
+        else []
+    )
     table = pd.DataFrame(rows)
     return BenchmarkResult(
-        table[DIGIT_COLUMNS + ["answered_correct"]], rendered.examples, time_large_photo(rendered.seed),
-        _photos_result(model, photos_folder), pd.DataFrame(non_digits, columns=NON_DIGIT_COLUMNS),
-        pd.DataFrame(by_condition), _counts(combined, rendered, predicted, confidence, unsure_below)
-        if combined_rows else None, unsure_below)
+        table[DIGIT_COLUMNS + ["answered_correct"]],
+        rendered.examples,
+        time_large_photo(rendered.seed),
+        _photos_result(model, photos_folder),
+        pd.DataFrame(non_digits, columns=NON_DIGIT_COLUMNS),
+        pd.DataFrame(by_condition),
+        _counts(combined, rendered, predicted, confidence, unsure_below) if combined_rows else None,
+        unsure_below,
+    )
 
 
 def _photos_result(model, photos_folder: str | None) -> dict | None:
@@ -386,9 +498,13 @@ def _photos_result(model, photos_folder: str | None) -> dict | None:
 
     evaluation = evaluate(model, photos_folder)
     wrong = evaluation.table[~evaluation.table.correct.astype(bool)]
-    return {"folder": str(photos_folder), "images": int(len(evaluation.table)),
-            "correct": int(evaluation.table.correct.sum()), "accuracy": evaluation.accuracy,
-            "mistakes": [f"{r.file}: {r.label} read as {r.digit}" for r in wrong.itertuples()]}
+    return {
+        "folder": str(photos_folder),
+        "images": int(len(evaluation.table)),
+        "correct": int(evaluation.table.correct.sum()),
+        "accuracy": evaluation.accuracy,
+        "mistakes": [f"{r.file}: {r.label} read as {r.digit}" for r in wrong.itertuples()],
+    }
 
 
 def preprocessing_report(rendered: RenderedBenchmark) -> pd.DataFrame:
@@ -397,16 +513,26 @@ def preprocessing_report(rendered: RenderedBenchmark) -> pd.DataFrame:
     fraction whose 28x28 reads like the clean digit's (ink overlap above LIKE_CLEAN)."""
     nothing = np.zeros(len(rendered.labels), int)
     keep = ["images", "no_digit", "polarity_inversions", "like_clean", "mean_overlap"]
-    rows = [{"source": b.source, "condition": b.condition,
-             **{k: v for k, v in _counts(rendered.block == i, rendered, nothing, nothing, 0.0).items() if k in keep}}
-            for i, b in enumerate(rendered.blocks.itertuples(index=False))]
+    rows = [
+        {
+            "source": b.source,
+            "condition": b.condition,
+            **{k: v for k, v in _counts(rendered.block == i, rendered, nothing, nothing, 0.0).items() if k in keep},
+        }
+        for i, b in enumerate(rendered.blocks.itertuples(index=False))
+    ]
     combined = np.isin(rendered.block, np.flatnonzero(rendered.blocks.kind.to_numpy() == COMBINED))
     for column, name in enumerate(rendered.drawn_names):
         mine = combined & rendered.drawn[:, column]
         if mine.any():
             counts = _counts(mine, rendered, nothing, nothing, 0.0)
-            rows.append({"source": "combined, by condition", "condition": name,
-                         **{k: v for k, v in counts.items() if k in keep}})
+            rows.append(
+                {
+                    "source": "combined, by condition",
+                    "condition": name,
+                    **{k: v for k, v in counts.items() if k in keep},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -428,4 +554,3 @@ def summary_markdown(summary: dict) -> str:
     from .markdown import markdown
 
     return markdown("photo_benchmark.md.j2", summary=summary)
-

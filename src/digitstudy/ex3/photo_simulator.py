@@ -70,8 +70,11 @@ def _digit_alpha(digit: np.ndarray, height: int, stroke: float) -> np.ndarray:
     crop = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
     crop = cv2.copyMakeBorder(crop, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
     scale = height / crop.shape[0]
-    alpha = cv2.resize(crop, (max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale))),
-                       interpolation=cv2.INTER_CUBIC)
+    alpha = cv2.resize(
+        crop,
+        (max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale))),
+        interpolation=cv2.INTER_CUBIC,
+    )
     radius = abs(stroke) * scale
     if radius >= 0.5:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(radius) + 1,) * 2)
@@ -120,7 +123,8 @@ def _shadow_side(photo: Photo, draws: _LightDraws, xx: np.ndarray, yy: np.ndarra
     # From the digit's centre: its own extent along that direction, and the frame's edge.
     extent = abs(along[0]) * place.half_width + abs(along[1]) * place.half_height
     to_x = (place.sheet_right - place.centre_x if along[0] > 0 else place.centre_x - place.sheet_left) / max(
-        abs(along[0]), 1e-6)
+        abs(along[0]), 1e-6
+    )
     to_y = ((yy.shape[0] - place.centre_y) if along[1] > 0 else place.centre_y) / max(abs(along[1]), 1e-6)
     frame = max(min(to_x, to_y), extent)
     at = abs(photo.shadow_at)
@@ -151,8 +155,9 @@ def _light(photo: Photo, draws: _LightDraws, height: int, width: int, place: _Pl
     return light
 
 
-def _paper(photo: Photo, rng: np.random.Generator, height: int, width: int, size: int,
-           line_spacing: float) -> np.ndarray:
+def _paper(
+    photo: Photo, rng: np.random.Generator, height: int, width: int, size: int, line_spacing: float
+) -> np.ndarray:
     """The sheet: its colour, grain, and grid or ruled lines `line_spacing` pixels apart."""
     paper = np.broadcast_to(np.asarray(photo.paper, np.float32), (height, width, 3)).copy()
     if photo.texture:
@@ -248,8 +253,11 @@ def _photograph(image: np.ndarray, light: np.ndarray, photo: Photo, rng: np.rand
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
     if photo.size != size:
         scale = photo.size / size
-        image = cv2.resize(image, (round(width * scale), round(height * scale)),
-                           interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
+        image = cv2.resize(
+            image,
+            (round(width * scale), round(height * scale)),
+            interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA,
+        )
     return encode_jpeg(image, photo.jpeg_quality, photo.exif_orientation)
 
 
@@ -259,8 +267,9 @@ def render(digit: np.ndarray | None, photo: Photo, rng: np.random.Generator) -> 
     size = min(photo.size, 1000)  # larger photos are rendered at 1,000 px and enlarged
     height, width = size, max(8, round(size * 0.8))
     draws = _draw_light(photo, rng)
-    paper = _paper(photo, rng, height, width, size,
-                   height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6))
+    paper = _paper(
+        photo, rng, height, width, size, height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6)
+    )
     alpha = np.zeros((0, 0), np.float32)
     if digit is not None:
         digit_height = max(8, round(height * photo.digit_fraction * rng.uniform(0.85, 1.1)))
@@ -271,8 +280,13 @@ def render(digit: np.ndarray | None, photo: Photo, rng: np.random.Generator) -> 
     cut = round(width * photo.table_edge)
     sheet_left, sheet_right = (cut, width) if table_left else (0, width - cut)
     top = int(np.clip((height - ah) / 2 + rng.uniform(-0.08, 0.08) * height, 0, max(0, height - ah)))
-    left = int(np.clip((sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width, sheet_left,
-                       max(sheet_left, sheet_right - aw)))
+    left = int(
+        np.clip(
+            (sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width,
+            sheet_left,
+            max(sheet_left, sheet_right - aw),
+        )
+    )
     coverage = np.zeros((height, width), np.float32)
     coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
     ink = _ink_colour(photo)
@@ -288,8 +302,9 @@ def render(digit: np.ndarray | None, photo: Photo, rng: np.random.Generator) -> 
     return _photograph(image, _light(photo, draws, height, width, place), photo, rng, size)
 
 
-def render_sheet(rows: list[list[np.ndarray]], photo: Photo, rng: np.random.Generator, digit_height: int = 90,
-                 drift: float = 0.0) -> tuple[bytes, list[list[tuple[int, int, int, int]]]]:
+def render_sheet(
+    rows: list[list[np.ndarray]], photo: Photo, rng: np.random.Generator, digit_height: int = 90, drift: float = 0.0
+) -> tuple[bytes, list[list[tuple[int, int, int, int]]]]:
     """A photographed sheet with `rows` of digits written on it, and each digit's box (x0, y0,
     x1, y1) on the sheet before the photo's tilt. `drift`: a row rises by this fraction of a
     digit's height from one digit to the next, as handwriting does. (A shadow's edge is placed
@@ -339,17 +354,32 @@ def _uniform(low: float, high: float):
 # fields; a callable draws the value). Each inner tuple is a group of which a photo has at most
 # one: one shadow, one kind of lines, one ink, one stroke width.
 COMBINABLE_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("lighting gradient",), ("vignetting",), ("shadow across the digit", "shadowed margin"), ("grey paper",),
-    ("paper texture",), ("grid paper", "ruled paper"), ("pencil", "blue ink"), ("thin pen", "thick strokes"),
-    ("rotation",), ("perspective tilt",), ("blur",), ("jpeg",),
+    ("lighting gradient",),
+    ("vignetting",),
+    ("shadow across the digit", "shadowed margin"),
+    ("grey paper",),
+    ("paper texture",),
+    ("grid paper", "ruled paper"),
+    ("pencil", "blue ink"),
+    ("thin pen", "thick strokes"),
+    ("rotation",),
+    ("perspective tilt",),
+    ("blur",),
+    ("jpeg",),
 )
 COMBINABLE: dict[str, dict] = {
     "lighting gradient": {"gradient": _uniform(0.2, 0.55)},
     "vignetting": {"vignette": _uniform(0.25, 0.6)},
-    "shadow across the digit": {"shadow": _uniform(0.3, 0.55), "shadow_at": _uniform(-0.6, 0.6),
-                                "shadow_edge": _uniform(0.004, 0.05)},
-    "shadowed margin": {"shadow": _uniform(0.3, 0.55), "shadow_at": _uniform(1.2, 1.8),
-                        "shadow_edge": _uniform(0.004, 0.05)},
+    "shadow across the digit": {
+        "shadow": _uniform(0.3, 0.55),
+        "shadow_at": _uniform(-0.6, 0.6),
+        "shadow_edge": _uniform(0.004, 0.05),
+    },
+    "shadowed margin": {
+        "shadow": _uniform(0.3, 0.55),
+        "shadow_at": _uniform(1.2, 1.8),
+        "shadow_edge": _uniform(0.004, 0.05),
+    },
     "grey paper": {"paper": lambda rng: tuple(PAPER * rng.uniform(0.6, 0.85) * rng.uniform(0.96, 1.04, 3))},
     "paper texture": {"texture": _uniform(5.0, 14.0)},
     "grid paper": {"lines": lambda rng: "grid"},
@@ -383,20 +413,31 @@ def draw_combined(rng: np.random.Generator, at_least: int = 3, at_most: int = 5)
 # Photos with no digit at all: what a user may photograph by mistake, or what lies around a
 # digit. name -> (description, Photo fields drawn per photo).
 NON_DIGITS: dict[str, tuple[str, dict]] = {
-    "blank, shadow": ("blank paper, a cast shadow across it",
-                      {"shadow": _uniform(0.3, 0.6), "shadow_edge": _uniform(0.004, 0.05)}),
-    "blank, shadowed margin": ("blank paper, a shadow over one margin",
-                               {"shadow": _uniform(0.3, 0.6), "shadow_at": _uniform(1.2, 1.8),
-                                "shadow_edge": _uniform(0.004, 0.05)}),
+    "blank, shadow": (
+        "blank paper, a cast shadow across it",
+        {"shadow": _uniform(0.3, 0.6), "shadow_edge": _uniform(0.004, 0.05)},
+    ),
+    "blank, shadowed margin": (
+        "blank paper, a shadow over one margin",
+        {"shadow": _uniform(0.3, 0.6), "shadow_at": _uniform(1.2, 1.8), "shadow_edge": _uniform(0.004, 0.05)},
+    ),
     "blank, vignetting": ("blank paper, dark corners", {"vignette": _uniform(0.3, 0.7)}),
     "blank, lighting gradient": ("blank paper, light falling across it", {"gradient": _uniform(0.3, 0.6)}),
-    "blank, grey paper in shadow": ("grey paper, vignetting and a cast shadow",
-                                    {**COMBINABLE["grey paper"], "vignette": _uniform(0.3, 0.6),
-                                     "shadow": _uniform(0.3, 0.5), "shadow_edge": _uniform(0.004, 0.05)}),
+    "blank, grey paper in shadow": (
+        "grey paper, vignetting and a cast shadow",
+        {
+            **COMBINABLE["grey paper"],
+            "vignette": _uniform(0.3, 0.6),
+            "shadow": _uniform(0.3, 0.5),
+            "shadow_edge": _uniform(0.004, 0.05),
+        },
+    ),
     "grid paper": ("an empty grid", {"lines": lambda rng: "grid", "gradient": _uniform(0.0, 0.4)}),
     "ruled paper": ("empty ruled lines", {"lines": lambda rng: "ruled", "vignette": _uniform(0.0, 0.4)}),
-    "sheet edge": ("the sheet's edge with the table beside it",
-                   {"table_edge": _uniform(0.1, 0.45), "gradient": _uniform(0.0, 0.3)}),
+    "sheet edge": (
+        "the sheet's edge with the table beside it",
+        {"table_edge": _uniform(0.1, 0.45), "gradient": _uniform(0.0, 0.3)},
+    ),
     "coffee ring": ("a coffee cup's ring on the paper", {"stain": lambda rng: "coffee ring"}),
     "ink blot": ("a blot of ink", {"stain": lambda rng: "ink blot"}),
     "smudge": ("a grey smudge", {"stain": lambda rng: "smudge", "texture": _uniform(0.0, 8.0)}),

@@ -319,8 +319,9 @@ def without_shadows(dark_on_light: np.ndarray, ink: np.ndarray, frame: tuple[int
     # goes on as it is (the margin's light paper beside a dark corner would look like ink).
     pad_top, pad_bottom = top, ink.shape[0] - bottom
     pad_left, pad_right = left, ink.shape[1] - right
-    continued = cv2.copyMakeBorder(dark_on_light[top:bottom, left:right], pad_top, pad_bottom, pad_left, pad_right,
-                                   cv2.BORDER_REPLICATE)
+    continued = cv2.copyMakeBorder(
+        dark_on_light[top:bottom, left:right], pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_REPLICATE
+    )
     local = paper_estimate(continued, max(5, int(2 * stroke) | 1))
     paper = np.where(shadows, local, paper_estimate(dark_on_light))
     return ink_against(dark_on_light, paper)
@@ -342,8 +343,14 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
         or (ys.min() <= top + 0.1 * height and ys.max() >= bottom - 1 - 0.1 * height)
     ):
         return lines
-    found = cv2.HoughLinesP(mask, 1, np.pi / 360, threshold=max(10, min(height, width) // 2),
-                            minLineLength=0.5 * min(height, width), maxLineGap=max(2, min(height, width) // 50))
+    found = cv2.HoughLinesP(
+        mask,
+        1,
+        np.pi / 360,
+        threshold=max(10, min(height, width) // 2),
+        minLineLength=0.5 * min(height, width),
+        maxLineGap=max(2, min(height, width) // 50),
+    )
     if found is None:
         return lines
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
@@ -385,10 +392,13 @@ def _stroke_width(mask: np.ndarray, inside: np.ndarray) -> float | None:
     ys, xs = np.nonzero(inside)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     middle = np.zeros_like(ridge)
-    middle[top + (bottom - top) // 4 : bottom - (bottom - top) // 4,
-           left + (right - left) // 4 : right - (right - left) // 4] = True
-    return 2 * float(np.median(distance[ridge & middle]) if (ridge & middle).any()
-                     else np.percentile(distance[ridge], 30))
+    middle[
+        top + (bottom - top) // 4 : bottom - (bottom - top) // 4,
+        left + (right - left) // 4 : right - (right - left) // 4,
+    ] = True
+    return 2 * float(
+        np.median(distance[ridge & middle]) if (ridge & middle).any() else np.percentile(distance[ridge], 30)
+    )
 
 
 def _at_edge(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -449,8 +459,9 @@ def stroke_masks(ink: np.ndarray, frame: tuple[int, int, int, int], min_contrast
     return strong, weak, enough
 
 
-def digit_mask(ink: np.ndarray, min_contrast: float = MIN_CONTRAST,
-               frame: tuple[int, int, int, int] | None = None) -> np.ndarray | None:
+def digit_mask(
+    ink: np.ndarray, min_contrast: float = MIN_CONTRAST, frame: tuple[int, int, int, int] | None = None
+) -> np.ndarray | None:
     """Binary mask of the digit's strokes, or None where there is no ink to speak of.
 
     Strokes are found by stroke_masks; the digit is the component with the most ink near the
@@ -521,8 +532,9 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
         # ends up within half a pixel of the centre).
         shift_x = round(CENTRE - moments["m10"] / moments["m00"])
         shift_y = round(CENTRE - moments["m01"] / moments["m00"])
-        canvas = cv2.warpAffine(canvas, np.float32([[1, 0, shift_x], [0, 1, shift_y]]), (SIZE, SIZE),
-                                flags=cv2.INTER_NEAREST, borderValue=0)
+        canvas = cv2.warpAffine(
+            canvas, np.float32([[1, 0, shift_x], [0, 1, shift_y]]), (SIZE, SIZE), flags=cv2.INTER_NEAREST, borderValue=0
+        )
     return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
 
 
@@ -541,8 +553,9 @@ def _lag_correlation(image: np.ndarray) -> float:
     return max(correlation(image[:, :-1], image[:, 1:]), correlation(image[:-1], image[1:]))
 
 
-def digit_doubt(dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray, frame: tuple[int, int, int, int],
-                photo: bool) -> str:
+def digit_doubt(
+    dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray, frame: tuple[int, int, int, int], photo: bool
+) -> str:
     """Why the strokes found (`mask`, in the image `dark_on_light`) are no digit; "" where they
     may be one. Pixel noise has no strokes: its pixels are uncorrelated from one to the next. In a
     photo, moreover, a digit is made of strokes: a solid blob (an ink blot, a patch of paper
@@ -566,8 +579,12 @@ def digit_doubt(dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray, fr
     band = FRAGMENT * max(frame_bottom - frame_top, frame_right - frame_left)
     at_edge = top <= frame_top or left <= frame_left or bottom >= frame_bottom or right >= frame_right
     # Within a narrow band along one of the image's edges: where a shadow meets the edge.
-    along_edge = (bottom <= frame_top + band / 3 or right <= frame_left + band / 3
-                  or top >= frame_bottom - band / 3 or left >= frame_right - band / 3)
+    along_edge = (
+        bottom <= frame_top + band / 3
+        or right <= frame_left + band / 3
+        or top >= frame_bottom - band / 3
+        or left >= frame_right - band / 3
+    )
     if (at_edge and longest < band) or along_edge:
         return "no digit found (only a fragment at the image's edge)"
     if np.percentile(ink[mask > 0], 95) < FAINT and not _stroke_like(dark_on_light, ink, mask):

@@ -51,8 +51,7 @@ class RecogniserSettings(FromConfig):
 def build_recogniser():
     """Three conv stages (28 -> 14 -> 7 -> 3) with batch norm, then a small dense head.
 
-    Sized for the time budget: ~8M multiply-adds per image (a 32/64-filter VGG pair at full
-    resolution costs ~18M and ran 176 s per epoch on 2 cores)."""
+    Sized for the time budget: ~8M multiply-adds per image."""
     import keras
 
     layers = keras.layers
@@ -148,8 +147,13 @@ def choose_input_blur(model, images: np.ndarray, labels: np.ndarray, sigmas) -> 
     return best, losses
 
 
-def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, target_accuracy: float = 0.998,
-                            non_digit_share: float = 0.99, flagged_share: float = 0.0) -> dict:
+def choose_unsure_threshold(
+    probs: np.ndarray,
+    labels: np.ndarray,
+    target_accuracy: float = 0.998,
+    non_digit_share: float = 0.99,
+    flagged_share: float = 0.0,
+) -> dict:
     """The confidence below which a prediction is flagged "unsure": the lowest threshold at which
     the answers above it are at least `target_accuracy` right on the calibration images, raised,
     where needed, above `non_digit_share` of the non-digit images there (label -1: an image with
@@ -178,9 +182,11 @@ def choose_unsure_threshold(probs: np.ndarray, labels: np.ndarray, target_accura
     flagged = confidence < below
     return {
         "below": below,
-        "chosen_by": (f"the lowest confidence at which the answers above it are at least {target_accuracy:.1%} right "
-                      f"on the calibration images, raised above {non_digit_share:.0%} of the non-digit images there "
-                      f"and to flag at least {flagged_share:.1%} of the calibration digits"),
+        "chosen_by": (
+            f"the lowest confidence at which the answers above it are at least {target_accuracy:.1%} right "
+            f"on the calibration images, raised above {non_digit_share:.0%} of the non-digit images there "
+            f"and to flag at least {flagged_share:.1%} of the calibration digits"
+        ),
         "by_accuracy": by_accuracy,
         "by_non_digits": by_non_digits,
         "by_share": by_share,
@@ -199,15 +205,16 @@ def training_targets(labels: np.ndarray) -> np.ndarray:
     return targets.astype(np.float32)
 
 
-def training_epoch(images: np.ndarray, variants: np.ndarray, labels: np.ndarray, settings: RecogniserSettings,
-                   seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
+def training_epoch(
+    images: np.ndarray, variants: np.ndarray, labels: np.ndarray, settings: RecogniserSettings, seed: int, epoch: int
+) -> tuple[np.ndarray, np.ndarray]:
     """One epoch of augmented training images and their targets, in training order, as plain
     arrays (so it runs the same on every backend): a new order each epoch, each image shown as
     itself or (with probability `format_probability`) as its copy in another set's format, then
     augmented. Batch i of epoch e depends only on (seed, e, i).
 
-    Whole epochs rather than a Keras PyDataset: feeding a PyDataset batch by batch cost ~15 ms of
-    CPU per step on TensorFlow, a quarter of the step itself."""
+    Whole epochs rather than a Keras PyDataset: feeding a PyDataset batch by batch adds a large
+    share of each step's CPU time on TensorFlow (README, "Speed")."""
     order = np.random.default_rng([seed, epoch]).permutation(len(labels))
     targets = training_targets(labels)
     x = np.empty((len(order), *images.shape[1:], 1), np.float32)
@@ -242,12 +249,23 @@ def _fit_member(model, member: int, data: tuple, validation: tuple, settings: Re
     for epoch in range(settings.epochs):
         started = time.perf_counter()
         x, y = training_epoch(*data, settings, seed, epoch)
-        fit = model.fit(x, y, batch_size=settings.batch_size, validation_data=validation, initial_epoch=epoch,
-                        epochs=epoch + 1, shuffle=False, verbose=0)
+        fit = model.fit(
+            x,
+            y,
+            batch_size=settings.batch_size,
+            validation_data=validation,
+            initial_epoch=epoch,
+            epochs=epoch + 1,
+            shuffle=False,
+            verbose=0,
+        )
         rows.append({name: values[-1] for name, values in fit.history.items()})
         del x, y
-        print(f"member {member + 1}, epoch {epoch + 1}/{settings.epochs}: {time.perf_counter() - started:.0f} s, "
-              + ", ".join(f"{name} {value:.4f}" for name, value in rows[-1].items()), flush=True)
+        print(
+            f"member {member + 1}, epoch {epoch + 1}/{settings.epochs}: {time.perf_counter() - started:.0f} s, "
+            + ", ".join(f"{name} {value:.4f}" for name, value in rows[-1].items()),
+            flush=True,
+        )
     history = pd.DataFrame(rows)
     history.insert(0, "epoch", np.arange(1, len(history) + 1))
     history.insert(0, "member", member + 1)
@@ -261,9 +279,12 @@ def calibrate(members: list, sigma: float, held_out: Split, settings: Recogniser
     from .formats import non_digits
 
     photos = calibration.calibration_photos(held_out, settings.calibration_photos, settings.seed)
-    unseen_clutter = np.concatenate([non_digits(settings.calibration_non_digits, settings.seed + 10_000),
-                                     calibration.non_digit_photos(settings.calibration_non_digit_photos,
-                                                                  settings.seed + 10_000)])
+    unseen_clutter = np.concatenate(
+        [
+            non_digits(settings.calibration_non_digits, settings.seed + 10_000),
+            calibration.non_digit_photos(settings.calibration_non_digit_photos, settings.seed + 10_000),
+        ]
+    )
     images = np.concatenate([held_out.images, photos.images, unseen_clutter])
     labels = np.concatenate([held_out.labels, photos.labels, np.full(len(unseen_clutter), -1, np.int64)])
     x = unit_scale(images[..., None])
@@ -272,11 +293,15 @@ def calibrate(members: list, sigma: float, held_out: Split, settings: Recogniser
     temperature = calibration.fit_temperature(members, network_input, labels[digits])
     calibration.apply_temperature(members, temperature["temperature"])
     model = with_input_blur(average_of(members), sigma)
-    unsure = choose_unsure_threshold(model.predict(x, batch_size=512, verbose=0), labels,
-                                     flagged_share=settings.unsure_flagged_share)
+    unsure = choose_unsure_threshold(
+        model.predict(x, batch_size=512, verbose=0), labels, flagged_share=settings.unsure_flagged_share
+    )
     unsure["temperature"] = temperature
-    unsure["calibration_sets"] = {"validation digits": int(len(held_out.labels)),
-                                  "photos of them": int(len(photos.labels)), "non-digits": int(len(unseen_clutter))}
+    unsure["calibration_sets"] = {
+        "validation digits": int(len(held_out.labels)),
+        "photos of them": int(len(photos.labels)),
+        "non-digits": int(len(unseen_clutter)),
+    }
     return model, unsure
 
 
@@ -293,8 +318,13 @@ def training_non_digits(count: int, settings: RecogniserSettings) -> np.ndarray:
     return np.concatenate([from_photos, non_digits(count - len(from_photos), settings.seed)])
 
 
-def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndarray | None = None,
-                     variants: np.ndarray | None = None, side_by_side: int = 1) -> RecogniserResult:
+def train_recogniser(
+    train: Split,
+    settings: RecogniserSettings,
+    copies: np.ndarray | None = None,
+    variants: np.ndarray | None = None,
+    side_by_side: int = 1,
+) -> RecogniserResult:
     """`train` must already be in MNIST geometry (preprocess.to_mnist_geometry); `copies[i]` is how
     often image i is shown per epoch (default once); `variants[i]` is image i in another set's
     format (formats.format_variants; default: the image itself). Validation images are drawn
@@ -317,11 +347,23 @@ def train_recogniser(train: Split, settings: RecogniserSettings, copies: np.ndar
     members = [_build_member(member, settings, steps) for member in range(settings.ensemble_size)]
     data = (images, all_variants, labels)
     with ThreadPoolExecutor(max_workers=max(1, side_by_side)) as pool:
-        histories = list(pool.map(lambda member: _fit_member(members[member], member, data, validation, settings),
-                                  range(settings.ensemble_size)))
-    sigma, losses = choose_input_blur(average_of(members), train.images[val_idx], train.labels[val_idx],
-                                      settings.input_blur_sigmas)
+        histories = list(
+            pool.map(
+                lambda member: _fit_member(members[member], member, data, validation, settings),
+                range(settings.ensemble_size),
+            )
+        )
+    sigma, losses = choose_input_blur(
+        average_of(members), train.images[val_idx], train.labels[val_idx], settings.input_blur_sigmas
+    )
     model, unsure = calibrate(members, sigma, Split(train.images[val_idx], train.labels[val_idx]), settings)
-    return RecogniserResult(model, pd.concat(histories, ignore_index=True), time.perf_counter() - started,
-                            len(train_idx), len(val_idx), sigma, losses, unsure)
-
+    return RecogniserResult(
+        model,
+        pd.concat(histories, ignore_index=True),
+        time.perf_counter() - started,
+        len(train_idx),
+        len(val_idx),
+        sigma,
+        losses,
+        unsure,
+    )

@@ -25,25 +25,87 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 KERAS_MEMBERS = {"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"}
 
 LAYERS = {
-    "InputLayer", "Dense", "Conv2D", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling2D",
-    "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Flatten", "Reshape",
-    "Dropout", "SpatialDropout2D", "BatchNormalization", "LayerNormalization", "Activation",
-    "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax", "Add", "Concatenate", "Average", "Maximum",
-    "Multiply", "ZeroPadding2D", "Cropping2D", "Rescaling", "GaussianNoise", "GaussianDropout",
+    "InputLayer",
+    "Dense",
+    "Conv2D",
+    "SeparableConv2D",
+    "DepthwiseConv2D",
+    "MaxPooling2D",
+    "AveragePooling2D",
+    "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D",
+    "Flatten",
+    "Reshape",
+    "Dropout",
+    "SpatialDropout2D",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Activation",
+    "ReLU",
+    "LeakyReLU",
+    "PReLU",
+    "ELU",
+    "Softmax",
+    "Add",
+    "Concatenate",
+    "Average",
+    "Maximum",
+    "Multiply",
+    "ZeroPadding2D",
+    "Cropping2D",
+    "Rescaling",
+    "GaussianNoise",
+    "GaussianDropout",
 }
 INITIALIZERS = {
-    "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Zeros",
-    "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "Orthogonal", "VarianceScaling",
+    "GlorotUniform",
+    "GlorotNormal",
+    "HeUniform",
+    "HeNormal",
+    "LecunUniform",
+    "LecunNormal",
+    "Zeros",
+    "Ones",
+    "Constant",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "Orthogonal",
+    "VarianceScaling",
     "Identity",
 }
 OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "Nadam", "RMSprop", "Ftrl", "Lion"}
-SCHEDULES = {"ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
-             "CosineDecay", "CosineDecayRestarts"}
-LOSSES = {"CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy",
-          "MeanSquaredError", "MeanAbsoluteError", "KLDivergence", "CategoricalHinge", "Huber"}
-METRICS = {"Accuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy", "TopKCategoricalAccuracy",
-           "SparseTopKCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "Mean", "AUC",
-           "Precision", "Recall"}
+SCHEDULES = {
+    "ExponentialDecay",
+    "PiecewiseConstantDecay",
+    "PolynomialDecay",
+    "InverseTimeDecay",
+    "CosineDecay",
+    "CosineDecayRestarts",
+}
+LOSSES = {
+    "CategoricalCrossentropy",
+    "SparseCategoricalCrossentropy",
+    "BinaryCrossentropy",
+    "MeanSquaredError",
+    "MeanAbsoluteError",
+    "KLDivergence",
+    "CategoricalHinge",
+    "Huber",
+}
+METRICS = {
+    "Accuracy",
+    "CategoricalAccuracy",
+    "SparseCategoricalAccuracy",
+    "TopKCategoricalAccuracy",
+    "SparseTopKCategoricalAccuracy",
+    "MeanSquaredError",
+    "MeanAbsoluteError",
+    "Mean",
+    "AUC",
+    "Precision",
+    "Recall",
+}
 # Each built-in class and the module Keras writes for it in a .keras file; .h5 files name no
 # module (None), and Keras then looks the class up among its own built-ins.
 MODULES: dict[str, set] = {
@@ -67,15 +129,52 @@ MODULES: dict[str, set] = {
     "function": {"keras.activations", "keras.src.activations.activations"},
 }
 ACTIVATIONS = {
-    "relu", "relu6", "sigmoid", "softmax", "tanh", "linear", "elu", "selu", "softplus", "softsign",
-    "swish", "silu", "gelu", "exponential", "hard_sigmoid", "leaky_relu", "mish", "log_softmax",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "softmax",
+    "tanh",
+    "linear",
+    "elu",
+    "selu",
+    "softplus",
+    "softsign",
+    "swish",
+    "silu",
+    "gelu",
+    "exponential",
+    "hard_sigmoid",
+    "leaky_relu",
+    "mish",
+    "log_softmax",
 }
 # Names a compile config may give as plain strings (Keras looks them up among its built-ins).
 COMPILE_NAMES = {
-    "sgd", "adam", "adamw", "adamax", "adagrad", "adadelta", "nadam", "rmsprop", "ftrl", "lion",
-    "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy", "mse", "mae",
-    "mean_squared_error", "mean_absolute_error", "kl_divergence", "huber", "categorical_hinge",
-    "accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "top_k_categorical_accuracy",
+    "sgd",
+    "adam",
+    "adamw",
+    "adamax",
+    "adagrad",
+    "adadelta",
+    "nadam",
+    "rmsprop",
+    "ftrl",
+    "lion",
+    "categorical_crossentropy",
+    "sparse_categorical_crossentropy",
+    "binary_crossentropy",
+    "mse",
+    "mae",
+    "mean_squared_error",
+    "mean_absolute_error",
+    "kl_divergence",
+    "huber",
+    "categorical_hinge",
+    "accuracy",
+    "acc",
+    "categorical_accuracy",
+    "sparse_categorical_accuracy",
+    "top_k_categorical_accuracy",
     "sparse_top_k_categorical_accuracy",
 }
 
@@ -96,7 +195,7 @@ def _refuse(path: Path, reason: str) -> UnsafeModel:
 
 
 def model_format(path: str | Path) -> str:
-    """"keras" (zip) or "h5" (HDF5), from the file's first bytes. A file that is both is refused:
+    """ "keras" (zip) or "h5" (HDF5), from the file's first bytes. A file that is both is refused:
     Keras would read one format while a check read the other."""
     path = Path(path)
     with open(path, "rb") as handle:
@@ -158,15 +257,18 @@ def _keras_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
                 if member.flag_bits & 0x1:
                     raise _refuse(path, f"archive member {member.filename!r} is encrypted")
                 if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise _refuse(path, f"archive member {member.filename!r} uses compression method "
-                                        f"{member.compress_type}")
+                    raise _refuse(
+                        path, f"archive member {member.filename!r} uses compression method {member.compress_type}"
+                    )
             unpacked = sum(member.file_size for member in members) / 2**20
             if unpacked > limits.unpacked_mb:
                 raise _refuse(path, f"unpacks to {unpacked:,.0f} MB, over the {limits.unpacked_mb:,.0f} MB limit")
             config = archive.getinfo("config.json")
             if config.file_size > limits.config_mb * 2**20:
-                raise _refuse(path, f"config.json is {config.file_size / 2**20:,.1f} MB, over the "
-                                    f"{limits.config_mb:,.0f} MB limit")
+                raise _refuse(
+                    path,
+                    f"config.json is {config.file_size / 2**20:,.1f} MB, over the {limits.config_mb:,.0f} MB limit",
+                )
             with archive.open(config) as handle:  # read no more than the limit, whatever the header says
                 raw = handle.read(int(limits.config_mb * 2**20) + 1)
             if "model.weights.h5" in archive.namelist():

@@ -70,8 +70,11 @@ def _components(gray: np.ndarray) -> tuple[list[Box], float]:
     # What lies along the photo's edge is not writing on the sheet: the table, the sheet's edge,
     # dark corners, a shadow's rim.
     edge = max(2, round(0.015 * max(width, height)))
-    boxes = [Box(int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, area in stats[1:]
-             if area >= enough / 4 and x > edge and y > edge and x + w < width - edge and y + h < height - edge]
+    boxes = [
+        Box(int(x), int(y), int(x + w), int(y + h))
+        for x, y, w, h, area in stats[1:]
+        if area >= enough / 4 and x > edge and y > edge and x + w < width - edge and y + h < height - edge
+    ]
     return boxes, gray.shape[0] / height
 
 
@@ -90,7 +93,11 @@ def _digits(parts: list[Box]) -> list[Box]:
                 a, b = boxes[i], boxes[j]
                 overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
                 gap_y = max(a.y0, b.y0) - min(a.y1, b.y1)
-                if overlap > 0.5 * min(a.width, b.width) and gap_y < 0.35 * typical and a.joined(b).height < 1.5 * typical:
+                if (
+                    overlap > 0.5 * min(a.width, b.width)
+                    and gap_y < 0.35 * typical
+                    and a.joined(b).height < 1.5 * typical
+                ):
                     boxes[i] = a.joined(b)
                     del boxes[j]
                     merged = True
@@ -128,8 +135,10 @@ def find_rows(gray: np.ndarray) -> tuple[list[list[Box]], list[str]]:
     for r, row in enumerate(rows, start=1):
         for c, digit in enumerate(row, start=1):
             if digit.width > 1.6 * typical and digit.width > 1.1 * digit.height:
-                problems.append(f"row {r}, digit {c} at x={digit.x0}..{digit.x1}: as wide as "
-                                f"{digit.width / typical:.1f} digits (touching digits?)")
+                problems.append(
+                    f"row {r}, digit {c} at x={digit.x0}..{digit.x1}: as wide as "
+                    f"{digit.width / typical:.1f} digits (touching digits?)"
+                )
     return rows, problems
 
 
@@ -151,8 +160,16 @@ def check_image(gray: np.ndarray, rows: list[list[Box]], labels: list[str] | Non
         for c, box in enumerate(row):
             text = labels[r][c] if labels is not None else f"{r + 1}.{c + 1}"
             cv2.rectangle(image, (box.x0, box.y0), (box.x1, box.y1), (0, 0, 255), thickness)
-            cv2.putText(image, text, (box.x0, max(0, box.y0 - thickness * 2)), cv2.FONT_HERSHEY_SIMPLEX,
-                        max(0.6, box.height / 60), (0, 160, 0), thickness, cv2.LINE_AA)
+            cv2.putText(
+                image,
+                text,
+                (box.x0, max(0, box.y0 - thickness * 2)),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                max(0.6, box.height / 60),
+                (0, 160, 0),
+                thickness,
+                cv2.LINE_AA,
+            )
     return image
 
 
@@ -164,14 +181,18 @@ def match(rows: list[list[Box]], labels: list[str], hints: list[str] = ()) -> No
     """Raise SheetError, naming the rows (with their hints), unless every row has exactly one box
     per label."""
     if len(rows) != len(labels):
-        raise SheetError(f"found {len(rows)} rows of digits, but {len(labels)} label strings: "
-                         + "; ".join(f"row {r} has {len(row)} ({_describe(row)})" for r, row in enumerate(rows, 1)))
+        raise SheetError(
+            f"found {len(rows)} rows of digits, but {len(labels)} label strings: "
+            + "; ".join(f"row {r} has {len(row)} ({_describe(row)})" for r, row in enumerate(rows, 1))
+        )
     messages = []
     for r, (row, text) in enumerate(zip(rows, labels), start=1):
         if len(row) != len(text):
             why = [hint for hint in hints if hint.startswith(f"row {r},")]
-            messages.append(f"row {r}: found {len(row)} digits ({_describe(row)}), but the labels {text!r} have "
-                            f"{len(text)}" + (f" - {'; '.join(why)}" if why else ""))
+            messages.append(
+                f"row {r}: found {len(row)} digits ({_describe(row)}), but the labels {text!r} have "
+                f"{len(text)}" + (f" - {'; '.join(why)}" if why else "")
+            )
     if messages:
         raise SheetError("; ".join(messages))
 

@@ -2,6 +2,13 @@
 
 Every set goes through the own-digit preprocessing first, so training, evaluation,
 prediction and grading all see images made the same way.
+
+MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
+trained on (`train_sets`; USPS then contributes its train split, and its test split is evaluated
+as a test split of a training source) or held out entirely (every split evaluated: writers the
+model never saw). Handwriting fonts (when available) are a training set like the writers' sets;
+left out of training they are evaluated, but they are not writers, so they are not "held out
+writers". Pen digits (pen_digits.py) are drawn in any number, so they need no repeats.
 """
 
 from __future__ import annotations
@@ -45,24 +52,8 @@ def _head(split: Split, limit: int | None) -> Split:
     return split if limit is None else Split(split.images[:limit], split.labels[:limit])
 
 
-def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int = 1,
-             limit: int | None = None, seed: int = 0, with_variants: bool = True,
-             pen_count: int = 0) -> RecogniserData:
-    """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
-
-    MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
-    trained on (`train_sets`; USPS then contributes its train split, and its test split is
-    evaluated as a test split of a training source) or held out entirely (every split
-    evaluated: writers the model never saw). Sets other than MNIST are small and are repeated
-    `repeats` times per epoch (augmentation makes the copies differ); the copies are made after
-    the validation split, so no validation image is also trained on.
-    `limit` keeps only the first images of each training set (quick tests; config key
-    ex3.train_subset, applied here only). The training images are shuffled once with `seed`;
-    `with_variants`: also make each training image's copy in another set's format.
-    Handwriting fonts (when available) are a training set like the writers' sets; left out of
-    training they are evaluated, but they are not writers, so they are not "held out writers".
-    "pen" in `train_sets` adds `pen_count` digits drawn by pen_digits (seeded by `seed`), each
-    shown once per epoch: as many as wanted, so they need no repeats (`limit` applies)."""
+def _available(splits: dict, provenance: dict) -> tuple[dict[str, dict], list[str]]:
+    """The sets whose download worked, and a warning for each other set that did not."""
     available = {
         name: splits[f"{name}_arrays"]
         for name in ("mnist", *OTHER_SETS)
@@ -75,6 +66,29 @@ def assemble(splits: dict, provenance: dict, train_sets: list[str], repeats: int
     ]
     for warning in warnings:
         log.warning(warning)
+    return available, warnings
+
+
+def assemble(
+    splits: dict,
+    provenance: dict,
+    train_sets: list[str],
+    repeats: int = 1,
+    limit: int | None = None,
+    seed: int = 0,
+    with_variants: bool = True,
+    pen_count: int = 0,
+) -> RecogniserData:
+    """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
+
+    Sets other than MNIST and the pen digits are small and are repeated `repeats` times per
+    epoch (augmentation makes the copies differ); the copies are made after the validation
+    split, so no validation image is also trained on. `limit` keeps only the first images of
+    each training set (quick tests; config key ex3.train_subset, applied here only). The
+    training images are shuffled once with `seed`; `with_variants`: also make each training
+    image's copy in another set's format. "pen" in `train_sets` adds `pen_count` pen digits
+    (seeded by `seed`), each shown once per epoch."""
+    available, warnings = _available(splits, provenance)
     missing, evaluation, held_out = {}, {}, []
     train_parts, train_copies, sources = [], [], []
 

@@ -41,21 +41,33 @@ def _layer(layer) -> dict:
     if kind in ("Dropout", "Flatten", "GaussianNoise", "GaussianDropout", "SpatialDropout2D"):
         return {"op": "identity"}  # at prediction time (Flatten: the HWC order is already flat)
     if kind in ("Conv2D", "DepthwiseConv2D"):
-        if tuple(layer.strides) != (1, 1) or tuple(layer.dilation_rate) != (1, 1) or layer.data_format != "channels_last":
+        if (
+            tuple(layer.strides) != (1, 1)
+            or tuple(layer.dilation_rate) != (1, 1)
+            or layer.data_format != "channels_last"
+        ):
             raise Unsupported(f"layer {layer.name}: strides {layer.strides}, dilation {layer.dilation_rate}")
         weights = layer.get_weights()
-        return {"op": "conv" if kind == "Conv2D" else "depthwise", "padding": layer.padding,
-                "kernel": _weight(weights[0]), "bias": _weight(weights[1]) if layer.use_bias else None,
-                "activation": _activation(layer)}
+        return {
+            "op": "conv" if kind == "Conv2D" else "depthwise",
+            "padding": layer.padding,
+            "kernel": _weight(weights[0]),
+            "bias": _weight(weights[1]) if layer.use_bias else None,
+            "activation": _activation(layer),
+        }
     if kind == "BatchNormalization":
         if layer.axis not in (-1, 3, [3], [-1]):
             raise Unsupported(f"layer {layer.name}: axis {layer.axis}")
         variables = {v.path.rsplit("/", 1)[-1]: v.numpy() for v in layer.weights}
         channels = len(variables["moving_mean"])
-        return {"op": "batchnorm", "epsilon": float(layer.epsilon),
-                "gamma": _weight(variables.get("gamma", np.ones(channels))),
-                "beta": _weight(variables.get("beta", np.zeros(channels))),
-                "mean": _weight(variables["moving_mean"]), "variance": _weight(variables["moving_variance"])}
+        return {
+            "op": "batchnorm",
+            "epsilon": float(layer.epsilon),
+            "gamma": _weight(variables.get("gamma", np.ones(channels))),
+            "beta": _weight(variables.get("beta", np.zeros(channels))),
+            "mean": _weight(variables["moving_mean"]),
+            "variance": _weight(variables["moving_variance"]),
+        }
     if kind == "Activation":
         return {"op": "activation", "activation": _activation(layer)}
     if kind == "ReLU" and layer.max_value is None and not layer.negative_slope and not layer.threshold:
@@ -68,8 +80,12 @@ def _layer(layer) -> dict:
         return {"op": "maxpool", "pool": list(layer.pool_size), "strides": list(layer.strides)}
     if kind == "Dense":
         weights = layer.get_weights()
-        return {"op": "dense", "kernel": _weight(weights[0]), "bias": _weight(weights[1]) if layer.use_bias else None,
-                "activation": _activation(layer)}
+        return {
+            "op": "dense",
+            "kernel": _weight(weights[0]),
+            "bias": _weight(weights[1]) if layer.use_bias else None,
+            "activation": _activation(layer),
+        }
     raise Unsupported(f"layer {layer.name}: {kind}")
 
 

@@ -27,9 +27,7 @@ def _by_activation(keys: list[str]) -> str:
     for key in keys:
         activation, depth = key.rsplit("-", 1)
         grouped.setdefault(activation, []).append(depth)
-    return join(
-        [f"{pretty(a)} at depth{'s' if len(d) > 1 else ''} {join(d)}" for a, d in grouped.items()]
-    )
+    return join([f"{pretty(a)} at depth{'s' if len(d) > 1 else ''} {join(d)}" for a, d in grouped.items()])
 
 
 def ex1_scores(facts: dict) -> list[str]:
@@ -118,7 +116,8 @@ def ex1_gradients(facts: dict) -> list[str]:
     ]
     if vanishing:
         sentences.append(
-            f"At epoch {first}, a fall of at least three orders of magnitude (vanishing gradients) occurs in: {join(vanishing)}."
+            f"At epoch {first}, a fall of at least three orders of magnitude (vanishing gradients) occurs in: "
+            f"{join(vanishing)}."
         )
     else:
         sentences.append(f"At epoch {first}, no configuration loses three or more orders of magnitude.")
@@ -150,7 +149,8 @@ def ex1_lecun(facts: dict) -> list[str]:
         return []
     ratios = ", ".join(f"{d['first_layer_gradient_ratio']:.2f} times at depth {d['depth']}" for d in depths)
     sentences = [
-        f"At initialisation, the first layer's largest gradient under LeCun's scaled tanh is, relative to {base}: {ratios}."
+        f"At initialisation, the first layer's largest gradient under LeCun's scaled tanh is, relative to {base}: "
+        f"{ratios}."
     ]
     better = [d["depth"] for d in depths if d["accuracy_lecun_mean"] > d[f"accuracy_{base}_mean"]]
     sentences.append(
@@ -176,9 +176,11 @@ def ex2(metrics: dict) -> list[str]:
     per_class = sorted(metrics["per_class"], key=lambda c: c["recall"])
     worst, best = per_class[0], per_class[-1]
     stopped = (
-        f"Early stopping ended training after {metrics['epochs']} epochs and restored the weights of epoch {metrics['best_epoch']}"
+        f"Early stopping ended training after {metrics['epochs']} epochs and restored the weights of epoch "
+        f"{metrics['best_epoch']}"
         if metrics["stopped_early"]
-        else f"Training ran the full {metrics['epochs']} epochs (no early stop); the weights of epoch {metrics['best_epoch']} were kept"
+        else f"Training ran the full {metrics['epochs']} epochs (no early stop); the weights of epoch "
+        f"{metrics['best_epoch']} were kept"
     )
     sentences = [
         f"{stopped}. Test accuracy: {metrics['test_accuracy']:.4f} on {metrics['test_images']:,} images, "
@@ -187,16 +189,17 @@ def ex2(metrics: dict) -> list[str]:
         f"the most often, {best['digit']} (recall {best['recall']:.4f}).",
     ]
     if metrics["data"]["stand_in"]:
-        sentences.append(
-            f"{STANDIN_LABEL}: {STANDIN_MEANING}; they say nothing about accuracy on real house numbers."
-        )
+        sentences.append(f"{STANDIN_LABEL}: {STANDIN_MEANING}; they say nothing about accuracy on real house numbers.")
     return sentences
 
 
 def ex3(card: dict) -> list[str]:
     members = card.get("ensemble_size", 1)
-    size = f"{card['parameters']:,} parameters" if members == 1 else (
-        f"the mean of {members} networks, {card['parameters']:,} parameters in all")
+    size = (
+        f"{card['parameters']:,} parameters"
+        if members == 1
+        else (f"the mean of {members} networks, {card['parameters']:,} parameters in all")
+    )
     epochs = card["training"]["epochs"]
     sentences = [
         f"The recogniser ({size}) was trained on {join(card['training_data'])} "
@@ -206,15 +209,19 @@ def ex3(card: dict) -> list[str]:
     blur = card.get("input_blur")
     if blur:
         tried = ", ".join(blur["validation_loss"])
-        chosen = (f"a fixed Gaussian blur of its input (sigma {blur['sigma_pixels']} px)" if blur["sigma_pixels"] > 0
-                  else "no blur of its input")
+        chosen = (
+            f"a fixed Gaussian blur of its input (sigma {blur['sigma_pixels']} px)"
+            if blur["sigma_pixels"] > 0
+            else "no blur of its input"
+        )
         sentences.append(f"Of the input blurs tried (sigma {tried} px), the lowest validation loss chose {chosen}.")
     unsure = card.get("unsure")
     if unsure:
         temperature = unsure.get("temperature", {})
         if temperature:
             sentences.append(
-                f"Temperature scaling on the calibration images ({join([f'{n:,} {k}' for k, n in unsure['calibration_sets'].items()])}) "
+                "Temperature scaling on the calibration images "
+                f"({join([f'{n:,} {k}' for k, n in unsure['calibration_sets'].items()])}) "
                 f"divided the networks' logits by {temperature['temperature']:.3f}; their cross-entropy went from "
                 f"{temperature['cross_entropy_before']:.4f} to {temperature['cross_entropy_after']:.4f}."
             )
@@ -228,11 +235,15 @@ def ex3(card: dict) -> list[str]:
         kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
         sentence = f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind})"
         if "flagged" in row:
-            sentence += (f"; {row['flagged']:.2%} of the answers flagged unsure, the others "
-                         f"{row['accuracy_not_flagged']:.4f} right")
+            sentence += (
+                f"; {row['flagged']:.2%} of the answers flagged unsure, the others "
+                f"{row['accuracy_not_flagged']:.4f} right"
+            )
         sentences.append(sentence + ".")
     if not card["held_out_writers"]:
-        sentences.append("No set of held-out writers was available in this run, so generalisation to new writers is not measured.")
+        sentences.append(
+            "No set of held-out writers was available in this run, so generalisation to new writers is not measured."
+        )
     return sentences
 
 
@@ -262,11 +273,15 @@ def photo_benchmark(summary: dict) -> list[str]:
             f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read "
             f"correctly; {combined['flagged_fraction']:.2%} flagged unsure, and the answers not flagged were "
             f"{combined['answered_accuracy']:.4f} right."
-            if combined.get("answered_accuracy") is not None else
-            f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read correctly.")
+            if combined.get("answered_accuracy") is not None
+            else f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read "
+            "correctly."
+        )
     if "polarity_inversions" in summary:
-        sentences.append(f"The preprocessing took the ink for the paper in {summary['polarity_inversions']} of the "
-                         f"{summary['images']:,} digit photos.")
+        sentences.append(
+            f"The preprocessing took the ink for the paper in {summary['polarity_inversions']} of the "
+            f"{summary['images']:,} digit photos."
+        )
     non_digit = summary.get("non_digit")
     if non_digit and non_digit["images"]:
         sentences.append(
@@ -275,6 +290,8 @@ def photo_benchmark(summary: dict) -> list[str]:
         )
     photos = summary.get("photos")
     if photos:
-        sentences.append(f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} read correctly "
-                         f"({photos['accuracy']:.4f}).")
+        sentences.append(
+            f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} read correctly "
+            f"({photos['accuracy']:.4f})."
+        )
     return sentences

@@ -60,81 +60,134 @@ def _epoch_of(path: str) -> int:
 def build_sections(files) -> list[Section]:
     """`files`: the report rule's named inputs (rules/common.smk, report_inputs), by attribute;
     an optional input that was not run is empty."""
-    ex2_metrics = tables.read_json(files.ex2_metrics)
-    stand_in = bool(ex2_metrics["data"]["stand_in"])
+    stand_in = bool(tables.read_json(files.ex2_metrics)["data"]["stand_in"])
+    return [_data_section(files, stand_in), *_ex1_sections(files), *_ex2_sections(files, stand_in), _ex3_section(files)]
+
+
+def _data_section(files, stand_in: bool) -> Section:
+    return Section(
+        "data",
+        "Data",
+        2,
+        note="Images per split and digit, where each dataset came from, and a few samples of each.",
+        tables=[tables.dataset_counts(files.datasets_csv)],
+        figures=[
+            Figure(p, f"Samples of {Path(p).stem.replace('_samples', '')}", "svhn" in Path(p).name and stand_in)
+            for p in files.data_samples
+        ],
+        stand_in=stand_in,
+    )
+
+
+def _ex1_sections(files) -> list[Section]:
     facts = tables.read_json(files.ex1_observations)
-    sections = [
+    return [
         Section(
-            "data", "Data", 2,
-            note="Images per split and digit, where each dataset came from, and a few samples of each.",
-            tables=[tables.dataset_counts(files.datasets_csv)],
-            figures=[Figure(p, f"Samples of {Path(p).stem.replace('_samples', '')}", "svhn" in Path(p).name and stand_in)
-                     for p in files.data_samples],
-            stand_in=stand_in,
-        ),
-        Section(
-            "ex1a", "Exercise 1 A: backpropagation and the range of each activation's derivative", 2,
+            "ex1a",
+            "Exercise 1 A: backpropagation and the range of each activation's derivative",
+            2,
             theory_tex=Path(files.theory_backprop).read_text(),
             sentences=obs.ex1_derivative_ranges(pd.read_csv(files.ex1_ranges)),
             tables=[tables.derivative_ranges(files.ex1_ranges)],
             figures=[Figure(files.ex1_activations_png, "The four activations and their derivatives")],
         ),
         Section(
-            "ex1b", "Exercise 1 B: test scores by depth and activation", 2,
+            "ex1b",
+            "Exercise 1 B: test scores by depth and activation",
+            2,
             sentences=obs.ex1_scores(facts),
             tables=[tables.scores(files.ex1_scores)],
             figures=[Figure(files.ex1_scores_png, "Test accuracy by depth, mean ± std over seeds")]
-            + [Figure(p, f"Learning curves ({Path(p).stem.rsplit('_', 1)[-1]}), mean ± std over seeds")
-               for p in files.ex1_learning_curves],
+            + [
+                Figure(p, f"Learning curves ({Path(p).stem.rsplit('_', 1)[-1]}), mean ± std over seeds")
+                for p in files.ex1_learning_curves
+            ],
         ),
         Section(
-            "ex1c", "Exercise 1 C: layer depth vs maximum gradient", 2,
+            "ex1c",
+            "Exercise 1 C: layer depth vs maximum gradient",
+            2,
             note="Maximum absolute gradient of the loss with respect to each layer's weights, on one fixed batch.",
             sentences=obs.ex1_gradients(facts),
             tables=[tables.gradient_orders(files.ex1_observations)],
-            figures=[Figure(p, f"Layer depth vs max |dL/dW| at epoch {_epoch_of(p)}")
-                     for p in sorted(files.ex1_gradient_figures, key=_epoch_of)],
+            figures=[
+                Figure(p, f"Layer depth vs max |dL/dW| at epoch {_epoch_of(p)}")
+                for p in sorted(files.ex1_gradient_figures, key=_epoch_of)
+            ],
         ),
+        _ex1_lecun_section(files),
     ]
-    if files.ex1_lecun_json:
-        lecun_json, lecun_scores = files.ex1_lecun_json, files.ex1_lecun_scores
-        sections.append(
-            Section(
-                "ex1d", "Exercise 1 D: LeCun's scaled tanh", 2,
-                theory_tex=Path(files.theory_lecun).read_text(),
-                sentences=obs.ex1_lecun(tables.read_json(lecun_json)),
-                tables=[tables.lecun_comparison(lecun_json),
-                        tables.scores(lecun_scores, "ex1-lecun-scores", "LeCun and its baseline: test scores")],
-                figures=[Figure(files.ex1_lecun_curves, "Learning curves, LeCun vs baseline"),
-                         Figure(files.ex1_lecun_untrained_gradients, "Gradients per layer of the untrained networks, LeCun vs baseline")],
-            )
+
+
+def _ex1_lecun_section(files) -> Section:
+    title = "Exercise 1 D: LeCun's scaled tanh"
+    if not files.ex1_lecun_json:
+        return Section(
+            "ex1d", title, 2, note="Not run: the configuration's ex1.activations lacks lecun or its baseline."
         )
-    else:
-        sections.append(Section("ex1d", "Exercise 1 D: LeCun's scaled tanh", 2,
-                                note="Not run: the configuration's ex1.activations lacks lecun or its baseline."))
+    lecun_json, lecun_scores = files.ex1_lecun_json, files.ex1_lecun_scores
+    return Section(
+        "ex1d",
+        title,
+        2,
+        theory_tex=Path(files.theory_lecun).read_text(),
+        sentences=obs.ex1_lecun(tables.read_json(lecun_json)),
+        tables=[
+            tables.lecun_comparison(lecun_json),
+            tables.scores(lecun_scores, "ex1-lecun-scores", "LeCun and its baseline: test scores"),
+        ],
+        figures=[
+            Figure(files.ex1_lecun_curves, "Learning curves, LeCun vs baseline"),
+            Figure(
+                files.ex1_lecun_untrained_gradients,
+                "Gradients per layer of the untrained networks, LeCun vs baseline",
+            ),
+        ],
+    )
+
+
+def _ex2_sections(files, stand_in: bool) -> list[Section]:
     feature_maps = sorted(Path(files.ex2_feature_maps).glob("*.png"))
-    sections += [
+    return [
         Section(
-            "ex2a", "Exercise 2 A: a small CNN on SVHN", 2,
-            sentences=obs.ex2(ex2_metrics),
-            tables=[tables.shape_trace(files.ex2_shape_trace, stand_in), tables.cnn_summary(files.ex2_metrics),
-                    tables.cnn_per_class(files.ex2_metrics)],
-            figures=[Figure(files.ex2_training_curves, "Training and validation curves; the restored epoch is marked", stand_in),
-                     Figure(files.ex2_confusion, "Confusion matrix on the test set", stand_in)],
+            "ex2a",
+            "Exercise 2 A: a small CNN on SVHN",
+            2,
+            sentences=obs.ex2(tables.read_json(files.ex2_metrics)),
+            tables=[
+                tables.shape_trace(files.ex2_shape_trace, stand_in),
+                tables.cnn_summary(files.ex2_metrics),
+                tables.cnn_per_class(files.ex2_metrics),
+            ],
+            figures=[
+                Figure(
+                    files.ex2_training_curves, "Training and validation curves; the restored epoch is marked", stand_in
+                ),
+                Figure(files.ex2_confusion, "Confusion matrix on the test set", stand_in),
+            ],
             stand_in=stand_in,
         ),
         Section(
-            "ex2b", "Exercise 2 B: filters and feature maps", 2,
+            "ex2b",
+            "Exercise 2 B: filters and feature maps",
+            2,
             note="First-layer kernels, and the output of every filter for one test image per digit.",
             figures=[Figure(files.ex2_kernels, "First convolutional layer's kernels", stand_in)]
-            + [Figure(str(p), f"Feature maps for a test image of digit {p.stem.removeprefix('digit')}", stand_in)
-               for p in feature_maps],
+            + [
+                Figure(str(p), f"Feature maps for a test image of digit {p.stem.removeprefix('digit')}", stand_in)
+                for p in feature_maps
+            ],
             stand_in=stand_in,
         ),
     ]
+
+
+def _ex3_section(files) -> Section:
     card = tables.read_json(files.ex3_model_card)
     ex3 = Section(
-        "ex3", "Exercise 3: the handwritten-digit recogniser", 2,
+        "ex3",
+        "Exercise 3: the handwritten-digit recogniser",
+        2,
         note=f"Preprocessing (the same for training, evaluation, prediction and grading): {card['preprocessing']}.",
         sentences=obs.ex3(card) + [f"Warning: {w}" for w in card.get("warnings", [])],
         tables=[tables.recogniser_accuracy(files.ex3_model_card)],
@@ -147,24 +200,38 @@ def build_sections(files) -> list[Section]:
         names = {Path(p).parent.name: p for p in files.ex3_evaluations}
         ex3.tables.append(tables.evaluations(names))
         for name, confusion, mistakes in zip(names, files.ex3_evaluation_confusions, files.ex3_evaluation_mistakes):
-            ex3.figures += [Figure(confusion, f"{name}: confusion matrix"),
-                            Figure(mistakes, f"{name}: misrecognised images")]
+            ex3.figures += [
+                Figure(confusion, f"{name}: confusion matrix"),
+                Figure(mistakes, f"{name}: misrecognised images"),
+            ]
     ex3.tables.append(tables.photo_benchmark(files.ex3_photo_benchmark_conditions))
     ex3.sentences += obs.photo_benchmark(tables.read_json(files.ex3_photo_benchmark_summary))
-    ex3.figures.append(Figure(files.ex3_photo_benchmark_examples, "Photo benchmark: one simulated photo per condition "
-                                                                  "and the 28x28 image the network was given"))
-    web = tables.read_json(files.ex3_web_model)
-    if "model" in web:
-        ex3.canvas_model = json.dumps(web, separators=(",", ":")).replace("</", "<\\/")
-    else:
-        ex3.canvas_note = f"No draw-a-digit canvas: the recogniser uses what the page's JavaScript does not implement ({web.get('unsupported')})."
+    ex3.figures.append(
+        Figure(
+            files.ex3_photo_benchmark_examples,
+            "Photo benchmark: one simulated photo per condition and the 28x28 image the network was given",
+        )
+    )
+    _add_canvas(ex3, tables.read_json(files.ex3_web_model))
     if files.ex3_contact_sheet:
-        ex3.figures.append(Figure(files.ex3_contact_sheet, "Predictions: raw image, preprocessed 28x28, predicted digit"))
+        ex3.figures.append(
+            Figure(files.ex3_contact_sheet, "Predictions: raw image, preprocessed 28x28, predicted digit")
+        )
     if files.ex3_grades:
         ex3.tables.append(tables.grades(files.ex3_grades))
         ex3.sentences += obs.grading(pd.read_csv(files.ex3_grades))
-    sections.append(ex3)
-    return sections
+    return ex3
+
+
+def _add_canvas(section: Section, web: dict) -> None:
+    """The draw-a-digit canvas's model (its script is in the template), or why there is none."""
+    if "model" in web:
+        section.canvas_model = json.dumps(web, separators=(",", ":")).replace("</", "<\\/")
+    else:
+        section.canvas_note = (
+            "No draw-a-digit canvas: the recogniser uses what the page's JavaScript does not implement "
+            f"({web.get('unsupported')})."
+        )
 
 
 def build_provenance(files, config: dict, workflow_dir: str | Path) -> dict:
@@ -181,9 +248,21 @@ def build_provenance(files, config: dict, workflow_dir: str | Path) -> dict:
 # --- rendering -------------------------------------------------------------------------
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "±": r"$\pm$", "×": r"$\times$", "→": r"$\rightarrow$", "’": "'", "–": "--",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "±": r"$\pm$",
+    "×": r"$\times$",
+    "→": r"$\rightarrow$",
+    "’": "'",
+    "–": "--",
     "/": r"/\allowbreak{}",  # long paths and URLs may break after a slash
 }
 _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
@@ -202,8 +281,13 @@ def data_uri(path: str | Path) -> Markup:
 
 
 def html_environment(template_dir: str | Path) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["data_uri"] = data_uri
     return env
 
@@ -211,11 +295,20 @@ def html_environment(template_dir: str | Path) -> jinja2.Environment:
 def latex_environment(template_dir: str | Path) -> jinja2.Environment:
     # LaTeX-friendly delimiters; every printed value is escaped unless it is Markup (raw LaTeX).
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir), undefined=jinja2.StrictUndefined,
-        block_start_string=r"\BLOCK{", block_end_string="}", variable_start_string=r"\VAR{",
-        variable_end_string="}", comment_start_string=r"\#{", comment_end_string="}",
-        line_statement_prefix="%%", line_comment_prefix="%#", trim_blocks=True, lstrip_blocks=True,
-        autoescape=False, finalize=latex_escape,
+        loader=jinja2.FileSystemLoader(template_dir),
+        undefined=jinja2.StrictUndefined,
+        block_start_string=r"\BLOCK{",
+        block_end_string="}",
+        variable_start_string=r"\VAR{",
+        variable_end_string="}",
+        comment_start_string=r"\#{",
+        comment_end_string="}",
+        line_statement_prefix="%%",
+        line_comment_prefix="%#",
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        finalize=latex_escape,
     )
     env.filters["raw"] = Markup
     return env
@@ -227,22 +320,28 @@ def relative_to(path: str | Path, start: str | Path) -> str:
     return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
 
 
-def render(files, config: dict, template_dir: str | Path, workflow_dir: str | Path,
-           html_out: str | Path, tex_out: str | Path) -> list[Section]:
+def render(
+    files, config: dict, template_dir: str | Path, workflow_dir: str | Path, html_out: str | Path, tex_out: str | Path
+) -> list[Section]:
     sections = build_sections(files)
     provenance = build_provenance(files, config, workflow_dir)
     stand_in = any(s.stand_in for s in sections)
     common = {
         "title": "Depth, activations and digit recognition: a reproducible Keras study",
-        "sections": sections, "provenance": provenance, "stand_in": stand_in,
-        "standin_note": STANDIN_NOTE, "standin_figure_note": STANDIN_LABEL,
+        "sections": sections,
+        "provenance": provenance,
+        "stand_in": stand_in,
+        "standin_note": STANDIN_NOTE,
+        "standin_figure_note": STANDIN_LABEL,
     }
     html = html_environment(template_dir).get_template("report.html.j2").render(**common)
     Path(html_out).parent.mkdir(parents=True, exist_ok=True)
     Path(html_out).write_text(html)
     tex_dir = Path(tex_out).parent
-    tex = latex_environment(template_dir).get_template("report.tex.j2").render(
-        **common, graphics=lambda p: Markup(relative_to(p, tex_dir))
+    tex = (
+        latex_environment(template_dir)
+        .get_template("report.tex.j2")
+        .render(**common, graphics=lambda p: Markup(relative_to(p, tex_dir)))
     )
     Path(tex_out).write_text(tex.lstrip())  # the template's leading comment lines leave blank lines
     return sections

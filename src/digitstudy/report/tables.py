@@ -75,35 +75,53 @@ def dataset_counts(path: str | Path) -> Table:
         for r in frame.itertuples()
     ]
     return Table(
-        "data-counts", "Images per dataset, split and digit", str(path),
-        ["dataset", "split", "source", "available", "stand-in", "images", *map(str, range(10))], rows,
-        stand_in=bool(frame.stand_in.any()), align=["l", "l", "l", "l", "l"] + ["r"] * 11,
+        "data-counts",
+        "Images per dataset, split and digit",
+        str(path),
+        ["dataset", "split", "source", "available", "stand-in", "images", *map(str, range(10))],
+        rows,
+        stand_in=bool(frame.stand_in.any()),
+        align=["l", "l", "l", "l", "l"] + ["r"] * 11,
     )
 
 
 def derivative_ranges(path: str | Path) -> Table:
     frame = pd.read_csv(path)
     rows = [
-        [r.activation, r.analytic_range, general(r.numerical_min), general(r.numerical_max)]
-        for r in frame.itertuples()
+        [r.activation, r.analytic_range, general(r.numerical_min), general(r.numerical_max)] for r in frame.itertuples()
     ]
     grid = frame.grid.iloc[0] if len(frame) else ""
     return Table(
-        "ex1-derivative-ranges", f"Range of f' per activation: analytic, and found numerically on {grid}", str(path),
-        ["activation", "analytic range of f'", "numerical min", "numerical max"], rows,
+        "ex1-derivative-ranges",
+        f"Range of f' per activation: analytic, and found numerically on {grid}",
+        str(path),
+        ["activation", "analytic range of f'", "numerical min", "numerical max"],
+        rows,
     )
 
 
-def scores(path: str | Path, table_id: str = "ex1-scores", title: str = "MNIST test scores (mean ± std over seeds)") -> Table:
+def scores(
+    path: str | Path, table_id: str = "ex1-scores", title: str = "MNIST test scores (mean ± std over seeds)"
+) -> Table:
     frame = pd.read_csv(path)
     rows = [
-        [r.activation, str(int(r.depth)), str(int(r.seeds)), mean_std(r.accuracy_mean, r.accuracy_std),
-         mean_std(r.loss_mean, r.loss_std), str(int(r.diverged_runs)), seconds(r.train_seconds_mean)]
+        [
+            r.activation,
+            str(int(r.depth)),
+            str(int(r.seeds)),
+            mean_std(r.accuracy_mean, r.accuracy_std),
+            mean_std(r.loss_mean, r.loss_std),
+            str(int(r.diverged_runs)),
+            seconds(r.train_seconds_mean),
+        ]
         for r in frame.itertuples()
     ]
     return Table(
-        table_id, title, str(path),
-        ["activation", "depth", "seeds", "test accuracy", "test loss", "diverged runs", "train s (mean)"], rows,
+        table_id,
+        title,
+        str(path),
+        ["activation", "depth", "seeds", "test accuracy", "test loss", "diverged runs", "train s (mean)"],
+        rows,
         align=["l", "r", "r", "r", "r", "r", "r"],
     )
 
@@ -130,7 +148,9 @@ def gradient_orders(path: str | Path) -> Table:
         "ex1-gradient-orders",
         "log10(max|dL/dW| of the output layer / max|dL/dW| of the first layer): mean [min, max] over seeds "
         "(positive: the gradient shrinks towards the input)",
-        str(path), ["activation", "depth", *[f"epoch {e}" for e in shown]], rows,
+        str(path),
+        ["activation", "depth", *[f"epoch {e}" for e in shown]],
+        rows,
     )
 
 
@@ -138,24 +158,47 @@ def lecun_comparison(path: str | Path) -> Table:
     facts = read_json(path)
     base = facts["baseline"]
     rows = [
-        [str(d["depth"]), accuracy(d["accuracy_lecun_mean"]), accuracy(d[f"accuracy_{base}_mean"]),
-         general(d["first_layer_gradient_lecun"]), general(d[f"first_layer_gradient_{base}"]),
-         f"{d['first_layer_gradient_ratio']:.2f}", yes_no(d["lecun_trains"]), yes_no(d[f"{base}_trains"])]
+        [
+            str(d["depth"]),
+            accuracy(d["accuracy_lecun_mean"]),
+            accuracy(d[f"accuracy_{base}_mean"]),
+            general(d["first_layer_gradient_lecun"]),
+            general(d[f"first_layer_gradient_{base}"]),
+            f"{d['first_layer_gradient_ratio']:.2f}",
+            yes_no(d["lecun_trains"]),
+            yes_no(d[f"{base}_trains"]),
+        ]
         for d in facts["depths"]
     ]
     return Table(
-        "ex1-lecun", f"LeCun's scaled tanh vs {base}: mean test accuracy and first-layer max|dL/dW| at initialisation",
+        "ex1-lecun",
+        f"LeCun's scaled tanh vs {base}: mean test accuracy and first-layer max|dL/dW| at initialisation",
         str(path),
-        ["depth", "accuracy LeCun", f"accuracy {base}", "first-layer grad LeCun", f"first-layer grad {base}",
-         f"ratio LeCun/{base}", "LeCun trains", f"{base} trains"], rows,
+        [
+            "depth",
+            "accuracy LeCun",
+            f"accuracy {base}",
+            "first-layer grad LeCun",
+            f"first-layer grad {base}",
+            f"ratio LeCun/{base}",
+            "LeCun trains",
+            f"{base} trains",
+        ],
+        rows,
     )
 
 
 def shape_trace(path: str | Path, stand_in: bool) -> Table:
     frame = pd.read_csv(path)
     rows = [[r.layer, r.output_shape, count(r.parameters)] for r in frame.itertuples()]
-    return Table("ex2-shape-trace", "CNN layers, output shapes and parameters", str(path),
-                 ["layer", "output shape", "parameters"], rows, stand_in=stand_in)
+    return Table(
+        "ex2-shape-trace",
+        "CNN layers, output shapes and parameters",
+        str(path),
+        ["layer", "output shape", "parameters"],
+        rows,
+        stand_in=stand_in,
+    )
 
 
 def cnn_summary(path: str | Path) -> Table:
@@ -166,31 +209,58 @@ def cnn_summary(path: str | Path) -> Table:
         ["epochs trained", str(m["epochs"])],
         ["best epoch (weights restored)", str(m["best_epoch"])],
         ["stopped early", yes_no(m["stopped_early"])],
-        ["train / validation / test images", f"{count(m['train_images'])} / {count(m['validation_images'])} / {count(m['test_images'])}"],
+        [
+            "train / validation / test images",
+            f"{count(m['train_images'])} / {count(m['validation_images'])} / {count(m['test_images'])}",
+        ],
         ["parameters", count(m["parameters"])],
         ["training seconds", seconds(m["train_seconds"])],
     ]
-    return Table("ex2-summary", "CNN training and test result", str(path), ["quantity", "value"], rows,
-                 stand_in=bool(m["data"]["stand_in"]))
+    return Table(
+        "ex2-summary",
+        "CNN training and test result",
+        str(path),
+        ["quantity", "value"],
+        rows,
+        stand_in=bool(m["data"]["stand_in"]),
+    )
 
 
 def cnn_per_class(path: str | Path) -> Table:
     m = read_json(path)
-    rows = [[str(c["digit"]), accuracy(c["precision"]), accuracy(c["recall"]), count(c["support"])] for c in m["per_class"]]
-    return Table("ex2-per-class", "Per-digit precision and recall on the test set", str(path),
-                 ["digit", "precision", "recall", "test images"], rows, stand_in=bool(m["data"]["stand_in"]))
+    rows = [
+        [str(c["digit"]), accuracy(c["precision"]), accuracy(c["recall"]), count(c["support"])] for c in m["per_class"]
+    ]
+    return Table(
+        "ex2-per-class",
+        "Per-digit precision and recall on the test set",
+        str(path),
+        ["digit", "precision", "recall", "test images"],
+        rows,
+        stand_in=bool(m["data"]["stand_in"]),
+    )
 
 
 def recogniser_accuracy(path: str | Path) -> Table:
     card = read_json(path)
     rows = [
-        [name, count(row["images"]), accuracy(row["accuracy"]), share(row["flagged"]),
-         accuracy(row["accuracy_not_flagged"]), yes_no(row["held_out_writers"])]
+        [
+            name,
+            count(row["images"]),
+            accuracy(row["accuracy"]),
+            share(row["flagged"]),
+            accuracy(row["accuracy_not_flagged"]),
+            yes_no(row["held_out_writers"]),
+        ]
         for name, row in card["accuracy"].items()
     ]
-    return Table("ex3-accuracy", "Recogniser accuracy per test set", str(path),
-                 ["test set", "images", "accuracy", "flagged unsure", "accuracy not flagged",
-                  "writers held out of training"], rows)
+    return Table(
+        "ex3-accuracy",
+        "Recogniser accuracy per test set",
+        str(path),
+        ["test set", "images", "accuracy", "flagged unsure", "accuracy not flagged", "writers held out of training"],
+        rows,
+    )
 
 
 def leave_one_out(path: str | Path) -> Table | None:
@@ -199,14 +269,27 @@ def leave_one_out(path: str | Path) -> Table | None:
     if not rows:
         return None
     cells = [
-        [r["held_out"], r["trained_on"], r["test_set"], count(r["images"]), accuracy(r["accuracy"]),
-         share(r["flagged"]), accuracy(r["accuracy_not_flagged"])] if r["available"] else
-        [r["held_out"], f"not available: {r['note']}", "", "", "", "", ""]
+        [
+            r["held_out"],
+            r["trained_on"],
+            r["test_set"],
+            count(r["images"]),
+            accuracy(r["accuracy"]),
+            share(r["flagged"]),
+            accuracy(r["accuracy_not_flagged"]),
+        ]
+        if r["available"]
+        else [r["held_out"], f"not available: {r['note']}", "", "", "", "", ""]
         for r in rows
     ]
-    return Table("ex3-leave-one-out", "Leave one writers' set out: the recipe trained without the set, read on it",
-                 str(path), ["held out", "trained on", "test set", "images", "accuracy", "flagged unsure",
-                             "accuracy not flagged"], cells, align=["l", "l", "l", "r", "r", "r", "r"])
+    return Table(
+        "ex3-leave-one-out",
+        "Leave one writers' set out: the recipe trained without the set, read on it",
+        str(path),
+        ["held out", "trained on", "test set", "images", "accuracy", "flagged unsure", "accuracy not flagged"],
+        cells,
+        align=["l", "l", "l", "r", "r", "r", "r"],
+    )
 
 
 def evaluations(paths: dict[str, str]) -> Table:
@@ -214,8 +297,13 @@ def evaluations(paths: dict[str, str]) -> Table:
     for name, path in paths.items():
         summary = read_json(path)
         rows.append([name, count(summary["images"]), accuracy(summary["accuracy"])])
-    return Table("ex3-evaluations", "Own labelled folders (evaluate)", ", ".join(paths.values()),
-                 ["folder", "images", "accuracy"], rows)
+    return Table(
+        "ex3-evaluations",
+        "Own labelled folders (evaluate)",
+        ", ".join(paths.values()),
+        ["folder", "images", "accuracy"],
+        rows,
+    )
 
 
 def grades(path: str | Path) -> Table:
@@ -224,14 +312,27 @@ def grades(path: str | Path) -> Table:
         [r.submission, accuracy(None if pd.isna(r.accuracy) else r.accuracy), f"{r.marks:.2f}", r.status]
         for r in frame.itertuples()
     ]
-    return Table("ex3-grades", "Grades: marks = 40 × accuracy / best accuracy", str(path),
-                 ["submission", "accuracy", "marks", "status"], rows, align=["l", "r", "r", "l"])
+    return Table(
+        "ex3-grades",
+        "Grades: marks = 40 × accuracy / best accuracy",
+        str(path),
+        ["submission", "accuracy", "marks", "status"],
+        rows,
+        align=["l", "r", "r", "l"],
+    )
 
 
 def photo_benchmark(path: str | Path) -> Table:
     frame = pd.read_csv(path)
-    rows = [[r.source, r.condition, r.description, count(r.images), accuracy(r.accuracy), count(r.no_digit)]
-            for r in frame.itertuples()]
-    return Table("ex3-photo-benchmark", "Photo benchmark: accuracy on simulated phone photos, per condition", str(path),
-                 ["digits", "condition", "what it simulates", "images", "accuracy", "no digit found"], rows,
-                 align=["l", "l", "l", "r", "r", "r"])
+    rows = [
+        [r.source, r.condition, r.description, count(r.images), accuracy(r.accuracy), count(r.no_digit)]
+        for r in frame.itertuples()
+    ]
+    return Table(
+        "ex3-photo-benchmark",
+        "Photo benchmark: accuracy on simulated phone photos, per condition",
+        str(path),
+        ["digits", "condition", "what it simulates", "images", "accuracy", "no digit found"],
+        rows,
+        align=["l", "l", "l", "r", "r", "r"],
+    )
