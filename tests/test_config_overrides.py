@@ -40,52 +40,31 @@ def _through_configfile(text: str, tmp_path, schema) -> dict:
     return coerce_overrides(_merged(yaml.safe_load(path.read_text())), schema)
 
 
-# (the override in YAML, the key the message must name, what it must say is allowed)
+# The override in YAML | the key the message must name | what it must say is allowed.
 BAD = [
-    ("ex1: {epochs: ten}", "'ex1.epochs' is the string 'ten', which is not an integer", "an integer >= 1"),
-    ("ex1: {epochs: 0}", "'ex1.epochs' is 0", "an integer >= 1"),
-    ("ex3: {ensemble_size: two}", "'ex3.ensemble_size' is the string 'two'", "an integer >= 1"),
-    ("ex1: {learning_rate: -0.1}", "'ex1.learning_rate' is -0.1", "a number > 0"),
-    (
-        "ex1: {activations: [relu, swish]}",
-        "'ex1.activations.1' is the string 'swish'",
-        "one of relu, tanh, sigmoid, lecun",
-    ),
-    ("data_summary: {samples_per_class: 50}", "'data_summary.samples_per_class' is 50", "an integer from 1 to 20"),
-    ("ex2: {padding: full}", "'ex2.padding' is the string 'full'", "one of same, valid"),
-    (
-        "mnist: {source: synthetc}",
-        "'mnist.source' is the string 'synthetc'",
-        "one of auto, download, pypi-mirror; or a path",
-    ),
-    ("ex1: {epoch: 5}", "unknown config key 'ex1.epoch'", "Did you mean 'epochs'?"),
-    ("ex1: {depths: []}", "'ex1.depths' is []", "a list of integers >= 1 (at least 1)"),
-    ("ex3: {train_subset: 50}", "'ex3.train_subset' is 50", "an integer >= 100 or null"),
-    ("ex3: {stroke_change_probability: 1.5}", "'ex3.stroke_change_probability' is 1.5", "a number from 0 to 1"),
-    ("ex3: {seed: -1}", "'ex3.seed' is -1", "an integer from 0 to 4294967295"),
-    (
-        "ex1: {validation_size: 70000}",
-        "'ex1.validation_size' is 70000, but ex1 has 60000 training images",
-        "allowed: 1 to 59999",
-    ),
-    (
-        "ex3: {train_subset: 3000, validation_size: 5000}",
-        "'ex3.validation_size' is 5000, but ex3 has 3000",
-        "allowed: 1 to 2999",
-    ),
-    ("ex2: {validation_size: 80000}", "'ex2.validation_size' is 80000, but ex2 has 73257", "allowed: 1 to 73256"),
-    (
-        "ex1: {gradient_epochs: [0, 30]}",
-        "'ex1.gradient_epochs' has [30], beyond 'ex1.epochs' = 20",
-        "allowed: epochs from 0 to 20",
-    ),
-    ("ex1: {figure_epochs: [2, 5]}", "'ex1.figure_epochs' has [5]", "allowed: epochs listed in 'ex1.gradient_epochs'"),
-    (
-        "ex1: {train_subset: 1000, validation_size: 990}",
-        "'ex1.gradient_batch_size' is 32, but only 10 training images",
-        "allowed: 1 to 10",
-    ),
-    ("ex3: {seed: 4294967295}", "'ex3.seed' and 'ex3.ensemble_size' give seeds up to 4294967296", "at most 4294967295"),
+    tuple(row.split(" | "))
+    for row in """
+ex1: {epochs: ten} | 'ex1.epochs' is the string 'ten', which is not an integer | an integer >= 1
+ex1: {epochs: 0} | 'ex1.epochs' is 0 | an integer >= 1
+ex3: {ensemble_size: two} | 'ex3.ensemble_size' is the string 'two' | an integer >= 1
+ex1: {learning_rate: -0.1} | 'ex1.learning_rate' is -0.1 | a number > 0
+ex1: {activations: [relu, swish]} | 'ex1.activations.1' is the string 'swish' | one of relu, tanh, sigmoid, lecun
+data_summary: {samples_per_class: 50} | 'data_summary.samples_per_class' is 50 | an integer from 1 to 20
+ex2: {padding: full} | 'ex2.padding' is the string 'full' | one of same, valid
+mnist: {source: synthetc} | 'mnist.source' is the string 'synthetc' | one of auto, download, pypi-mirror; or a path
+ex1: {epoch: 5} | unknown config key 'ex1.epoch' | Did you mean 'epochs'?
+ex1: {depths: []} | 'ex1.depths' is [] | a list of integers >= 1 (at least 1)
+ex3: {train_subset: 50} | 'ex3.train_subset' is 50 | an integer >= 100 or null
+ex3: {stroke_change_probability: 1.5} | 'ex3.stroke_change_probability' is 1.5 | a number from 0 to 1
+ex3: {seed: -1} | 'ex3.seed' is -1 | an integer from 0 to 4294967295
+ex1: {validation_size: 70000} | 'ex1.validation_size' is 70000, but ex1 has 60000 training images | allowed: 1 to 59999
+ex3: {train_subset: 3000, validation_size: 5000} | 'ex3.validation_size' is 5000, but ex3 has 3000 | allowed: 1 to 2999
+ex2: {validation_size: 80000} | 'ex2.validation_size' is 80000, but ex2 has 73257 | allowed: 1 to 73256
+ex1: {gradient_epochs: [0, 30]} | 'ex1.gradient_epochs' has [30], beyond 'ex1.epochs' = 20 | epochs from 0 to 20
+ex1: {figure_epochs: [2, 5]} | 'ex1.figure_epochs' has [5] | allowed: epochs listed in 'ex1.gradient_epochs'
+ex1: {train_subset: 1000, validation_size: 990} | 'ex1.gradient_batch_size' is 32, but only 10 | allowed: 1 to 10
+ex3: {seed: 4294967295} | 'ex3.seed' and 'ex3.ensemble_size' give seeds up to 4294967296 | at most 4294967295
+""".strip().splitlines()
 ]
 
 

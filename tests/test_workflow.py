@@ -164,21 +164,22 @@ def test_run(tmp_path_factory):
     )
     (workdir / "not_an_image.png").write_text("this is not an image")
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    result = run(
-        [
-            *SNAKEMAKE,
-            "--cores",
-            "2",
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(workdir),
-            "--configfile",
-            str(workdir / "config.yaml"),
-        ],
-        cwd=workdir,
-    )
+    result = run(_in_workdir(workdir, "--cores", "2"), cwd=workdir)
     return workdir, result
+
+
+def _in_workdir(workdir: Path, *options: str) -> list[str]:
+    """Snakemake on this checkout's Snakefile, in `workdir` with its config.yaml."""
+    return [
+        *SNAKEMAKE,
+        *options,
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+    ]
 
 
 @pytest.mark.e2e
@@ -209,43 +210,14 @@ def test_end_to_end_provenance(test_run):
 @pytest.mark.e2e
 def test_rerun_has_nothing_to_do(test_run):
     workdir, _ = test_run
-    result = run(
-        [
-            *SNAKEMAKE,
-            "-n",
-            "--cores",
-            "2",
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(workdir),
-            "--configfile",
-            str(workdir / "config.yaml"),
-        ],
-        cwd=workdir,
-    )
+    result = run(_in_workdir(workdir, "-n", "--cores", "2"), cwd=workdir)
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
 @pytest.mark.e2e
 def test_snakemake_report(test_run):
     workdir, _ = test_run
-    run(
-        [
-            *SNAKEMAKE,
-            "--cores",
-            "1",
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(workdir),
-            "--configfile",
-            str(workdir / "config.yaml"),
-            "--report",
-            str(workdir / "report.zip"),
-        ],
-        cwd=workdir,
-    )
+    run(_in_workdir(workdir, "--cores", "1", "--report", str(workdir / "report.zip")), cwd=workdir)
     assert (workdir / "report.zip").stat().st_size > 10_000
     shutil.unpack_archive(workdir / "report.zip", workdir / "unpacked")
     assert any(Path(workdir / "unpacked").rglob("*svhn_samples.png"))
@@ -257,29 +229,12 @@ def test_end_to_end_ex1(test_run):
     ex1 = yaml.safe_load((workdir / "config.yaml").read_text())["ex1"]
     runs = len(ex1["activations"]) * len(ex1["depths"]) * len(ex1["seeds"])
     metrics = pd.read_csv(workdir / "results/ex1/metrics.csv")
-    assert list(metrics.columns) == [
-        "activation",
-        "depth",
-        "seed",
-        "test_accuracy",
-        "test_loss",
-        "epochs",
-        "diverged",
-        "train_seconds",
-    ]
+    assert (
+        list(metrics.columns) == "activation depth seed test_accuracy test_loss epochs diverged train_seconds".split()
+    )
     assert len(metrics) == runs and metrics.test_accuracy.between(0, 1).all()
     gradients = pd.read_csv(workdir / "results/ex1/gradients.csv")
-    assert list(gradients.columns) == [
-        "activation",
-        "depth",
-        "seed",
-        "epoch",
-        "layer",
-        "param",
-        "max_abs",
-        "max",
-        "mean_abs",
-    ]
+    assert list(gradients.columns) == "activation depth seed epoch layer param max_abs max mean_abs".split()
     assert sorted(gradients.epoch.unique()) == sorted(ex1["gradient_epochs"])
     layers = gradients.groupby(["activation", "depth", "seed", "epoch", "param"]).layer.max().reset_index()
     assert (layers.layer == layers.depth + 1).all()

@@ -31,6 +31,9 @@ def _ellipse(cx: float, cy: float, rx: float, ry: float, start: float = 90, turn
     return [(cx + rx * np.cos(a), cy - ry * np.sin(a)) for a in angles]
 
 
+# The loop of most 9s, from the top right round to its corner, before the stem or tail.
+_NINE_LOOP = [(0.8, 0.15), (0.5, 0.0), (0.18, 0.18), (0.28, 0.45), (0.6, 0.45), (0.82, 0.2), (0.82, 0.2)]
+
 # digit -> shapes -> strokes -> control points. A point given twice is a corner (the spline stops there).
 SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
     0: [
@@ -154,48 +157,10 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
         [_ellipse(0.5, 0.24, 0.3, 0.24), _ellipse(0.5, 0.72, 0.38, 0.28)],  # two loops
     ],
     9: [
-        [[(0.8, 0.15), (0.5, 0.0), (0.18, 0.18), (0.28, 0.45), (0.6, 0.45), (0.82, 0.2), (0.82, 0.2), (0.8, 1.0)]],
-        [
-            [
-                (0.8, 0.15),
-                (0.5, 0.0),
-                (0.18, 0.18),
-                (0.28, 0.45),
-                (0.6, 0.45),
-                (0.82, 0.2),
-                (0.82, 0.2),
-                (0.8, 0.75),
-                (0.6, 0.98),
-                (0.3, 0.95),
-                (0.18, 0.82),
-            ]
-        ],  # curled tail
-        [
-            [
-                (0.8, 0.15),
-                (0.5, 0.0),
-                (0.18, 0.18),
-                (0.28, 0.45),
-                (0.6, 0.45),
-                (0.82, 0.2),
-                (0.82, 0.2),
-                (0.75, 0.65),
-                (0.5, 1.0),
-            ]
-        ],  # curved stem
-        [
-            [
-                (0.8, 0.15),
-                (0.5, 0.0),
-                (0.18, 0.18),
-                (0.28, 0.45),
-                (0.6, 0.45),
-                (0.82, 0.2),
-                (0.82, 0.2),
-                (0.45, 0.7),
-                (0.12, 1.0),
-            ]
-        ],  # stem down to the left
+        [[*_NINE_LOOP, (0.8, 1.0)]],
+        [[*_NINE_LOOP, (0.8, 0.75), (0.6, 0.98), (0.3, 0.95), (0.18, 0.82)]],  # curled tail
+        [[*_NINE_LOOP, (0.75, 0.65), (0.5, 1.0)]],  # curved stem
+        [[*_NINE_LOOP, (0.45, 0.7), (0.12, 1.0)]],  # stem down to the left
         [
             [
                 (0.8, 0.12),
@@ -211,21 +176,7 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
                 (0.1, 0.88),
             ]
         ],  # broad tail
-        [
-            [
-                (0.8, 0.15),
-                (0.5, 0.0),
-                (0.18, 0.18),
-                (0.28, 0.45),
-                (0.6, 0.45),
-                (0.82, 0.2),
-                (0.82, 0.2),
-                (0.8, 0.72),
-                (0.55, 0.97),
-                (0.25, 0.9),
-                (0.15, 0.7),
-            ]
-        ],  # tail hooked back under the loop
+        [[*_NINE_LOOP, (0.8, 0.72), (0.55, 0.97), (0.25, 0.9), (0.15, 0.7)]],  # tail hooked back under the loop
         [
             [
                 (0.55, 0.12),

@@ -231,14 +231,9 @@ def cnn_per_class(path: str | Path) -> Table:
     rows = [
         [str(c["digit"]), accuracy(c["precision"]), accuracy(c["recall"]), count(c["support"])] for c in m["per_class"]
     ]
-    return Table(
-        "ex2-per-class",
-        "Per-digit precision and recall on the test set",
-        str(path),
-        ["digit", "precision", "recall", "test images"],
-        rows,
-        stand_in=bool(m["data"]["stand_in"]),
-    )
+    columns = ["digit", "precision", "recall", "test images"]
+    title = "Per-digit precision and recall on the test set"
+    return Table("ex2-per-class", title, str(path), columns, rows, stand_in=bool(m["data"]["stand_in"]))
 
 
 def recogniser_accuracy(path: str | Path) -> Table:
@@ -254,13 +249,15 @@ def recogniser_accuracy(path: str | Path) -> Table:
         ]
         for name, row in card["accuracy"].items()
     ]
-    return Table(
-        "ex3-accuracy",
-        "Recogniser accuracy per test set",
-        str(path),
-        ["test set", "images", "accuracy", "flagged unsure", "accuracy not flagged", "writers held out of training"],
-        rows,
-    )
+    columns = [
+        "test set",
+        "images",
+        "accuracy",
+        "flagged unsure",
+        "accuracy not flagged",
+        "writers held out of training",
+    ]
+    return Table("ex3-accuracy", "Recogniser accuracy per test set", str(path), columns, rows)
 
 
 def leave_one_out(path: str | Path) -> Table | None:
@@ -312,14 +309,8 @@ def grades(path: str | Path) -> Table:
         [r.submission, accuracy(None if pd.isna(r.accuracy) else r.accuracy), f"{r.marks:.2f}", r.status]
         for r in frame.itertuples()
     ]
-    return Table(
-        "ex3-grades",
-        "Grades: marks = 40 × accuracy / best accuracy",
-        str(path),
-        ["submission", "accuracy", "marks", "status"],
-        rows,
-        align=["l", "r", "r", "l"],
-    )
+    columns, title = ["submission", "accuracy", "marks", "status"], "Grades: marks = 40 × accuracy / best accuracy"
+    return Table("ex3-grades", title, str(path), columns, rows, align=["l", "r", "r", "l"])
 
 
 def photo_benchmark(path: str | Path) -> Table:
@@ -328,11 +319,6 @@ def photo_benchmark(path: str | Path) -> Table:
         [r.source, r.condition, r.description, count(r.images), accuracy(r.accuracy), count(r.no_digit)]
         for r in frame.itertuples()
     ]
-    return Table(
-        "ex3-photo-benchmark",
-        "Photo benchmark: accuracy on simulated phone photos, per condition",
-        str(path),
-        ["digits", "condition", "what it simulates", "images", "accuracy", "no digit found"],
-        rows,
-        align=["l", "l", "l", "r", "r", "r"],
-    )
+    columns = ["digits", "condition", "what it simulates", "images", "accuracy", "no digit found"]
+    title = "Photo benchmark: accuracy on simulated phone photos, per condition"
+    return Table("ex3-photo-benchmark", title, str(path), columns, rows, align=["l", "l", "l", "r", "r", "r"])
