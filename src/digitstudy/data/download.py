@@ -8,6 +8,10 @@ from pathlib import Path
 from .checksums import Checksum
 
 USER_AGENT = "digitstudy/0.1 (+https://github.com/; reproducible Keras study)"
+# The process's umask, read once at import (os.umask can only read it by setting it, which would
+# race with threads that create files, such as the parallel font downloads).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 
 
 class DownloadError(RuntimeError):
@@ -59,9 +63,7 @@ def download(
             f"changed at the source; try again later. {manual_hint(destination, checksum, config_key)}"
         ) from error
     # pooch's temporary file is private (0600); a downloaded dataset is as readable as any new file.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+    os.chmod(path, 0o666 & ~_UMASK)
     return Path(path)
 
 
