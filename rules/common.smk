@@ -16,13 +16,12 @@ envvars:
 
 
 from digitstudy.config import validated_config
+from digitstudy.data.sets import DATASETS, WRITERS_SETS
 from digitstudy.runtime import memory_mb
 
 SOURCE = Path(workflow.basedir) / "src"
 CONFIG_SCHEMA = str(SOURCE / "digitstudy" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"
-DATASETS = ["mnist", "svhn", "usps", "semeion", "fonts"]
-WRITERS_SETS = ["usps", "semeion"]  # digitstudy.ex3.leave_one_out.WRITERS_SETS
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
 
 

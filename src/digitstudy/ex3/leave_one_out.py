@@ -9,9 +9,9 @@ import pandas as pd
 
 from .model_card import accuracy_table
 from .recogniser import RecogniserSettings, train_recogniser
-from .training_data import OTHER_SETS, TRAIN_SET_ORDER, assemble
+from ..data.sets import WRITERS_SETS
+from .training_data import TRAIN_SET_ORDER, assemble
 
-WRITERS_SETS = tuple(name for name in OTHER_SETS if name != "fonts")
 COLUMNS = [
     "held_out",
     "available",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data.arrays import Split
+from ..data.sets import WRITERS_SETS
 from .formats import format_variants
 from .pen_digits import pen_digits
 from .preprocess import to_mnist_geometry
@@ -27,8 +28,8 @@ log = logging.getLogger(__name__)
 
 # 16x16 sets are enlarged before preprocessing so that strokes keep their shape.
 UPSCALE = {"mnist": 1, "fonts": 1, "pen": 1, "usps": 4, "semeion": 4}
-OTHER_SETS = ("fonts", "usps", "semeion")  # optional; trained on (train_sets) or held out
-TRAIN_SET_ORDER = ("mnist", "fonts", "pen", "usps", "semeion")
+OTHER_SETS = ("fonts", *WRITERS_SETS)  # optional; trained on (train_sets) or held out
+TRAIN_SET_ORDER = ("mnist", "fonts", "pen", *WRITERS_SETS)
 
 
 @dataclass
