@@ -7,7 +7,8 @@ from pathlib import Path
 # DIGITSTUDY_ROOT). Only this process, which checks the config below, reads it from the checkout,
 # so that a Snakemake installed elsewhere can run the workflow.
 os.environ["DIGITSTUDY_ROOT"] = str(workflow.basedir)
-sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+SOURCE = Path(workflow.basedir) / "src"
+sys.path.insert(0, str(SOURCE))
 
 
 # Declared, as Snakemake's linter asks for every environment variable the workflow reads.
@@ -19,7 +20,6 @@ from digitstudy.config import validated_config
 from digitstudy.data.sets import DATASETS, WRITERS_SETS
 from digitstudy.runtime import memory_mb
 
-SOURCE = Path(workflow.basedir) / "src"
 CONFIG_SCHEMA = str(SOURCE / "digitstudy" / "config.schema.yaml")
 REPORT_DIR = Path(workflow.basedir) / "report"
 SOURCE_KEYWORDS = {"auto", "download", "pypi-mirror", "synthetic"}
