@@ -380,3 +380,22 @@ def test_a_faint_broad_smear_is_no_digit_and_a_faint_thin_stroke_is_one():
         cv2.line(sheet, (150, 150), (155, 250), 198, width)
         result = preprocess_gray(cv2.GaussianBlur(sheet, (0, 0), 1.5))
         assert (result.image is not None) == digit, (width, result.reason)
+
+
+def test_the_public_stages_exist_and_are_all_that_other_modules_use():
+    import ast
+
+    from digitstudy.ex3 import preprocess
+    from tests.conftest import REPO
+
+    assert all(hasattr(preprocess, name) for name in preprocess.__all__)
+    used = set()
+    for path in (REPO / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (node.module or "").endswith("preprocess")
+                and path.name != "preprocess.py"
+            ):
+                used |= {alias.name for alias in node.names}
+    assert used and used <= set(preprocess.__all__), used - set(preprocess.__all__)

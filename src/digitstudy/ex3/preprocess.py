@@ -34,6 +34,22 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+# The public stages, in the order of the steps above; preprocess_gray / preprocess_file run them all.
+__all__ = [
+    # 1. read
+    "IMAGE_SUFFIXES", "UnreadableImage", "read_gray", "decode_gray", "exif_orientation", "apply_orientation",
+    # 2. working copy and polarity
+    "working_copy", "polarity_evidence", "thinness_evidence", "dark_ink_on_light",
+    # 3. paper and ink
+    "pad_with_paper", "paper_estimate", "ink_against", "ink_map", "without_shadows",
+    # 4. strokes and the digit
+    "ruled_lines", "stroke_masks", "digit_mask", "grow_into", "digit_doubt",
+    # 5. MNIST geometry
+    "to_mnist", "centre_of_mass",
+    # all of it
+    "Preprocessed", "preprocess_gray", "preprocess_file", "to_mnist_geometry",
+]  # fmt: skip
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm")
 BOX = 20
 SIZE = 28
