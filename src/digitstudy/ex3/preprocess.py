@@ -419,6 +419,7 @@ def _stroke_width(mask: np.ndarray, inside: np.ndarray) -> float | None:
 
 def _at_edge(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
     """The connected parts of `mask` (0/255) that touch the edge of the region `inside`."""
+    # What skimage.segmentation.clear_border removes; scikit-image is no dependency for 4 lines.
     _, labels = cv2.connectedComponents(mask, connectivity=8)
     edge = inside & ~cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     touching = np.unique(labels[edge & (mask > 0)])
