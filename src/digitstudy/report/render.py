@@ -60,8 +60,14 @@ def _epoch_of(path: str) -> int:
 def build_sections(files) -> list[Section]:
     """`files`: the report rule's named inputs (rules/common.smk, report_inputs), by attribute;
     an optional input that was not run is empty."""
-    stand_in = bool(tables.read_json(files.ex2_metrics)["data"]["stand_in"])
-    return [_data_section(files, stand_in), *_ex1_sections(files), *_ex2_sections(files, stand_in), _ex3_section(files)]
+    ex2_metrics = tables.read_json(files.ex2_metrics)
+    stand_in = bool(ex2_metrics["data"]["stand_in"])
+    return [
+        _data_section(files, stand_in),
+        *_ex1_sections(files),
+        *_ex2_sections(files, ex2_metrics),
+        _ex3_section(files),
+    ]
 
 
 def _data_section(files, stand_in: bool) -> Section:
@@ -146,14 +152,15 @@ def _ex1_lecun_section(files) -> Section:
     )
 
 
-def _ex2_sections(files, stand_in: bool) -> list[Section]:
+def _ex2_sections(files, ex2_metrics: dict) -> list[Section]:
+    stand_in = bool(ex2_metrics["data"]["stand_in"])
     feature_maps = sorted(Path(files.ex2_feature_maps).glob("*.png"))
     return [
         Section(
             "ex2a",
             "Exercise 2 A: a small CNN on SVHN",
             2,
-            sentences=obs.ex2(tables.read_json(files.ex2_metrics)),
+            sentences=obs.ex2(ex2_metrics),
             tables=[
                 tables.shape_trace(files.ex2_shape_trace, stand_in),
                 tables.cnn_summary(files.ex2_metrics),
