@@ -15,17 +15,10 @@ from pathlib import Path
 import pandas as pd
 
 # Measurements of the machine, not results: they differ between any two runs.
-VOLATILE = {
-    "train_seconds",
-    "train_seconds_mean",
-    "seconds",
-    "wall_seconds",
-    "retrieved_at",
-    "rendered_at",
-    "path",
-    "decode_and_preprocess_seconds",
-    "preprocess_seconds",
-}
+VOLATILE = set(
+    "train_seconds train_seconds_mean seconds wall_seconds retrieved_at rendered_at path decode_and_preprocess_seconds "
+    "preprocess_seconds".split()
+)
 
 
 def _strip(node):
@@ -39,9 +32,7 @@ def _strip(node):
 def compare_file(a: Path, b: Path) -> str | None:
     """None if equal, else what differs."""
     if a.suffix == ".csv":
-        left, right = pd.read_csv(a), pd.read_csv(b)
-        left = left.drop(columns=[c for c in left.columns if c in VOLATILE])
-        right = right.drop(columns=[c for c in right.columns if c in VOLATILE])
+        left, right = (f.drop(columns=[c for c in f.columns if c in VOLATILE]) for f in map(pd.read_csv, (a, b)))
         if list(left.columns) != list(right.columns) or left.shape != right.shape:
             return f"columns or shape differ: {list(left.columns)} {left.shape} vs {list(right.columns)} {right.shape}"
         unequal = ~((left == right) | (left.isna() & right.isna()))
@@ -50,23 +41,19 @@ def compare_file(a: Path, b: Path) -> str | None:
             name = left.columns[column]
             return f"row {row}, column {name}: {left.iloc[row, column]!r} vs {right.iloc[row, column]!r}"
         return None
-    left, right = _strip(json.loads(a.read_text())), _strip(json.loads(b.read_text()))
-    return None if left == right else "JSON content differs"
+    return None if _strip(json.loads(a.read_text())) == _strip(json.loads(b.read_text())) else "JSON content differs"
 
 
 def compare_runs(run_a: str | Path, run_b: str | Path, subdir: str = "results") -> tuple[int, list[str]]:
     """(files compared, differences). A file present in one run only is a difference."""
     a_root, b_root = Path(run_a) / subdir, Path(run_b) / subdir
-    names = {p.relative_to(a_root) for p in a_root.rglob("*") if p.suffix in (".csv", ".json")}
-    names |= {p.relative_to(b_root) for p in b_root.rglob("*") if p.suffix in (".csv", ".json")}
+    names = {p.relative_to(root) for root in (a_root, b_root) for p in root.rglob("*") if p.suffix in (".csv", ".json")}
     problems = []
     for name in sorted(names):
         a, b = a_root / name, b_root / name
         if not a.exists() or not b.exists():
             problems.append(f"{name}: only in {'the second' if not a.exists() else 'the first'} run")
-            continue
-        difference = compare_file(a, b)
-        if difference:
+        elif difference := compare_file(a, b):
             problems.append(f"{name}: {difference}")
     return len(names), problems
 

@@ -23,14 +23,6 @@ def stamp(figure: plt.Figure, provenance: dict, extra: str = "") -> None:
     text = describe_source(provenance) + (f" | {extra}" if extra else "")
     figure.text(0.01, 0.005, text, fontsize=6, color="0.35", ha="left", va="bottom", wrap=True)
     if provenance.get("stand_in"):
-        figure.text(
-            0.5,
-            0.995,
-            STANDIN_LABEL,
-            fontsize=10,
-            color="white",
-            ha="center",
-            va="top",
-            weight="bold",
-            bbox={"facecolor": "#b00020", "edgecolor": "none", "pad": 3},
-        )
+        banner = {"facecolor": "#b00020", "edgecolor": "none", "pad": 3}
+        style = {"fontsize": 10, "color": "white", "ha": "center", "va": "top", "weight": "bold", "bbox": banner}
+        figure.text(0.5, 0.995, STANDIN_LABEL, **style)

@@ -40,11 +40,8 @@ def align_rows(body: str) -> list[str]:
     rows = []
     for row in re.split(r"\\\\", body):
         cells = re.split(r"(?<!\\)&", row)
-        text = ""
-        for index, cell in enumerate(cells):
-            text += cell if index == 0 else (" " if index % 2 else r" \qquad ") + cell
-        text = " ".join(text.split())
-        if text:
+        joined = cells[0] + "".join((" " if i % 2 else r" \qquad ") + c for i, c in enumerate(cells[1:], 1))
+        if text := " ".join(joined.split()):
             rows.append(text.rstrip(","))  # punctuation belongs to the prose layout
     return rows
 
@@ -53,45 +50,29 @@ def _prose(text: str) -> str:
     """Paragraphs with inline math; everything else escaped."""
     out = []
     for paragraph in re.split(r"\n\s*\n", text.strip()):
-        if not paragraph.strip():
-            continue
-        pieces, position = [], 0
-        for match in _INLINE.finditer(paragraph):
-            pieces.append(html.escape(_text_macros(paragraph[position : match.start()])))
-            pieces.append(math(match.group(1)))
-            position = match.end()
-        pieces.append(html.escape(_text_macros(paragraph[position:])))
-        out.append("<p>" + " ".join("".join(pieces).split()) + "</p>")
+        if paragraph.strip():
+            parts = _INLINE.split(paragraph)  # text and the math between $...$, in turn
+            pieces = [math(p) if i % 2 else html.escape(_text_macros(p)) for i, p in enumerate(parts)]
+            out.append("<p>" + " ".join("".join(pieces).split()) + "</p>")
     return "\n".join(out)
 
 
 def _text_macros(text: str) -> str:
     text = text.replace("~", "\u00a0").replace("--", "\u2013").replace(r"\,", "\u2009")
-    leftover = re.search(r"\\[A-Za-z]+", text)
-    if leftover:
+    if leftover := re.search(r"\\[A-Za-z]+", text):
         raise TheoryError(f"unsupported LaTeX command {leftover.group(0)} in prose: {text.strip()[:80]!r}")
     return text
 
 
 def tex_to_html(tex: str, heading_level: int = 4) -> str:
     """Convert a theory fragment to HTML with MathML equations."""
-    tex = strip_comments(tex)
-    parts, position = [], 0
-    for block in _BLOCK.finditer(tex):
-        parts.append(("prose", tex[position : block.start()]))
-        parts.append(("math", block.group(2)))
-        position = block.end()
-    parts.append(("prose", tex[position:]))
     out = []
-    for kind, text in parts:
-        if kind == "math":
-            rows = align_rows(text)
-            out.append('<div class="equations">' + "".join(math(row, display=True) for row in rows) + "</div>")
-            continue
-        position = 0
-        for heading in _HEADING.finditer(text):
-            out.append(_prose(text[position : heading.start()]))
-            out.append(f"<h{heading_level}>{html.escape(heading.group(1))}</h{heading_level}>")
-            position = heading.end()
-        out.append(_prose(text[position:]))
+    # _BLOCK.split gives prose, the environment's name and its body, in turn
+    for index, part in enumerate(_BLOCK.split(strip_comments(tex))):
+        if index % 3 == 2:
+            equations = "".join(math(row, display=True) for row in align_rows(part))
+            out.append(f'<div class="equations">{equations}</div>')
+        elif index % 3 == 0:
+            for i, piece in enumerate(_HEADING.split(part)):  # prose and headings in turn
+                out.append(f"<h{heading_level}>{html.escape(piece)}</h{heading_level}>" if i % 2 else _prose(piece))
     return "\n".join(part for part in out if part)

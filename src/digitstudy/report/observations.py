@@ -16,9 +16,7 @@ def pretty(activation: str) -> str:
 
 
 def join(items: list[str]) -> str:
-    if not items:
-        return ""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
 def _by_activation(keys: list[str]) -> str:
@@ -31,8 +29,7 @@ def _by_activation(keys: list[str]) -> str:
 
 
 def ex1_scores(facts: dict) -> list[str]:
-    chance = facts["chance"]
-    configs = facts["configurations"]
+    chance, configs = facts["chance"], facts["configurations"]
     sentences = [
         f"The most frequent digit in the MNIST test set is {chance['majority_digit']} "
         f"({chance['majority_share']:.2%} of it): a network that always answers it scores "
@@ -53,8 +50,7 @@ def ex1_scores(facts: dict) -> list[str]:
             if f"{c['activation']}-{c['depth']}" in facts["partly_collapsed"]
         ]
         sentences.append(f"Collapsed in some seeds only: {join(parts)}.")
-    if facts["best"]:
-        best = facts["best"]
+    if best := facts["best"]:
         sentences.append(
             f"The best configuration is {pretty(best['activation'])} at depth {best['depth']}: "
             f"{best['accuracy_mean']:.4f} ± {best['accuracy_std']:.4f} over {best['seeds']} seeds."
@@ -71,20 +67,19 @@ def ex1_scores(facts: dict) -> list[str]:
         else:
             how = f"{'a drop' if change < 0 else 'a rise'} of {abs(change):.4f} {span}"
         sentences.append(f"{pretty(activation)}: {trend} ({how}).")
-    spread = facts.get("largest_seed_spread")
-    if spread and spread["seeds"] > 1:
+    if (spread := facts.get("largest_seed_spread")) and spread["seeds"] > 1:
         sentences.append(
             f"The seeds disagree most for {pretty(spread['activation'])} at depth {spread['depth']} "
             f"(std {spread['accuracy_std']:.4f}, from {spread['accuracy_min']:.4f} to {spread['accuracy_max']:.4f})."
         )
-    diverged = [c for c in configs if c["diverged_runs"]]
-    if diverged:
-        sentences.append(
-            "Runs whose loss became NaN or infinite: "
-            + join([f"{pretty(c['activation'])} at depth {c['depth']} ({c['diverged_runs']})" for c in diverged])
-            + "."
-        )
+    if diverged := [c for c in configs if c["diverged_runs"]]:
+        runs = join([f"{pretty(c['activation'])} at depth {c['depth']} ({c['diverged_runs']})" for c in diverged])
+        sentences.append(f"Runs whose loss became NaN or infinite: {runs}.")
     return sentences
+
+
+def _orders_mean(config: dict, epoch: str) -> float | None:
+    return config["gradient_first_over_last"].get(epoch, {}).get("orders_of_magnitude_mean")
 
 
 def ex1_gradients(facts: dict) -> list[str]:
@@ -97,8 +92,7 @@ def ex1_gradients(facts: dict) -> list[str]:
     first, last = str(epochs[0]), str(epochs[-1])
     deepest = max(c["depth"] for c in configs)
     for config in sorted((c for c in configs if c["depth"] == deepest), key=lambda c: c["activation"]):
-        start = config["gradient_first_over_last"].get(first, {}).get("orders_of_magnitude_mean")
-        end = config["gradient_first_over_last"].get(last, {}).get("orders_of_magnitude_mean")
+        start, end = _orders_mean(config, first), _orders_mean(config, last)
         if start is None:
             continue
         direction = "falls" if start > 0 else "grows"
@@ -109,11 +103,7 @@ def ex1_gradients(facts: dict) -> list[str]:
         if end is not None and last != first:
             sentence += f", and by {abs(end):.1f} ({'falls' if end > 0 else 'grows'}) at epoch {last}"
         sentences.append(sentence + ".")
-    vanishing = [
-        f"{pretty(c['activation'])}-{c['depth']}"
-        for c in configs
-        if (c["gradient_first_over_last"].get(first, {}).get("orders_of_magnitude_mean") or 0) >= 3
-    ]
+    vanishing = [f"{pretty(c['activation'])}-{c['depth']}" for c in configs if (_orders_mean(c, first) or 0) >= 3]
     if vanishing:
         sentences.append(
             f"At epoch {first}, a fall of at least three orders of magnitude (vanishing gradients) occurs in: "
@@ -143,8 +133,7 @@ def ex1_derivative_ranges(frame) -> list[str]:
 
 
 def ex1_lecun(facts: dict) -> list[str]:
-    base = facts["baseline"]
-    depths = facts["depths"]
+    base, depths = facts["baseline"], facts["depths"]
     if not depths:
         return []
     ratios = ", ".join(f"{d['first_layer_gradient_ratio']:.2f} times at depth {d['depth']}" for d in depths)
@@ -158,8 +147,7 @@ def ex1_lecun(facts: dict) -> list[str]:
         + (f"depth{'s' if len(better) > 1 else ''} {join([str(d) for d in better])}" if better else "no depth")
         + f" (of {join([str(d['depth']) for d in depths])})."
     )
-    rescued = [str(d["depth"]) for d in depths if d["lecun_trains_where_baseline_does_not"]]
-    if rescued:
+    if rescued := [str(d["depth"]) for d in depths if d["lecun_trains_where_baseline_does_not"]]:
         sentences.append(
             f"LeCun trains where {base} stays at chance at depth{'s' if len(rescued) > 1 else ''} {join(rescued)}."
         )
@@ -175,13 +163,11 @@ def ex1_lecun(facts: dict) -> list[str]:
 def ex2(metrics: dict) -> list[str]:
     per_class = sorted(metrics["per_class"], key=lambda c: c["recall"])
     worst, best = per_class[0], per_class[-1]
-    stopped = (
-        f"Early stopping ended training after {metrics['epochs']} epochs and restored the weights of epoch "
-        f"{metrics['best_epoch']}"
-        if metrics["stopped_early"]
-        else f"Training ran the full {metrics['epochs']} epochs (no early stop); the weights of epoch "
-        f"{metrics['best_epoch']} were kept"
-    )
+    epochs, best_epoch = metrics["epochs"], metrics["best_epoch"]
+    if metrics["stopped_early"]:
+        stopped = f"Early stopping ended training after {epochs} epochs and restored the weights of epoch {best_epoch}"
+    else:
+        stopped = f"Training ran the full {epochs} epochs (no early stop); the weights of epoch {best_epoch} were kept"
     sentences = [
         f"{stopped}. Test accuracy: {metrics['test_accuracy']:.4f} on {metrics['test_images']:,} images, "
         f"with {metrics['parameters']:,} parameters.",
@@ -195,30 +181,22 @@ def ex2(metrics: dict) -> list[str]:
 
 def ex3(card: dict) -> list[str]:
     members = card.get("ensemble_size", 1)
-    size = (
-        f"{card['parameters']:,} parameters"
-        if members == 1
-        else (f"the mean of {members} networks, {card['parameters']:,} parameters in all")
-    )
+    size = f"{card['parameters']:,} parameters"
+    if members != 1:
+        size = f"the mean of {members} networks, {size} in all"
     epochs = card["training"]["epochs"]
     sentences = [
         f"The recogniser ({size}) was trained on {join(card['training_data'])} "
         f"({card['training_images']:,} images per epoch) for {epochs} epoch{'s' if epochs != 1 else ''}"
         f"{' each' if members > 1 else ''} in {card['training']['train_seconds']:.0f} s."
     ]
-    blur = card.get("input_blur")
-    if blur:
+    if blur := card.get("input_blur"):
         tried = ", ".join(blur["validation_loss"])
-        chosen = (
-            f"a fixed Gaussian blur of its input (sigma {blur['sigma_pixels']} px)"
-            if blur["sigma_pixels"] > 0
-            else "no blur of its input"
-        )
+        sigma = blur["sigma_pixels"]
+        chosen = f"a fixed Gaussian blur of its input (sigma {sigma} px)" if sigma > 0 else "no blur of its input"
         sentences.append(f"Of the input blurs tried (sigma {tried} px), the lowest validation loss chose {chosen}.")
-    unsure = card.get("unsure")
-    if unsure:
-        temperature = unsure.get("temperature", {})
-        if temperature:
+    if unsure := card.get("unsure"):
+        if temperature := unsure.get("temperature", {}):
             sentences.append(
                 "Temperature scaling on the calibration images "
                 f"({join([f'{n:,} {k}' for k, n in unsure['calibration_sets'].items()])}) "
@@ -231,14 +209,12 @@ def ex3(card: dict) -> list[str]:
             f"mistakes, {unsure['correct_flagged']:.2%} of the correct answers and {unsure['non_digits_flagged']:.0%} "
             f"of the {unsure['calibration_non_digits']:,} non-digit images."
         )
-    for name, row in card["accuracy"].items():
-        kind = "writers never seen in training" if row["held_out_writers"] else "test split of a training source"
-        sentence = f"{name}: accuracy {row['accuracy']:.4f} on {row['images']:,} images ({kind})"
-        if "flagged" in row:
-            sentence += (
-                f"; {row['flagged']:.2%} of the answers flagged unsure, the others "
-                f"{row['accuracy_not_flagged']:.4f} right"
-            )
+    for name, r in card["accuracy"].items():
+        kind = "writers never seen in training" if r["held_out_writers"] else "test split of a training source"
+        sentence = f"{name}: accuracy {r['accuracy']:.4f} on {r['images']:,} images ({kind})"
+        if "flagged" in r:
+            sentence += f"; {r['flagged']:.2%} of the answers flagged unsure, the others "
+            sentence += f"{r['accuracy_not_flagged']:.4f} right"
         sentences.append(sentence + ".")
     if not card["held_out_writers"]:
         sentences.append(
@@ -248,15 +224,12 @@ def ex3(card: dict) -> list[str]:
 
 
 def grading(frame) -> list[str]:
-    graded = frame[frame.status == "graded"]
-    refused = frame[frame.status != "graded"]
+    graded, refused = frame[frame.status == "graded"], frame[frame.status != "graded"]
     sentences = [f"{len(graded)} of {len(frame)} submissions were graded; {len(refused)} refused."]
     if len(graded):
         top = graded.loc[graded.accuracy.idxmax()]
         sentences.append(f"Best accuracy: {top.accuracy:.4f} ({top.submission}), which defines full marks (40).")
-    for row in refused.itertuples():
-        sentences.append(f"{row.submission}: {row.status}.")
-    return sentences
+    return sentences + [f"{row.submission}: {row.status}." for row in refused.itertuples()]
 
 
 def photo_benchmark(summary: dict) -> list[str]:
@@ -267,29 +240,23 @@ def photo_benchmark(summary: dict) -> list[str]:
         f"A {summary['timing']['image_size'][0]:,}-px photo was read and preprocessed in "
         f"{summary['timing']['decode_and_preprocess_seconds']:.3f} s.",
     ]
-    combined = summary.get("combined")
-    if combined:
-        sentences.append(
-            f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read "
-            f"correctly; {combined['flagged_fraction']:.2%} flagged unsure, and the answers not flagged were "
-            f"{combined['answered_accuracy']:.4f} right."
-            if combined.get("answered_accuracy") is not None
-            else f"Photos where several conditions meet: {combined['accuracy']:.4f} of {combined['images']:,} read "
-            "correctly."
-        )
+    if c := summary.get("combined"):
+        sentence = f"Photos where several conditions meet: {c['accuracy']:.4f} of {c['images']:,} read correctly"
+        if c.get("answered_accuracy") is not None:
+            sentence += f"; {c['flagged_fraction']:.2%} flagged unsure, and the answers not flagged were "
+            sentence += f"{c['answered_accuracy']:.4f} right"
+        sentences.append(sentence + ".")
     if "polarity_inversions" in summary:
         sentences.append(
             f"The preprocessing took the ink for the paper in {summary['polarity_inversions']} of the "
             f"{summary['images']:,} digit photos."
         )
-    non_digit = summary.get("non_digit")
-    if non_digit and non_digit["images"]:
+    if (non_digit := summary.get("non_digit")) and non_digit["images"]:
         sentences.append(
             f"Of {non_digit['images']} photos without a digit, {non_digit['no_digit']} gave no digit, "
             f"{non_digit['flagged']} a digit flagged unsure and {non_digit['answered']} a digit not flagged."
         )
-    photos = summary.get("photos")
-    if photos:
+    if photos := summary.get("photos"):
         sentences.append(
             f"Real photos ({photos['folder']}): {photos['correct']} of {photos['images']} read correctly "
             f"({photos['accuracy']:.4f})."

@@ -23,16 +23,8 @@ def compile_pdf(tex: str | Path, pdf: str | Path) -> Path:
         )
     build = tex.parent / "latex-build"
     shutil.rmtree(build, ignore_errors=True)  # no stale state from an earlier failed run
-    command = [
-        latexmk,
-        "-pdf",
-        "-interaction=nonstopmode",
-        "-halt-on-error",
-        "-file-line-error",
-        f"-outdir={build}",
-        tex.name,
-    ]
-    completed = subprocess.run(command, cwd=tex.parent, capture_output=True, text=True)
+    command = [latexmk, "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", f"-outdir={build}"]
+    completed = subprocess.run([*command, tex.name], cwd=tex.parent, capture_output=True, text=True)
     print(completed.stdout[-20000:])
     if completed.returncode != 0:
         errors = [line for line in completed.stdout.splitlines() if ":" in line and "error" in line.lower()]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +38,6 @@ class Figure:
 class Section:
     id: str
     title: str
-    level: int = 2  # 2: exercise part, 3: sub-part
     theory_tex: str = ""
     sentences: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
@@ -46,10 +46,6 @@ class Section:
     stand_in: bool = False
     canvas_model: str = ""  # JSON of the recogniser for the draw-a-digit canvas (HTML only)
     canvas_note: str = ""  # why there is no canvas
-
-    @property
-    def theory_html(self) -> Markup:
-        return Markup(tex_to_html(self.theory_tex)) if self.theory_tex else Markup("")
 
 
 def _epoch_of(path: str) -> int:
@@ -65,33 +61,31 @@ def build_sections(files) -> list[Section]:
     return [
         _data_section(files, stand_in),
         *_ex1_sections(files),
-        *_ex2_sections(files, ex2_metrics),
+        *_ex2_sections(files, ex2_metrics, stand_in),
         _ex3_section(files),
     ]
 
 
 def _data_section(files, stand_in: bool) -> Section:
-    return Section(
-        "data",
-        "Data",
-        2,
-        note="Images per split and digit, where each dataset came from, and a few samples of each.",
-        tables=[tables.dataset_counts(files.datasets_csv)],
-        figures=[
-            Figure(p, f"Samples of {Path(p).stem.replace('_samples', '')}", "svhn" in Path(p).name and stand_in)
-            for p in files.data_samples
-        ],
-        stand_in=stand_in,
-    )
+    figures = [
+        Figure(p, f"Samples of {Path(p).stem.replace('_samples', '')}", "svhn" in Path(p).name and stand_in)
+        for p in files.data_samples
+    ]
+    note = "Images per split and digit, where each dataset came from, and a few samples of each."
+    counts = [tables.dataset_counts(files.datasets_csv)]
+    return Section("data", "Data", note=note, tables=counts, figures=figures, stand_in=stand_in)
 
 
 def _ex1_sections(files) -> list[Section]:
     facts = tables.read_json(files.ex1_observations)
+    curves = [
+        Figure(p, f"Learning curves ({Path(p).stem.rsplit('_', 1)[-1]}), mean ± std over seeds")
+        for p in files.ex1_learning_curves
+    ]
     return [
         Section(
             "ex1a",
             "Exercise 1 A: backpropagation and the range of each activation's derivative",
-            2,
             theory_tex=Path(files.theory_backprop).read_text(),
             sentences=obs.ex1_derivative_ranges(pd.read_csv(files.ex1_ranges)),
             tables=[tables.derivative_ranges(files.ex1_ranges)],
@@ -100,19 +94,13 @@ def _ex1_sections(files) -> list[Section]:
         Section(
             "ex1b",
             "Exercise 1 B: test scores by depth and activation",
-            2,
             sentences=obs.ex1_scores(facts),
             tables=[tables.scores(files.ex1_scores)],
-            figures=[Figure(files.ex1_scores_png, "Test accuracy by depth, mean ± std over seeds")]
-            + [
-                Figure(p, f"Learning curves ({Path(p).stem.rsplit('_', 1)[-1]}), mean ± std over seeds")
-                for p in files.ex1_learning_curves
-            ],
+            figures=[Figure(files.ex1_scores_png, "Test accuracy by depth, mean ± std over seeds"), *curves],
         ),
         Section(
             "ex1c",
             "Exercise 1 C: layer depth vs maximum gradient",
-            2,
             note="Maximum absolute gradient of the loss with respect to each layer's weights, on one fixed batch.",
             sentences=obs.ex1_gradients(facts),
             tables=[tables.gradient_orders(files.ex1_observations)],
@@ -128,38 +116,34 @@ def _ex1_sections(files) -> list[Section]:
 def _ex1_lecun_section(files) -> Section:
     title = "Exercise 1 D: LeCun's scaled tanh"
     if not files.ex1_lecun_json:
-        return Section(
-            "ex1d", title, 2, note="Not run: the configuration's ex1.activations lacks lecun or its baseline."
-        )
-    lecun_json, lecun_scores = files.ex1_lecun_json, files.ex1_lecun_scores
+        return Section("ex1d", title, note="Not run: the configuration's ex1.activations lacks lecun or its baseline.")
+    gradients = "Gradients per layer of the untrained networks, LeCun vs baseline"
     return Section(
         "ex1d",
         title,
-        2,
         theory_tex=Path(files.theory_lecun).read_text(),
-        sentences=obs.ex1_lecun(tables.read_json(lecun_json)),
+        sentences=obs.ex1_lecun(tables.read_json(files.ex1_lecun_json)),
         tables=[
-            tables.lecun_comparison(lecun_json),
-            tables.scores(lecun_scores, "ex1-lecun-scores", "LeCun and its baseline: test scores"),
+            tables.lecun_comparison(files.ex1_lecun_json),
+            tables.scores(files.ex1_lecun_scores, "ex1-lecun-scores", "LeCun and its baseline: test scores"),
         ],
         figures=[
             Figure(files.ex1_lecun_curves, "Learning curves, LeCun vs baseline"),
-            Figure(
-                files.ex1_lecun_untrained_gradients,
-                "Gradients per layer of the untrained networks, LeCun vs baseline",
-            ),
+            Figure(files.ex1_lecun_untrained_gradients, gradients),
         ],
     )
 
 
-def _ex2_sections(files, ex2_metrics: dict) -> list[Section]:
-    stand_in = bool(ex2_metrics["data"]["stand_in"])
-    feature_maps = sorted(Path(files.ex2_feature_maps).glob("*.png"))
+def _ex2_sections(files, ex2_metrics: dict, stand_in: bool) -> list[Section]:
+    curves = "Training and validation curves; the restored epoch is marked"
+    feature_maps = [
+        Figure(str(p), f"Feature maps for a test image of digit {p.stem.removeprefix('digit')}", stand_in)
+        for p in sorted(Path(files.ex2_feature_maps).glob("*.png"))
+    ]
     return [
         Section(
             "ex2a",
             "Exercise 2 A: a small CNN on SVHN",
-            2,
             sentences=obs.ex2(ex2_metrics),
             tables=[
                 tables.shape_trace(files.ex2_shape_trace, stand_in),
@@ -167,9 +151,7 @@ def _ex2_sections(files, ex2_metrics: dict) -> list[Section]:
                 tables.cnn_per_class(files.ex2_metrics),
             ],
             figures=[
-                Figure(
-                    files.ex2_training_curves, "Training and validation curves; the restored epoch is marked", stand_in
-                ),
+                Figure(files.ex2_training_curves, curves, stand_in),
                 Figure(files.ex2_confusion, "Confusion matrix on the test set", stand_in),
             ],
             stand_in=stand_in,
@@ -177,13 +159,8 @@ def _ex2_sections(files, ex2_metrics: dict) -> list[Section]:
         Section(
             "ex2b",
             "Exercise 2 B: filters and feature maps",
-            2,
             note="First-layer kernels, and the output of every filter for one test image per digit.",
-            figures=[Figure(files.ex2_kernels, "First convolutional layer's kernels", stand_in)]
-            + [
-                Figure(str(p), f"Feature maps for a test image of digit {p.stem.removeprefix('digit')}", stand_in)
-                for p in feature_maps
-            ],
+            figures=[Figure(files.ex2_kernels, "First convolutional layer's kernels", stand_in), *feature_maps],
             stand_in=stand_in,
         ),
     ]
@@ -194,13 +171,11 @@ def _ex3_section(files) -> Section:
     ex3 = Section(
         "ex3",
         "Exercise 3: the handwritten-digit recogniser",
-        2,
         note=f"Preprocessing (the same for training, evaluation, prediction and grading): {card['preprocessing']}.",
         sentences=obs.ex3(card) + [f"Warning: {w}" for w in card.get("warnings", [])],
         tables=[tables.recogniser_accuracy(files.ex3_model_card)],
     )
-    held_out_table = tables.leave_one_out(files.ex3_model_card)
-    if held_out_table is not None:
+    if (held_out_table := tables.leave_one_out(files.ex3_model_card)) is not None:
         ex3.tables.append(held_out_table)
     if files.ex3_evaluations:
         # One folder per evaluated set, named after it; its files in the same order in each list.
@@ -213,17 +188,11 @@ def _ex3_section(files) -> Section:
             ]
     ex3.tables.append(tables.photo_benchmark(files.ex3_photo_benchmark_conditions))
     ex3.sentences += obs.photo_benchmark(tables.read_json(files.ex3_photo_benchmark_summary))
-    ex3.figures.append(
-        Figure(
-            files.ex3_photo_benchmark_examples,
-            "Photo benchmark: one simulated photo per condition and the 28x28 image the network was given",
-        )
-    )
+    examples = "Photo benchmark: one simulated photo per condition and the 28x28 image the network was given"
+    ex3.figures.append(Figure(files.ex3_photo_benchmark_examples, examples))
     _add_canvas(ex3, tables.read_json(files.ex3_web_model))
-    if files.ex3_contact_sheet:
-        ex3.figures.append(
-            Figure(files.ex3_contact_sheet, "Predictions: raw image, preprocessed 28x28, predicted digit")
-        )
+    if sheet := files.ex3_contact_sheet:
+        ex3.figures.append(Figure(sheet, "Predictions: raw image, preprocessed 28x28, predicted digit"))
     if files.ex3_grades:
         ex3.tables.append(tables.grades(files.ex3_grades))
         ex3.sentences += obs.grading(pd.read_csv(files.ex3_grades))
@@ -255,14 +224,8 @@ def build_provenance(files, config: dict, workflow_dir: str | Path) -> dict:
 # --- rendering -------------------------------------------------------------------------
 
 _LATEX_SPECIAL = {
+    **{c: "\\" + c for c in "&%$#_{}"},
     "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
     "±": r"$\pm$",
@@ -276,34 +239,31 @@ _LATEX_PATTERN = re.compile("|".join(re.escape(k) for k in _LATEX_SPECIAL))
 
 
 def latex_escape(value) -> str:
-    if isinstance(value, Markup):
-        return str(value)
-    return _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIAL[m.group(0)], str(value))
+    return str(value) if isinstance(value, Markup) else _LATEX_PATTERN.sub(lambda m: _LATEX_SPECIAL[m[0]], str(value))
 
 
 def data_uri(path: str | Path) -> Markup:
     """An image embedded in the HTML, so that the report is one file that opens offline."""
-    encoded = base64.b64encode(Path(path).read_bytes()).decode("ascii")
-    return Markup(f"data:image/png;base64,{encoded}")
+    return Markup("data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii"))
+
+
+def _environment(template_dir: str | Path, **options) -> jinja2.Environment:
+    loader = jinja2.FileSystemLoader(template_dir)
+    undefined = jinja2.StrictUndefined
+    return jinja2.Environment(loader=loader, undefined=undefined, trim_blocks=True, lstrip_blocks=True, **options)
 
 
 def html_environment(template_dir: str | Path) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = _environment(template_dir, autoescape=True)
     env.filters["data_uri"] = data_uri
+    env.filters["mathml"] = lambda tex: Markup(tex_to_html(tex))
     return env
 
 
 def latex_environment(template_dir: str | Path) -> jinja2.Environment:
     # LaTeX-friendly delimiters; every printed value is escaped unless it is Markup (raw LaTeX).
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir),
-        undefined=jinja2.StrictUndefined,
+    env = _environment(
+        template_dir,
         block_start_string=r"\BLOCK{",
         block_end_string="}",
         variable_start_string=r"\VAR{",
@@ -312,43 +272,31 @@ def latex_environment(template_dir: str | Path) -> jinja2.Environment:
         comment_end_string="}",
         line_statement_prefix="%%",
         line_comment_prefix="%#",
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
         finalize=latex_escape,
     )
     env.filters["raw"] = Markup
     return env
 
 
-def relative_to(path: str | Path, start: str | Path) -> str:
-    import os
-
-    return Path(os.path.relpath(Path(path).resolve(), Path(start).resolve())).as_posix()
-
-
 def render(
     files, config: dict, template_dir: str | Path, workflow_dir: str | Path, html_out: str | Path, tex_out: str | Path
 ) -> list[Section]:
     sections = build_sections(files)
-    provenance = build_provenance(files, config, workflow_dir)
-    stand_in = any(s.stand_in for s in sections)
     common = {
         "title": "Depth, activations and digit recognition: a reproducible Keras study",
         "sections": sections,
-        "provenance": provenance,
-        "stand_in": stand_in,
+        "provenance": build_provenance(files, config, workflow_dir),
+        "stand_in": any(s.stand_in for s in sections),
         "standin_note": STANDIN_NOTE,
         "standin_figure_note": STANDIN_LABEL,
     }
     html = html_environment(template_dir).get_template("report.html.j2").render(**common)
     Path(html_out).parent.mkdir(parents=True, exist_ok=True)
     Path(html_out).write_text(html)
-    tex_dir = Path(tex_out).parent
-    tex = (
-        latex_environment(template_dir)
-        .get_template("report.tex.j2")
-        .render(**common, graphics=lambda p: Markup(relative_to(p, tex_dir)))
+    tex_dir = Path(tex_out).parent.resolve()
+    template = latex_environment(template_dir).get_template("report.tex.j2")
+    tex = template.render(
+        **common, graphics=lambda p: Markup(Path(os.path.relpath(Path(p).resolve(), tex_dir)).as_posix())
     )
     Path(tex_out).write_text(tex.lstrip())  # the template's leading comment lines leave blank lines
     return sections

@@ -62,27 +62,19 @@ def yes_no(value) -> str:
 
 
 def read_json(path: str | Path) -> dict:
-    with open(path) as handle:
-        return json.load(handle)
+    return json.loads(Path(path).read_text())
 
 
 def dataset_counts(path: str | Path) -> Table:
     frame = pd.read_csv(path)
-    classes = [f"class_{d}" for d in range(10)]
     rows = [
         [r.dataset, r.split, r.source, yes_no(r.available), yes_no(r.stand_in), count(r.count)]
-        + [count(getattr(r, c)) for c in classes]
+        + [count(getattr(r, f"class_{d}")) for d in range(10)]
         for r in frame.itertuples()
     ]
-    return Table(
-        "data-counts",
-        "Images per dataset, split and digit",
-        str(path),
-        ["dataset", "split", "source", "available", "stand-in", "images", *map(str, range(10))],
-        rows,
-        stand_in=bool(frame.stand_in.any()),
-        align=["l", "l", "l", "l", "l"] + ["r"] * 11,
-    )
+    columns = ["dataset", "split", "source", "available", "stand-in", "images", *map(str, range(10))]
+    title, align = "Images per dataset, split and digit", ["l"] * 5 + ["r"] * 11
+    return Table("data-counts", title, str(path), columns, rows, stand_in=bool(frame.stand_in.any()), align=align)
 
 
 def derivative_ranges(path: str | Path) -> Table:
@@ -91,39 +83,26 @@ def derivative_ranges(path: str | Path) -> Table:
         [r.activation, r.analytic_range, general(r.numerical_min), general(r.numerical_max)] for r in frame.itertuples()
     ]
     grid = frame.grid.iloc[0] if len(frame) else ""
-    return Table(
-        "ex1-derivative-ranges",
-        f"Range of f' per activation: analytic, and found numerically on {grid}",
-        str(path),
-        ["activation", "analytic range of f'", "numerical min", "numerical max"],
-        rows,
-    )
+    title = f"Range of f' per activation: analytic, and found numerically on {grid}"
+    columns = ["activation", "analytic range of f'", "numerical min", "numerical max"]
+    return Table("ex1-derivative-ranges", title, str(path), columns, rows)
 
 
-def scores(
-    path: str | Path, table_id: str = "ex1-scores", title: str = "MNIST test scores (mean ± std over seeds)"
-) -> Table:
-    frame = pd.read_csv(path)
+def scores(path: str | Path, table_id="ex1-scores", title="MNIST test scores (mean ± std over seeds)") -> Table:
     rows = [
-        [
-            r.activation,
-            str(int(r.depth)),
-            str(int(r.seeds)),
-            mean_std(r.accuracy_mean, r.accuracy_std),
-            mean_std(r.loss_mean, r.loss_std),
-            str(int(r.diverged_runs)),
-            seconds(r.train_seconds_mean),
-        ]
-        for r in frame.itertuples()
+        [r.activation, str(int(r.depth)), str(int(r.seeds)), mean_std(r.accuracy_mean, r.accuracy_std)]
+        + [mean_std(r.loss_mean, r.loss_std), str(int(r.diverged_runs)), seconds(r.train_seconds_mean)]
+        for r in pd.read_csv(path).itertuples()
     ]
-    return Table(
-        table_id,
-        title,
-        str(path),
-        ["activation", "depth", "seeds", "test accuracy", "test loss", "diverged runs", "train s (mean)"],
-        rows,
-        align=["l", "r", "r", "r", "r", "r", "r"],
-    )
+    columns = ["activation", "depth", "seeds", "test accuracy", "test loss", "diverged runs", "train s (mean)"]
+    return Table(table_id, title, str(path), columns, rows)
+
+
+def _orders(cell: dict | None) -> str:
+    if cell is None or cell["orders_of_magnitude_mean"] is None:
+        return "n/a"
+    mean, low, high = (cell[f"orders_of_magnitude_{k}"] for k in ("mean", "min", "max"))
+    return f"{mean:.2f} [{low:.2f}, {high:.2f}]"
 
 
 def gradient_orders(path: str | Path) -> Table:
@@ -131,99 +110,54 @@ def gradient_orders(path: str | Path) -> Table:
     facts = read_json(path)
     epochs = sorted({int(e) for c in facts["configurations"] for e in c["gradient_first_over_last"]})
     shown = [epochs[0], epochs[-1]] if len(epochs) > 1 else epochs
-    rows = []
-    for config in facts["configurations"]:
-        row = [config["activation"], str(config["depth"])]
-        for epoch in shown:
-            cell = config["gradient_first_over_last"].get(str(epoch))
-            if cell is None or cell["orders_of_magnitude_mean"] is None:
-                row.append("n/a")
-            else:
-                row.append(
-                    f"{cell['orders_of_magnitude_mean']:.2f} "
-                    f"[{cell['orders_of_magnitude_min']:.2f}, {cell['orders_of_magnitude_max']:.2f}]"
-                )
-        rows.append(row)
-    return Table(
-        "ex1-gradient-orders",
+    rows = [
+        [c["activation"], str(c["depth"]), *(_orders(c["gradient_first_over_last"].get(str(e))) for e in shown)]
+        for c in facts["configurations"]
+    ]
+    title = (
         "log10(max|dL/dW| of the output layer / max|dL/dW| of the first layer): mean [min, max] over seeds "
-        "(positive: the gradient shrinks towards the input)",
-        str(path),
-        ["activation", "depth", *[f"epoch {e}" for e in shown]],
-        rows,
+        "(positive: the gradient shrinks towards the input)"
     )
+    columns = ["activation", "depth", *[f"epoch {e}" for e in shown]]
+    return Table("ex1-gradient-orders", title, str(path), columns, rows)
 
 
 def lecun_comparison(path: str | Path) -> Table:
     facts = read_json(path)
     base = facts["baseline"]
     rows = [
-        [
-            str(d["depth"]),
-            accuracy(d["accuracy_lecun_mean"]),
-            accuracy(d[f"accuracy_{base}_mean"]),
-            general(d["first_layer_gradient_lecun"]),
-            general(d[f"first_layer_gradient_{base}"]),
-            f"{d['first_layer_gradient_ratio']:.2f}",
-            yes_no(d["lecun_trains"]),
-            yes_no(d[f"{base}_trains"]),
-        ]
+        [str(d["depth"]), accuracy(d["accuracy_lecun_mean"]), accuracy(d[f"accuracy_{base}_mean"])]
+        + [general(d["first_layer_gradient_lecun"]), general(d[f"first_layer_gradient_{base}"])]
+        + [f"{d['first_layer_gradient_ratio']:.2f}", yes_no(d["lecun_trains"]), yes_no(d[f"{base}_trains"])]
         for d in facts["depths"]
     ]
-    return Table(
-        "ex1-lecun",
-        f"LeCun's scaled tanh vs {base}: mean test accuracy and first-layer max|dL/dW| at initialisation",
-        str(path),
-        [
-            "depth",
-            "accuracy LeCun",
-            f"accuracy {base}",
-            "first-layer grad LeCun",
-            f"first-layer grad {base}",
-            f"ratio LeCun/{base}",
-            "LeCun trains",
-            f"{base} trains",
-        ],
-        rows,
-    )
+    columns = ["depth", "accuracy LeCun", f"accuracy {base}", "first-layer grad LeCun", f"first-layer grad {base}"]
+    columns += [f"ratio LeCun/{base}", "LeCun trains", f"{base} trains"]
+    title = f"LeCun's scaled tanh vs {base}: mean test accuracy and first-layer max|dL/dW| at initialisation"
+    return Table("ex1-lecun", title, str(path), columns, rows)
 
 
 def shape_trace(path: str | Path, stand_in: bool) -> Table:
-    frame = pd.read_csv(path)
-    rows = [[r.layer, r.output_shape, count(r.parameters)] for r in frame.itertuples()]
-    return Table(
-        "ex2-shape-trace",
-        "CNN layers, output shapes and parameters",
-        str(path),
-        ["layer", "output shape", "parameters"],
-        rows,
-        stand_in=stand_in,
-    )
+    rows = [[r.layer, r.output_shape, count(r.parameters)] for r in pd.read_csv(path).itertuples()]
+    columns, title = ["layer", "output shape", "parameters"], "CNN layers, output shapes and parameters"
+    return Table("ex2-shape-trace", title, str(path), columns, rows, stand_in=stand_in)
 
 
 def cnn_summary(path: str | Path) -> Table:
     m = read_json(path)
+    images = " / ".join(count(m[f"{split}_images"]) for split in ("train", "validation", "test"))
     rows = [
         ["test accuracy", accuracy(m["test_accuracy"])],
         ["test loss", f"{m['test_loss']:.4f}"],
         ["epochs trained", str(m["epochs"])],
         ["best epoch (weights restored)", str(m["best_epoch"])],
         ["stopped early", yes_no(m["stopped_early"])],
-        [
-            "train / validation / test images",
-            f"{count(m['train_images'])} / {count(m['validation_images'])} / {count(m['test_images'])}",
-        ],
+        ["train / validation / test images", images],
         ["parameters", count(m["parameters"])],
         ["training seconds", seconds(m["train_seconds"])],
     ]
-    return Table(
-        "ex2-summary",
-        "CNN training and test result",
-        str(path),
-        ["quantity", "value"],
-        rows,
-        stand_in=bool(m["data"]["stand_in"]),
-    )
+    title, stand_in = "CNN training and test result", bool(m["data"]["stand_in"])
+    return Table("ex2-summary", title, str(path), ["quantity", "value"], rows, stand_in=stand_in)
 
 
 def cnn_per_class(path: str | Path) -> Table:
@@ -236,27 +170,17 @@ def cnn_per_class(path: str | Path) -> Table:
     return Table("ex2-per-class", title, str(path), columns, rows, stand_in=bool(m["data"]["stand_in"]))
 
 
+_SCORED = ["images", "accuracy", "flagged unsure", "accuracy not flagged"]
+
+
+def _scored(r: dict) -> list[str]:
+    """The _SCORED cells of a model card's row."""
+    return [count(r["images"]), accuracy(r["accuracy"]), share(r["flagged"]), accuracy(r["accuracy_not_flagged"])]
+
+
 def recogniser_accuracy(path: str | Path) -> Table:
-    card = read_json(path)
-    rows = [
-        [
-            name,
-            count(row["images"]),
-            accuracy(row["accuracy"]),
-            share(row["flagged"]),
-            accuracy(row["accuracy_not_flagged"]),
-            yes_no(row["held_out_writers"]),
-        ]
-        for name, row in card["accuracy"].items()
-    ]
-    columns = [
-        "test set",
-        "images",
-        "accuracy",
-        "flagged unsure",
-        "accuracy not flagged",
-        "writers held out of training",
-    ]
+    rows = [[name, *_scored(row), yes_no(row["held_out_writers"])] for name, row in read_json(path)["accuracy"].items()]
+    columns = ["test set", *_SCORED, "writers held out of training"]
     return Table("ex3-accuracy", "Recogniser accuracy per test set", str(path), columns, rows)
 
 
@@ -266,41 +190,21 @@ def leave_one_out(path: str | Path) -> Table | None:
     if not rows:
         return None
     cells = [
-        [
-            r["held_out"],
-            r["trained_on"],
-            r["test_set"],
-            count(r["images"]),
-            accuracy(r["accuracy"]),
-            share(r["flagged"]),
-            accuracy(r["accuracy_not_flagged"]),
-        ]
+        [r["held_out"], r["trained_on"], r["test_set"], *_scored(r)]
         if r["available"]
         else [r["held_out"], f"not available: {r['note']}", "", "", "", "", ""]
         for r in rows
     ]
-    return Table(
-        "ex3-leave-one-out",
-        "Leave one writers' set out: the recipe trained without the set, read on it",
-        str(path),
-        ["held out", "trained on", "test set", "images", "accuracy", "flagged unsure", "accuracy not flagged"],
-        cells,
-        align=["l", "l", "l", "r", "r", "r", "r"],
-    )
+    columns = ["held out", "trained on", "test set", *_SCORED]
+    title = "Leave one writers' set out: the recipe trained without the set, read on it"
+    return Table("ex3-leave-one-out", title, str(path), columns, cells, align=["l"] * 3 + ["r"] * 4)
 
 
 def evaluations(paths: dict[str, str]) -> Table:
-    rows = []
-    for name, path in paths.items():
-        summary = read_json(path)
-        rows.append([name, count(summary["images"]), accuracy(summary["accuracy"])])
-    return Table(
-        "ex3-evaluations",
-        "Own labelled folders (evaluate)",
-        ", ".join(paths.values()),
-        ["folder", "images", "accuracy"],
-        rows,
-    )
+    summaries = {name: read_json(path) for name, path in paths.items()}
+    rows = [[name, count(s["images"]), accuracy(s["accuracy"])] for name, s in summaries.items()]
+    title, source = "Own labelled folders (evaluate)", ", ".join(paths.values())
+    return Table("ex3-evaluations", title, source, ["folder", "images", "accuracy"], rows)
 
 
 def grades(path: str | Path) -> Table:
