@@ -104,6 +104,10 @@ _TYPE_WORDS = {
 }
 
 
+# Validators whose failure is told as "is <value>; allowed: <what the schema allows>".
+_SHOWN = set("enum anyOf oneOf pattern type minimum maximum exclusiveMinimum minItems uniqueItems".split())
+
+
 def _show(value) -> str:
     return f"the string {value!r}" if isinstance(value, str) else repr(value)
 
@@ -150,15 +154,13 @@ def _describe(error: jsonschema.ValidationError, root: dict) -> list[str]:
     where = _key(error.absolute_path)
     if error.validator == "additionalProperties":
         names = sorted(error.schema.get("properties", {}))
+        under = f" under {where!r}" if error.absolute_path else ""
         messages = []
         for unknown in sorted(set(error.instance) - set(names)):
             full = f"{where}.{unknown}" if error.absolute_path else unknown
             guess = difflib.get_close_matches(unknown, names, n=1)
             hint = f" Did you mean '{guess[0]}'?" if guess else ""
-            messages.append(
-                f"unknown config key '{full}'. Allowed keys"
-                f"{' under ' + repr(where) if error.absolute_path else ''}: {', '.join(names)}.{hint}"
-            )
+            messages.append(f"unknown config key '{full}'. Allowed keys{under}: {', '.join(names)}.{hint}")
         return messages
     if error.validator == "type" and isinstance(error.instance, str):
         wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in sorted(_types(error.schema, root)))
@@ -166,18 +168,7 @@ def _describe(error: jsonschema.ValidationError, root: dict) -> list[str]:
             f"config key '{where}' is the string {error.instance!r}, which is not {wanted}; "
             f"allowed: {allowed(error.schema, root)}."
         ]
-    if error.validator in (
-        "enum",
-        "anyOf",
-        "oneOf",
-        "pattern",
-        "type",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "minItems",
-        "uniqueItems",
-    ):
+    if error.validator in _SHOWN:
         return [f"config key '{where}' is {_show(error.instance)}; allowed: {allowed(error.schema, root)}."]
     return [f"config key '{where}': {error.message}; allowed: {allowed(error.schema, root)}."]
 

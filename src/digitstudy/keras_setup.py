@@ -1,5 +1,4 @@
-"""What every training script does before it imports Keras: choose the backend, seed, and pin
-the threads.
+"""What every training script does before it imports Keras: choose the backend, seed, and pin the threads.
 
 Keras 3 runs the same model code on TensorFlow or JAX; the backend is fixed when Keras is first
 imported, so it is chosen here, first. Exercise 1's small, deep MLPs train faster on JAX
@@ -8,9 +7,7 @@ imported, so it is chosen here, first. Exercise 1's small, deep MLPs train faste
 TensorFlow ignores OMP_NUM_THREADS and grabs every core, which oversubscribes a machine running
 several jobs at once; and without op determinism two runs with one seed differ. Keras turns XLA
 off while TensorFlow's op determinism is on (`jit_compile=True` is ignored with a warning), so no
-model here asks for it. JAX compiles with XLA and is deterministic on CPU as it is; its CPU
-dispatch is made synchronous, because with asynchronous dispatch the waiting threads spin: an
-Exercise 1 job used ~1.4 cores for the wall time of one (README, "Speed").
+model here asks for it. JAX compiles with XLA and is deterministic on CPU as it is.
 """
 
 from __future__ import annotations
@@ -35,20 +32,15 @@ def configure_keras(
     threads_per_op: int | None = None,
 ) -> None:
     """Select the Keras backend, size its thread pools, seed Python, NumPy and the backend, and
-    (TensorFlow) make ops deterministic. `threads_per_op` (default `threads`): the threads one
-    operation may use; 1 for a job that trains `threads` models side by side, each op on one core,
-    so that no op waits for a second thread that another process holds (and the numbers do not
-    depend on how many cores the job got). `compilation_cache` (JAX only): a folder where XLA keeps
-    what it compiled, so that the next job with the same model and shapes (another seed) loads
-    it instead of compiling again; loading gives the same program, so results do not change (an
-    entry read while another job still writes it is reported and compiled anew).
+    (TensorFlow) make ops deterministic. Must run before Keras is imported: neither the backend
+    nor TensorFlow's thread pools can change afterwards.
 
-    `without_optional_imports` (JAX only): make OPTIONAL_IMPORTS unimportable in this process,
-    for jobs that use none of them (no tf.data, no plots). Importing them costs about 2.3 s of
-    CPU in each of the 36 Exercise 1 jobs: TensorFlow 1.5 s, scikit-learn and matplotlib 0.85 s.
-
-    Must run before Keras is imported: neither the backend nor TensorFlow's thread pools can
-    change afterwards."""
+    `threads_per_op` (default `threads`): the threads one op may use; 1 for a job that trains
+    `threads` models side by side, so that no op waits for a thread another process holds (and the
+    numbers do not depend on how many cores the job got). `compilation_cache` (JAX only): a folder
+    where XLA keeps what it compiled, for the next job with the same model and shapes; loading gives
+    the same program, so results do not change. `without_optional_imports` (JAX only): make
+    OPTIONAL_IMPORTS unimportable, for jobs that use none of them (they cost ~2.3 CPU s a job)."""
     threads_per_op = threads if threads_per_op is None else threads_per_op
     if threads < 1 or threads_per_op < 1:
         raise ValueError(f"threads must be >= 1, got {threads} ({threads_per_op} per op)")
@@ -79,11 +71,8 @@ def configure_keras(
     else:
         version, devices = _configure_jax(compilation_cache)
     keras.utils.set_random_seed(seed)
-    print(
-        f"{backend} {version}, keras {keras.__version__}: threads={threads} ({threads_per_op} per op), seed={seed}, "
-        f"deterministic={deterministic}, devices={devices}",
-        file=sys.stderr,
-    )
+    setup = f"threads={threads} ({threads_per_op} per op), seed={seed}, deterministic={deterministic}"
+    print(f"{backend} {version}, keras {keras.__version__}: {setup}, devices={devices}", file=sys.stderr)
 
 
 def _configure_tensorflow(threads: int, threads_per_op: int, deterministic: bool) -> tuple[str, list[str]]:

@@ -58,13 +58,10 @@ def yield_cpu() -> str:
     """Give this process only the CPU time that other processes leave unused: Linux's SCHED_IDLE
     class, or niceness 19 where that class is missing or refused. Returns which one was set.
 
-    For the heavy jobs off the run's longest chain (ex3_train and what follows it).
-    ex3_train's two TensorFlow threads wait for each other at every operation, so a job that
-    holds a core when one of them wakes up slows every step. Linux preempts an idle-class
-    task as soon as a normal one wakes, and places waking tasks on cores that run only
-    idle-class ones; a niced task is preempted only when fairness says so (README, "Speed").
-    Only this thread and the threads it starts afterwards are affected: call it before
-    importing Keras."""
+    For the heavy jobs off the run's longest chain (ex3_train's threads wait for each other at every
+    op, so a job holding a core when one wakes slows every step): Linux preempts an idle-class task
+    as soon as a normal one wakes; a niced task only when fairness says so (README, "Speed").
+    Only this thread and those it starts afterwards are affected: call it before importing Keras."""
     try:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
         kind = "idle"

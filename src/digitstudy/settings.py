@@ -1,9 +1,8 @@
 """Settings from the config: the schema is the one source of every default.
 
 The workflow validates the config and fills in the schema's defaults before any job runs
-(config.validated_config), so
-settings classes take every value from their config section and keep no defaults of their own.
-Code that runs outside the workflow (tests, benchmarks) takes the defaults from the schema too.
+(config.validated_config), so settings classes take every value from their config section and
+keep no defaults of their own. Code outside the workflow (tests, benchmarks) takes them from the schema too.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
+from dataclasses import MISSING
 from importlib import resources
 from pathlib import Path
 
@@ -66,24 +66,16 @@ def schema_defaults(section: str | None = None, schema: dict | None = None) -> d
     return defaults if section is None else defaults[section]
 
 
-def settings_from_section(cls, section: dict):
-    """A settings dataclass from a validated config section: every field without a default of
-    its own must be there. Keys the class does not use are ignored; lists become tuples."""
-    fields = dataclasses.fields(cls)
-    missing = [
-        f.name
-        for f in fields
-        if f.name not in section and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise KeyError(f"{cls.__name__} needs config keys {missing}; is the config validated (defaults filled in)?")
-    names = {f.name for f in fields}
-    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names})
-
-
 class FromConfig:
-    """Base of the settings dataclasses: `Settings.from_config(section)` (see settings_from_section)."""
+    """Base of the settings dataclasses: `Settings.from_config(section)`."""
 
     @classmethod
     def from_config(cls, section: dict):
-        return settings_from_section(cls, section)
+        """A settings dataclass from a validated config section: every field without a default of
+        its own must be there. Keys the class does not use are ignored; lists become tuples."""
+        fields = dataclasses.fields(cls)
+        missing = [f.name for f in fields if f.name not in section and f.default is f.default_factory is MISSING]
+        if missing:
+            raise KeyError(f"{cls.__name__} needs config keys {missing}; is the config validated (defaults filled in)?")
+        names = {f.name for f in fields}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in section.items() if k in names})

@@ -18,6 +18,7 @@ import numpy as np
 NUM_CLASSES = 10
 # Largest uint8 pixel value: networks see pixels / PIXEL_MAX, in [0, 1].
 PIXEL_MAX = 255.0
+_Path = str | os.PathLike
 
 
 def unit_scale(images: np.ndarray) -> np.ndarray:
@@ -52,19 +53,16 @@ class Split:
         return digest.hexdigest()
 
 
-def save_splits(path: str | os.PathLike, splits: dict[str, Split]) -> None:
+def save_splits(path: _Path, splits: dict[str, Split]) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {}
-    for name, split in splits.items():
-        arrays[f"x_{name}"] = split.images
-        arrays[f"y_{name}"] = split.labels
     temporary = path.with_name(path.name + ".part.npz")
+    arrays = {f"{xy}_{name}": a for name, s in splits.items() for xy, a in (("x", s.images), ("y", s.labels))}
     np.savez(temporary, **arrays)
     os.replace(temporary, path)
 
 
-def load_splits(path: str | os.PathLike) -> dict[str, Split]:
+def load_splits(path: _Path) -> dict[str, Split]:
     with np.load(path, allow_pickle=False) as archive:
         names = sorted(key[2:] for key in archive.files if key.startswith("x_"))
         return {name: Split(archive[f"x_{name}"], archive[f"y_{name}"]) for name in names}
@@ -106,17 +104,12 @@ class Provenance:
         }
 
 
-def write_dataset(
-    array_path: str | os.PathLike,
-    provenance_path: str | os.PathLike,
-    splits: dict[str, Split],
-    provenance: Provenance,
-) -> dict:
+def write_dataset(array_path: _Path, provenance_path: _Path, splits: dict[str, Split], provenance: Provenance) -> dict:
     save_splits(array_path, splits)
     record = provenance.to_dict(splits)
     Path(provenance_path).write_text(json.dumps(record, indent=2) + "\n")
     return record
 
 
-def read_provenance(path: str | os.PathLike) -> dict:
+def read_provenance(path: _Path) -> dict:
     return json.loads(Path(path).read_text())

@@ -6,8 +6,6 @@ import hashlib
 import os
 from dataclasses import dataclass
 
-CHUNK_BYTES = 1 << 20
-
 
 @dataclass(frozen=True)
 class Checksum:
@@ -19,11 +17,8 @@ class Checksum:
 
 
 def file_digest(path: str | os.PathLike, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, algorithm).hexdigest()
 
 
 def matches(path: str | os.PathLike, checksum: Checksum) -> bool:

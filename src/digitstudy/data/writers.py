@@ -22,15 +22,10 @@ log = logging.getLogger(__name__)
 
 SOURCES = ("auto", "download")
 
+_LIBSVM = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/"
 USPS_URLS = {
-    "train": (
-        "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/usps.bz2",
-        Checksum("md5", "ec16c51db3855ca6c91edd34d0e9b197"),
-    ),
-    "test": (
-        "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/usps.t.bz2",
-        Checksum("md5", "8ea070ee2aca1ac39742fdd1ef5ed118"),
-    ),
+    "train": (_LIBSVM + "usps.bz2", Checksum("md5", "ec16c51db3855ca6c91edd34d0e9b197")),
+    "test": (_LIBSVM + "usps.t.bz2", Checksum("md5", "8ea070ee2aca1ac39742fdd1ef5ed118")),
 }
 # The widely redistributed HDF5 copy (Kaggle "USPS dataset"), accepted as a local file.
 USPS_H5_SHA256 = "734f88c541104a956d88be2c95d03b4a463ffd74ccc2ba9c80841fb98e3fcb36"
@@ -109,8 +104,8 @@ def _check_source(key: str, source: str) -> Path | None:
 
 def fetch_usps(source: str, raw_dir: str | Path):
     """USPS from a local usps.h5 or a folder with usps.bz2 / usps.t.bz2, else from LIBSVM."""
-    raw_dir = Path(raw_dir)
-    local = _check_source("writers.usps.source", source)
+    raw_dir, key = Path(raw_dir), "writers.usps.source"
+    local = _check_source(key, source)
     if local is not None:
         if local.is_dir():
             return _usps_from_libsvm({name: local / Path(url).name for name, (url, _) in USPS_URLS.items()}, "local")
@@ -121,9 +116,7 @@ def fetch_usps(source: str, raw_dir: str | Path):
         return read_usps_h5(local), provenance
     try:
         paths = {
-            name: download(
-                url, raw_dir / Path(url).name, checksum, description=f"USPS {name}", config_key="writers.usps.source"
-            )
+            name: download(url, raw_dir / Path(url).name, checksum, description=f"USPS {name}", config_key=key)
             for name, (url, checksum) in USPS_URLS.items()
         }
     except DownloadError as error:
@@ -145,8 +138,8 @@ def _usps_from_libsvm(paths: dict[str, Path], origin: str):
 
 
 def fetch_semeion(source: str, raw_dir: str | Path):
-    raw_dir = Path(raw_dir)
-    local = _check_source("writers.semeion.source", source)
+    raw_dir, key = Path(raw_dir), "writers.semeion.source"
+    local = _check_source(key, source)
     if local is not None:
         path = local / "semeion.data" if local.is_dir() else local
         digest = file_digest(path)
@@ -155,18 +148,10 @@ def fetch_semeion(source: str, raw_dir: str | Path):
             provenance.warnings.append(f"{path} is not a known copy of semeion.data; used as given.")
         return {"all": read_semeion(path)}, provenance
     try:
-        path = download(
-            SEMEION_URL,
-            raw_dir / "semeion.data",
-            SEMEION_CHECKSUM,
-            description="Semeion",
-            config_key="writers.semeion.source",
-        )
+        path = download(SEMEION_URL, raw_dir / "semeion.data", SEMEION_CHECKSUM, description="Semeion", config_key=key)
     except DownloadError as error:
         if source == "download":
             raise
         return unavailable("semeion", str(error), ("all",))
-    provenance = Provenance(
-        "semeion", "download", files=[{"name": "semeion.data", "url": SEMEION_URL, "md5": SEMEION_CHECKSUM.hexdigest}]
-    )
-    return {"all": read_semeion(path)}, provenance
+    files = [{"name": "semeion.data", "url": SEMEION_URL, "md5": SEMEION_CHECKSUM.hexdigest}]
+    return {"all": read_semeion(path)}, Provenance("semeion", "download", files=files)
