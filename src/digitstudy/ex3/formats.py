@@ -1,15 +1,11 @@
 """The formats other digit sets come in, made from any digit, and images that are no digit.
 
-Scanned sets normalise their digits before anyone sees them: Semeion stretched each digit to
-fill a 16x16 box (aspect ratio not kept) and thresholded it to black and white; USPS shrank
-them to 16x16 grey. A network that has seen only MNIST's geometry meets those as unfamiliar
-shapes (a stretched 1 is a wide slab). `format_variants` makes such a copy of every training
-digit, put back into MNIST's geometry as the preprocessing does; training shows the copy instead
-of the original some of the time.
-
-`non_digits` draws what the preprocessing can hand the network when a photo holds no digit:
-stains, smudges, the edge of a shadow or of the sheet, grid fragments, noise. Training asks for
-equal probabilities on them, so that such an input is flagged unsure instead of read as a digit.
+Semeion stretched each digit to fill 16x16 and thresholded it; USPS shrank them to 16x16 grey. A
+network that has seen only MNIST's geometry meets those as unfamiliar shapes (a stretched 1 is a
+slab). `format_variants` makes such a copy of every training digit, back in MNIST's geometry;
+training sometimes shows it instead of the original. `non_digits` draws what the preprocessing
+hands on from a photo without a digit (stains, shadow edges, grid fragments, noise); training asks
+for equal probabilities on them, so that such an input is flagged unsure.
 """
 
 from __future__ import annotations
@@ -26,9 +22,7 @@ FORMATS = ("stretched binary", "low resolution")
 
 def _crop(image: np.ndarray) -> np.ndarray | None:
     ys, xs = np.nonzero(image > 32)
-    if len(ys) == 0:
-        return None
-    return image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+    return image[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(ys) else None
 
 
 def stretched_binary(image: np.ndarray, threshold: float) -> np.ndarray:
@@ -49,16 +43,14 @@ def low_resolution(image: np.ndarray) -> np.ndarray:
         return canvas
     scale = LOW_RESOLUTION / max(crop.shape)
     height, width = max(1, round(crop.shape[0] * scale)), max(1, round(crop.shape[1] * scale))
-    small = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
     top, left = (LOW_RESOLUTION - height) // 2, (LOW_RESOLUTION - width) // 2
-    canvas[top : top + height, left : left + width] = small
+    canvas[top : top + height, left : left + width] = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
     return canvas
 
 
 def back_to_mnist(small: np.ndarray) -> np.ndarray | None:
-    """A clean 16x16 digit (white on black) enlarged as the training data reads the 16x16 sets,
-    then cropped, fitted and centred as the preprocessing does (preprocess.to_mnist). The full
-    photo pipeline would find the same ink on such an image, at twenty times the cost."""
+    """A clean 16x16 digit enlarged as the training data reads the 16x16 sets, then put in MNIST's
+    geometry by preprocess.to_mnist (the full pipeline finds the same ink at twenty times the cost)."""
     large = cv2.resize(small, None, fx=UPSCALE, fy=UPSCALE, interpolation=cv2.INTER_CUBIC)
     mask = (large > 96).astype(np.uint8)
     return to_mnist(large.astype(np.float32), mask) if mask.any() else None

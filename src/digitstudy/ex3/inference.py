@@ -1,10 +1,8 @@
-"""A trained recogniser on image files, all through the same preprocessing as in training.
+"""A trained recogniser on image files, all through the same preprocessing as in training (grading
+submitted models: grading.py). Unreadable files, or files with no digit, get a row saying so.
 
 - predict: image files or folders -> one row per file (digit, confidence, top-3, status)
 - evaluate: a labelled folder DIR/<digit>/*.png|jpg|... -> accuracy, per-class accuracy, confusion
-(Grading submitted models on a labelled folder: grading.py.)
-
-Files that cannot be read, or show no digit, get a row saying so; the others are processed.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from sklearn.metrics import confusion_matrix
 
 from ..data.arrays import unit_scale
 from .preprocess import IMAGE_SUFFIXES, UnreadableImage, preprocess_file
-
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +37,10 @@ def image_files(paths: list[str | Path]) -> list[Path]:
         else:
             found.append(path)
     if skipped:
-        names = ", ".join(str(p) for p in skipped[:10]) + (
-            f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
-        )
-        log.warning(
-            "skipped %d file(s) that are not images in a readable format (%s): %s",
-            len(skipped),
-            " ".join(IMAGE_SUFFIXES),
-            names,
-        )
+        more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+        names = ", ".join(str(p) for p in skipped[:10]) + more
+        why = f"not images in a readable format ({' '.join(IMAGE_SUFFIXES)})"
+        log.warning("skipped %d file(s) that are %s: %s", len(skipped), why, names)
     return found
 
 
@@ -71,13 +63,11 @@ def prepare(files: list[Path]) -> Batch:
         except UnreadableImage as error:
             status.append(f"unreadable: {error}")
             continue
-        if result.image is None:
-            status.append(result.reason)
-            continue
-        images.append(result.image)
-        boxes.append(result.box)
-        ok.append(position)
-        status.append("ok")
+        status.append("ok" if result.image is not None else result.reason)
+        if result.image is not None:
+            images.append(result.image)
+            boxes.append(result.box)
+            ok.append(position)
     stacked = np.stack(images) if images else np.zeros((0, 28, 28), np.uint8)
     return Batch(files, stacked, ok, status, boxes)
 
@@ -87,9 +77,8 @@ def to_model_input(images: np.ndarray, input_shape: tuple) -> np.ndarray:
     x = unit_scale(images)
     expected = tuple(input_shape[1:])
     for candidate in (x, x[..., None], x.reshape(len(x), -1)):
-        if len(candidate.shape[1:]) == len(expected) and all(
-            e is None or e == c for e, c in zip(expected, candidate.shape[1:])
-        ):
+        shape = candidate.shape[1:]
+        if len(shape) == len(expected) and all(e is None or e == c for e, c in zip(expected, shape)):
             return candidate
     raise InputShapeError(f"expects input shape {input_shape}; submissions must take 28x28 grayscale digits")
 
@@ -110,14 +99,7 @@ def predict_table(model, files: list[Path], unsure_below: float | None = None) -
     probs = probabilities(model, batch.images)
     rows = []
     for position, path in enumerate(files):
-        row = {
-            "file": str(path),
-            "digit": None,
-            "confidence": None,
-            "unsure": False,
-            "top3": "",
-            "status": batch.status[position],
-        }
+        row = dict(file=str(path), digit=None, confidence=None, unsure=False, top3="", status=batch.status[position])
         if position in batch.ok:
             p = probs[batch.ok.index(position)]
             order = np.argsort(-p)[:3]

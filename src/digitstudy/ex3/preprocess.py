@@ -1,26 +1,19 @@
 """Turn a photo or scan of one handwritten digit into an MNIST-like 28x28 image.
 
-MNIST's own geometry: the digit, white on black, anti-aliased, fitted into a 20x20 box keeping
-its aspect ratio, then placed in 28x28 so that its centre of mass is at the centre. The steps
-below reproduce that from arbitrary images: any size and format, phone photos with their EXIF
-rotation, dark ink on light paper or the reverse, shadows and vignetting, faint pencil, grid and
-ruled paper, the sheet's edge or the table in the frame. Deterministic, with no per-image
-settings; the same function serves training-time evaluation, prediction, evaluation and grading.
+MNIST's geometry (the digit white on black, fitted into 20x20, centre of mass at the centre of
+28x28) from any image: any format, EXIF rotation, either polarity, shadows, faint pencil, ruled
+paper, the table in the frame. Deterministic; it serves training, prediction, evaluation, grading.
 
-1. read: decode, flatten transparency onto white paper, apply the EXIF orientation;
-2. shrink to a working size (the digit ends up 20 px tall anyway), find the polarity;
-3. estimate the paper (its brightness at a scale larger than any stroke) and divide it out, so
-   that shadows, vignetting and grey paper all become the same flat background; in a photo,
-   shadowed paper narrower than that scale (a shadowed margin, a dark corner) is estimated again
-   at the scale of the strokes, so that it is not taken for ink;
-4. threshold the ink, remove ruled and grid lines (long, thin, straight, spanning the image),
-   and choose the digit's strokes by size, position and distance from each other; faint ink
-   connected to them is kept (hysteresis); pixel noise, and in a photo a solid blob or a piece
-   of something at the image's edge, is no digit;
-5. MNIST geometry: crop, fit into 20x20, centre by centre of mass in 28x28.
+1. read: decode, transparency onto white paper, EXIF orientation;
+2. shrink to a working size, find the polarity;
+3. divide out the paper (its brightness at a scale larger than any stroke); in a photo, shadowed
+   paper narrower than that scale is estimated again at the strokes' scale, so it is not ink;
+4. threshold the ink, remove ruled and grid lines, choose the digit's strokes by size, position and
+   distance, keep faint ink joined to them (hysteresis); noise, a blob or an edge fragment is no digit;
+5. crop, fit into 20x20, centre by centre of mass in 28x28.
 
-Photos (the working copy's short side at least PHOTO_SIDE) get the steps that uneven light needs;
-small images (crops, scans, the digit sets the recogniser learns from) are read as before them.
+Photos (working copy's short side >= PHOTO_SIDE) get the steps uneven light needs; small images
+(crops, scans, the digit sets) skip them.
 """
 
 from __future__ import annotations
@@ -34,25 +27,18 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
-# The public stages, in the order of the steps above; preprocess_gray / preprocess_file run them all.
+# The public stages, a line per step above; then what runs them all.
 __all__ = [
-    # 1. read
     "IMAGE_SUFFIXES", "UnreadableImage", "read_gray", "decode_gray", "exif_orientation", "apply_orientation",
-    # 2. working copy and polarity
     "working_copy", "polarity_evidence", "thinness_evidence", "dark_ink_on_light",
-    # 3. paper and ink
     "pad_with_paper", "paper_estimate", "ink_against", "ink_map", "without_shadows",
-    # 4. strokes and the digit
     "ruled_lines", "stroke_masks", "digit_mask", "grow_into", "digit_doubt",
-    # 5. MNIST geometry
     "to_mnist", "centre_of_mass",
-    # all of it
     "Preprocessed", "preprocess_gray", "preprocess_file", "to_mnist_geometry",
 ]  # fmt: skip
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".pgm", ".ppm")
-BOX = 20
-SIZE = 28
+BOX, SIZE = 20, 28  # the digit fits into BOX x BOX, in a SIZE x SIZE image
 CENTRE = 14.0  # target centre of mass (row, column), as MNIST's layout puts it
 WORKING_SIDE = 400  # longest side of the working copy, in pixels
 MIN_CONTRAST = 24.0  # weakest ink (0..255, relative to the paper) that can start a stroke
@@ -85,10 +71,8 @@ class Preprocessed:
 
 
 def exif_orientation(raw: bytes, name: str = "image") -> int:
-    """The EXIF orientation flag (1-8) of an encoded image; 1 (as stored) when there is none, or
-    where PIL cannot read the header (OpenCV may still decode the image). Raises UnreadableImage
-    for an image over PIL's decompression-bomb limit (~179 million pixels, more than any camera
-    takes; OpenCV's is higher), found in the header, before anything is decoded."""
+    """The EXIF orientation flag (1-8); 1 when there is none or PIL cannot read the header (OpenCV
+    may still decode it). UnreadableImage over PIL's decompression-bomb limit, before decoding."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -139,23 +123,19 @@ def decode_gray(raw: bytes | np.ndarray, name: str = "image") -> np.ndarray:
 
 def read_gray(path: str | Path) -> np.ndarray:
     """Any image file -> 2-D uint8 grayscale, upright (see decode_gray)."""
-    path = Path(path)
-    raw = np.fromfile(path, dtype=np.uint8) if path.is_file() else np.zeros(0, np.uint8)
-    return decode_gray(raw, str(path))
+    raw = np.fromfile(path, dtype=np.uint8) if Path(path).is_file() else np.zeros(0, np.uint8)
+    return decode_gray(raw, str(Path(path)))
 
 
 def working_copy(gray: np.ndarray, longest: int = WORKING_SIDE) -> np.ndarray:
     """Large photos are shrunk first: the digit ends up 20 px tall anyway."""
     scale = longest / max(gray.shape)
-    if scale < 1:
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    return gray
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
 
 
 def thinness_evidence(gray: np.ndarray) -> float:
-    """Polarity from stroke width, -1..1 (> 0: light ink): ink is drawn in strokes, so after
-    Otsu's threshold the ink side lies nearer its edge (a smaller mean distance to the other
-    side) than the paper around and inside it."""
+    """Polarity from stroke width, -1..1 (> 0: light ink): after Otsu's threshold the ink, drawn in
+    strokes, lies nearer its edge (a smaller mean distance to the other side) than the paper."""
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     light = (binary > 0).astype(np.uint8)
     if light.all() or not light.any():
@@ -166,23 +146,11 @@ def thinness_evidence(gray: np.ndarray) -> float:
 
 
 def polarity_evidence(gray: np.ndarray) -> float:
-    """How strongly the image says "light ink on a dark ground" (> 0) or "dark ink on light
-    paper" (< 0), from -1 to 1; near 0 it does not say. Two witnesses; the more decided one
-    wins. (1) The border: what it mostly shows is the background, and the ink is the tail of the
-    histogram farther from it (decisive for scans, crops and MNIST, where ink may fill much of the
-    image). (2) Departure from the surroundings: a median filter wider than a stroke keeps the
-    edges of shadows, of the sheet and of the table but not the strokes, so the ink is what
-    departs from it (decisive when a shadow or the table covers much of the border).
-
-    In a photo (the short side at least PHOTO_SIDE) light is uneven: under a shadow and vignetting
-    the border shows dark and light paper both, and its median says nothing, so the border counts
-    only as far as it is even; and the median's small errors over vignetting and along a shadow's
-    edge, spread over large areas, would outweigh the strokes, so only departures as strong as the
-    faintest ink count (relative to the surroundings' level, as light multiplies). In a small image
-    (a crop, a scan, the digit sets) the border is uneven only where strokes touch it, and both
-    witnesses count as they are; but a digit stretched to fill its box (Semeion) runs along most
-    of the border, which then shows the ink, so there stroke width (thinness_evidence) decides
-    first where it is clear."""
+    """-1..1: > 0 says "light ink on a dark ground", < 0 "dark ink on light paper". The more decided
+    of two witnesses wins: the border (mostly background; the ink is the histogram's other tail) and
+    departures from a median wider than a stroke (which keeps shadows' and the table's edges). In a
+    photo the border counts as far as it is even, and only departures as strong as faint ink count.
+    In a small image stroke width decides first: Semeion's stretched digits cover the border."""
     photo = min(gray.shape) >= PHOTO_SIDE
     if not photo:
         thinness = thinness_evidence(gray)
@@ -192,51 +160,40 @@ def polarity_evidence(gray: np.ndarray) -> float:
     background = float(np.median(border))
     low, high = np.percentile(gray, (1, 99))
     spread = max(high - low, 1.0)
-    by_border = (high - background) - (background - low)  # > 0: light ink
-    quartiles = np.percentile(border, (25, 75))
-    evenness = float(np.clip(1 - 4 * (quartiles[1] - quartiles[0]) / spread, 0, 1)) if photo else 1.0
     side = max(3, (min(gray.shape) // 3) | 1)
+    evenness, prior = 1.0, 0.0
     if photo:
-        # Mirrored beyond the image's edge: a shadow's edge that meets it goes on as it was (a
-        # repeated edge row would bend it, and the median would err along it).
+        quartiles = np.percentile(border, (25, 75))
+        evenness = float(np.clip(1 - 4 * (quartiles[1] - quartiles[0]) / spread, 0, 1))
+        # Mirrored beyond the edge: a shadow's edge that meets it goes on as it was (a repeated
+        # edge row would bend it). Departure relative to the level the ink darkens or lightens from.
         reach = side // 2
         mirrored = cv2.copyMakeBorder(gray, reach, reach, reach, reach, cv2.BORDER_REFLECT_101)
         surroundings = cv2.medianBlur(mirrored, side)[reach:-reach, reach:-reach].astype(np.float64)
-    else:
-        surroundings = cv2.medianBlur(gray, side).astype(np.float64)
-    departure = gray - surroundings
-    if photo:
-        # Relative to the level the ink would darken (dark ink) or lighten (light ink) from.
-        departure /= np.maximum(np.maximum(surroundings, 255 - surroundings), 16)
+        departure = (gray - surroundings) / np.maximum(np.maximum(surroundings, 255 - surroundings), 16)
         departure[np.abs(departure) < MIN_CONTRAST / 255] = 0
+        # Paper shows dark ink unless it says otherwise: the median's errors along a shadow's edge
+        # must not make it light ink. The prior is as much dark departure as a small, faint digit.
+        prior = PHOTO_PRIOR * gray.size
+    else:
+        departure = gray - cv2.medianBlur(gray, side).astype(np.float64)
     lighter, darker = departure[departure > 0].sum(), -departure[departure < 0].sum()
-    border_witness = evenness * by_border / spread
-    # A photo of paper shows dark ink unless it says otherwise: a few strong departures (the
-    # median's errors along a shadow's edge, on blank paper) must not make it light ink. The prior
-    # counts as much dark departure as a small, faint digit makes.
-    prior = PHOTO_PRIOR * gray.size if photo else 0.0
+    border_witness = evenness * ((high - background) - (background - low)) / spread  # > 0: light ink
     departure_witness = (lighter - darker - prior) / max(lighter + darker + prior, 1.0)
     return border_witness if abs(border_witness) >= abs(departure_witness) else departure_witness
 
 
 def dark_ink_on_light(gray: np.ndarray) -> tuple[np.ndarray, bool]:
-    """The image as dark ink on light paper, and whether it had to be inverted (light ink on a
-    dark ground: MNIST, USPS, chalk), as polarity_evidence says."""
+    """The image as dark ink on light paper, and whether it was inverted (MNIST, USPS, chalk)."""
     inverted = polarity_evidence(gray) > 0
     return (255 - gray if inverted else gray), bool(inverted)
 
 
 def pad_with_paper(dark_on_light: np.ndarray, shadows: bool = False) -> tuple[np.ndarray, int]:
-    """Surround the image with paper. Tightly cropped digits (and USPS-style ones that fill their
-    box) touch the edge; without paper around them the paper estimate below follows the strokes
-    that run along the edge and erases them. The added paper continues each edge's own paper:
-    the edge's pixels with strokes closed along the edge (a 1-D closing, so a darker side of a
-    photo stays as dark as it is and is not met by brighter paper, which would look like ink).
-
-    `shadows` (for photos): the closing also fills a shadowed stretch of the edge shorter than
-    its window, and the corners of vignetting. Where the image a little inside the edge is as dark
-    as that stretch, and no darker than a shadow gets, the stretch is shadowed paper, not a
-    stroke along the edge, and the added paper stays as dark."""
+    """Surround the image with paper, lest the paper estimate follow (and erase) strokes along the
+    edge of a tight crop: each edge with its strokes closed along it (1-D, so a photo's darker side
+    is not met by brighter paper). `shadows` (photos): a stretch the closing filled stays as dark
+    where the image a little inside is as dark, but no darker than a shadow gets."""
     pad = max(4, round(0.2 * max(dark_on_light.shape)))
     window = max(15, (2 * min(dark_on_light.shape) // 3) | 1)
     depth = max(2, min(dark_on_light.shape) // 20)
@@ -247,8 +204,7 @@ def pad_with_paper(dark_on_light: np.ndarray, shadows: bool = False) -> tuple[np
         paper = cv2.morphologyEx(line[None, :], cv2.MORPH_CLOSE, kernel)[0]
         if not shadows:
             return paper
-        # Medians along the lines ignore strokes that cross them; a stroke along the edge is dark
-        # on the edge only, a shadow a little inside too.
+        # Medians ignore strokes across the line; a stroke along the edge is dark there only.
         width = max(3, (window // 4) | 1)
         edge = cv2.medianBlur(np.ascontiguousarray(line[None, :]), width)[0].astype(np.float64)
         inside = cv2.medianBlur(np.ascontiguousarray(inner[None, :]), width)[0].astype(np.float64)
@@ -265,32 +221,26 @@ def pad_with_paper(dark_on_light: np.ndarray, shadows: bool = False) -> tuple[np
 
 
 def paper_estimate(dark_on_light: np.ndarray, side: int | None = None) -> np.ndarray:
-    """The paper's brightness under each pixel: what a closing with a square wider than any
-    stroke leaves (strokes vanish; the slow changes of light stay). `side`: the square's side
-    (default: a third of the image, wider than any stroke)."""
+    """The paper's brightness under each pixel: a closing with a square of `side` (default: a third
+    of the image), wider than any stroke, removes strokes and keeps the slow changes of light."""
     side = max(15, (min(dark_on_light.shape) // 3) | 1) if side is None else side
-    square = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
-    # A closing follows the brightest grain of the paper, and the rest of the paper would show as
-    # faint ink; the grain is smoothed first, at the scale of the ink map's own smoothing below.
+    # Grain smoothed first (at the ink map's scale): a closing follows the brightest grain.
     sigma = max(dark_on_light.shape) / 300
     smooth = cv2.GaussianBlur(dark_on_light, (0, 0), sigma) if sigma >= 0.5 else dark_on_light
-    paper = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, square).astype(np.float32)
-    # A square leaves steps; they are smoothed. In a photo, where the smoothing would carry light
-    # paper across a shadow's edge into the shadow, the closing's own (lower) value stays: there
-    # the paper would otherwise look lighter than it is, and the edge would become a line of ink.
+    paper = cv2.morphologyEx(smooth, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8)).astype(np.float32)
+    # The square's steps are smoothed, but in a photo the closing's (lower) value stays where the
+    # blur would carry light paper into a shadow and turn its edge into a line of ink.
     blurred = cv2.GaussianBlur(paper, (0, 0), 2.0)
     return np.minimum(blurred, paper) if sigma >= 0.5 else blurred
 
 
 def ink_against(dark_on_light: np.ndarray, paper: np.ndarray) -> np.ndarray:
-    """Ink strength 0..255 relative to the paper under it. Dividing by the paper, rather than
-    subtracting, makes the same ink on paper in shadow and in full light equally strong: light
-    multiplies."""
+    """Ink strength 0..255 relative to the paper under it: divided, as light multiplies, so ink in
+    shadow and in full light is equally strong."""
     image = dark_on_light.astype(np.float32)
     paper = np.maximum(paper, image)
     ink = 255.0 * (paper - image) / np.maximum(paper, 16.0)
-    # Smooth away paper grain and sensor noise in photos; a blur of fixed size would soften the
-    # strokes of small images (MNIST's 28 px) far more than those of photos, so it scales.
+    # Grain and sensor noise smoothed at a scale that grows with the image (spares MNIST's 28 px).
     sigma = max(dark_on_light.shape) / 300
     ink = cv2.GaussianBlur(ink, (0, 0), sigma) if sigma >= 0.5 else ink
     return np.clip(np.rint(ink), 0, 255).astype(np.uint8)
@@ -302,15 +252,10 @@ def ink_map(dark_on_light: np.ndarray) -> np.ndarray:
 
 
 def without_shadows(dark_on_light: np.ndarray, ink: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarray:
-    """The ink map with shadowed paper at the image's edge taken back out of it.
-
-    The paper estimate follows only what is wider than its square: a shadow over a margin, a
-    vignetted corner or the tip of a shadow across the sheet is narrower, so it shows as ink, as
-    dark as the shadow. Such areas are far thicker than the strokes, reach the image's edge, and
-    are no darker than a shadow gets (ink, the table and a tight crop's strokes are); there, the
-    paper is estimated again with a square just wider than the strokes, which follows the shadow
-    and still lets the strokes in it stand out. `frame` = (top, left, bottom, right) of the
-    original image inside the padded one."""
+    """The ink map with shadowed paper at the image's edge taken back out of it. A shadow narrower
+    than the paper estimate's square shows as ink; such areas are far thicker than strokes, reach
+    the edge and are no darker than a shadow gets. There the paper is estimated again with a square
+    just wider than the strokes. `frame` = (top, left, bottom, right) of the image in the padded one."""
     top, left, bottom, right = frame
     inside = np.zeros(ink.shape, bool)
     inside[top:bottom, left:right] = True
@@ -321,60 +266,45 @@ def without_shadows(dark_on_light: np.ndarray, ink: np.ndarray, frame: tuple[int
     darker = ((ink >= MIN_CONTRAST / 2) & inside).astype(np.uint8) * 255
     thick = _at_edge(_opened(darker, max(5.0, 2.5 * stroke)), inside)
     count, labels = cv2.connectedComponents(thick.astype(np.uint8), connectivity=8)
-    shadows = np.zeros(ink.shape, bool)
-    for label in range(1, count):
-        part = labels == label
-        if np.median(ink[part]) <= SHADOW_DEPTH * 255:
-            shadows |= part
+    shadows = np.isin(labels, [n for n in range(1, count) if np.median(ink[labels == n]) <= SHADOW_DEPTH * 255])
     if not shadows.any():
         return ink
     # Grown by a stroke's width, so that the shadow's soft edge is estimated with it.
     grow = int(np.ceil(stroke)) | 1
     shadows = cv2.dilate(shadows.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (grow, grow))) > 0
-    # The made-up margin is paper as the edges' strokes-free continuation; a shadow, though,
-    # goes on as it is (the margin's light paper beside a dark corner would look like ink).
-    pad_top, pad_bottom = top, ink.shape[0] - bottom
-    pad_left, pad_right = left, ink.shape[1] - right
-    continued = cv2.copyMakeBorder(
-        dark_on_light[top:bottom, left:right], pad_top, pad_bottom, pad_left, pad_right, cv2.BORDER_REPLICATE
-    )
+    # Here the margin continues the image as it is (light paper beside a dark corner looks like ink).
+    crop = dark_on_light[top:bottom, left:right]
+    continued = cv2.copyMakeBorder(crop, top, ink.shape[0] - bottom, left, ink.shape[1] - right, cv2.BORDER_REPLICATE)
     local = paper_estimate(continued, max(5, int(2 * stroke) | 1))
-    paper = np.where(shadows, local, paper_estimate(dark_on_light))
-    return ink_against(dark_on_light, paper)
+    return ink_against(dark_on_light, np.where(shadows, local, paper_estimate(dark_on_light)))
 
 
 def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarray:
-    """Pixels of grid and ruled lines: straight segments, found by a Hough transform (so tilted
-    lines of a photo are found too), that run across the whole image from one edge to the other
-    and are thin for their length. A digit's strokes stop short of the image's edges, or, in a
-    tight crop, are thick for their length."""
+    """Pixels of grid and ruled lines: straight segments (Hough, so tilted ones too) that run from
+    one edge of the image to the other and are thin for their length. A digit's strokes stop short
+    of the edges or, in a tight crop, are thick for their length."""
     top, left, bottom, right = frame
-    height, width = bottom - top, right - left
+    short = min(bottom - top, right - left)
     lines = np.zeros_like(mask)
-    # A segment lies on the mask, so none runs across unless the mask itself reaches near two
-    # opposite edges of the frame: most digits do not, and need no Hough transform.
+
+    def spans(low, high, start, end) -> bool:  # from near one edge to near the other
+        return low <= start + 0.1 * (end - start) and high >= end - 1 - 0.1 * (end - start)
+
+    # No segment runs across unless the mask itself does: most digits need no Hough transform.
     ys, xs = np.nonzero(mask)
-    if not len(ys) or not (
-        (xs.min() <= left + 0.1 * width and xs.max() >= right - 1 - 0.1 * width)
-        or (ys.min() <= top + 0.1 * height and ys.max() >= bottom - 1 - 0.1 * height)
-    ):
+    if not len(ys) or not (spans(xs.min(), xs.max(), left, right) or spans(ys.min(), ys.max(), top, bottom)):
         return lines
     found = cv2.HoughLinesP(
-        mask,
-        1,
-        np.pi / 360,
-        threshold=max(10, min(height, width) // 2),
-        minLineLength=0.5 * min(height, width),
-        maxLineGap=max(2, min(height, width) // 50),
+        mask, 1, np.pi / 360, threshold=max(10, short // 2), minLineLength=0.5 * short, maxLineGap=max(2, short // 50)
     )
     if found is None:
         return lines
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     for x1, y1, x2, y2 in found.reshape(-1, 4):
-        if abs(x2 - x1) >= abs(y2 - y1):  # across: from the left edge to the right edge
-            across = min(x1, x2) <= left + 0.1 * width and max(x1, x2) >= right - 1 - 0.1 * width
+        if abs(x2 - x1) >= abs(y2 - y1):  # from the left edge to the right edge
+            across = spans(min(x1, x2), max(x1, x2), left, right)
         else:
-            across = min(y1, y2) <= top + 0.1 * height and max(y1, y2) >= bottom - 1 - 0.1 * height
+            across = spans(min(y1, y2), max(y1, y2), top, bottom)
         length = float(np.hypot(x2 - x1, y2 - y1))
         samples = np.linspace(0, 1, max(2, int(length)))
         ys = np.clip(np.rint(y1 + (y2 - y1) * samples).astype(int), 0, mask.shape[0] - 1)
@@ -387,9 +317,8 @@ def ruled_lines(mask: np.ndarray, frame: tuple[int, int, int, int]) -> np.ndarra
 
 
 def _opened(mask: np.ndarray, diameter: float) -> np.ndarray:
-    """Morphological opening of a 0/255 mask by a disc of `diameter` pixels: what remains where
-    the disc fits. Through two distance transforms, whose cost does not grow with the disc (an
-    elliptic kernel's does, with its area)."""
+    """Opening of a 0/255 mask by a disc of `diameter` pixels, through two distance transforms
+    (whose cost, unlike an elliptic kernel's, does not grow with the disc)."""
     fits = cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE) > diameter / 2
     if not fits.any():
         return np.zeros_like(mask)
@@ -398,23 +327,19 @@ def _opened(mask: np.ndarray, diameter: float) -> np.ndarray:
 
 
 def _stroke_width(mask: np.ndarray, inside: np.ndarray) -> float | None:
-    """The strokes' width in pixels: twice the median of the distance transform's ridge, in the
-    middle half of the image, where the digit is and the table is not (anywhere, if nothing is
-    there). None without strokes."""
+    """The strokes' width: twice the median of the distance transform's ridge in the middle half of
+    `inside`, where the digit is and the table is not (anywhere, if nothing is there); None without."""
     distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
     ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
     if not ridge.any():
         return None
     ys, xs = np.nonzero(inside)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    quarter_h, quarter_w = (bottom - top) // 4, (right - left) // 4
     middle = np.zeros_like(ridge)
-    middle[
-        top + (bottom - top) // 4 : bottom - (bottom - top) // 4,
-        left + (right - left) // 4 : right - (right - left) // 4,
-    ] = True
-    return 2 * float(
-        np.median(distance[ridge & middle]) if (ridge & middle).any() else np.percentile(distance[ridge], 30)
-    )
+    middle[top + quarter_h : bottom - quarter_h, left + quarter_w : right - quarter_w] = True
+    central = ridge & middle
+    return 2 * float(np.median(distance[central]) if central.any() else np.percentile(distance[ridge], 30))
 
 
 def _at_edge(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -432,34 +357,29 @@ def _clutter(mask: np.ndarray, inside: np.ndarray) -> np.ndarray:
     stroke = _stroke_width(mask, inside)
     if stroke is None:
         return np.zeros_like(mask)
-    thick = _opened(mask, max(5, int(2.5 * stroke) | 1))
-    clutter = _at_edge(thick, inside)
+    clutter = _at_edge(_opened(mask, max(5, int(2.5 * stroke) | 1)), inside)
     # Grown by a little so that a digit touching the table comes loose from it.
     return cv2.dilate(clutter.astype(np.uint8) * 255, np.ones((5, 5), np.uint8))
 
 
 def stroke_masks(ink: np.ndarray, frame: tuple[int, int, int, int], min_contrast: float = MIN_CONTRAST):
-    """(strong, weak, enough): the strokes by Otsu's threshold, with ruled and grid lines and the
-    clutter at the image's edge taken out; the fainter ink that may join them (above the paper's
-    grain); and the least ink that can be a digit. `frame` = (top, left, bottom, right) of the
-    original image inside a padded one."""
-    threshold, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    threshold = max(threshold, min_contrast)
+    """(strong, weak, enough): the strokes by Otsu's threshold, without ruled lines and the clutter
+    at the edge; the fainter ink that may join them (above the paper's grain); the least ink that
+    can be a digit. `frame` = (top, left, bottom, right) of the image inside a padded one."""
+    threshold = max(cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0], min_contrast)
     top, left, bottom, right = frame
-    frame_h, frame_w = bottom - top, right - left
     inside = np.zeros(ink.shape, bool)
     inside[top:bottom, left:right] = True  # the padding is made up: no digit there
     strong = ((ink > threshold) & inside).astype(np.uint8) * 255
-    # Faint ink may join the strokes, but not the grain of the paper: the weak threshold stays
-    # above the paper away from the strokes (its median plus four robust standard deviations,
-    # so that a faint stroke among it does not count as grain).
+    # The weak threshold stays above the paper's grain away from the strokes: its median plus four
+    # robust standard deviations, so that a faint stroke among it does not count as grain.
     away = ink[top:bottom, left:right][cv2.dilate(strong, np.ones((5, 5), np.uint8))[top:bottom, left:right] == 0]
     grain = 0.0
     if away.size:
         median = float(np.median(away))
         grain = median + 4 * 1.4826 * float(np.median(np.abs(away - median)))
     weak = ((ink >= min(threshold, max(min_contrast / 2, 0.5 * threshold, grain + 1))) & inside).astype(np.uint8) * 255
-    enough = max(12, 0.0005 * frame_h * frame_w)  # the least ink that can be a digit
+    enough = max(12, 0.0005 * (bottom - top) * (right - left))  # the least ink that can be a digit
 
     def remove(unwanted: np.ndarray, *masks: np.ndarray) -> None:
         """Take `unwanted` out of `masks`, unless nothing that could be a digit would be left
@@ -479,33 +399,25 @@ def stroke_masks(ink: np.ndarray, frame: tuple[int, int, int, int], min_contrast
 def digit_mask(
     ink: np.ndarray, min_contrast: float = MIN_CONTRAST, frame: tuple[int, int, int, int] | None = None
 ) -> np.ndarray | None:
-    """Binary mask of the digit's strokes, or None where there is no ink to speak of.
-
-    Strokes are found by stroke_masks; the digit is the component with the most ink near the
-    middle of the image, with the other components that are large enough and close to it (the
-    bar of a 7, the parts of a broken pencil stroke). Components at the image's edge count for
-    less (sheet edges, the table, shadows), and faint ink connected to the chosen strokes is
-    grown into them (hysteresis): a light pen stroke or MNIST's faint tails stay part of the
-    digit while unconnected faint specks do not.
-    `frame` = (top, left, bottom, right) of the original image inside a padded one."""
+    """Binary mask of the digit's strokes, or None where there is no ink to speak of. The digit is
+    the stroke component with the most ink near the middle (those at the edge count for less), with
+    the large enough ones close to it (a 7's bar, a broken stroke), grown into the faint ink joined
+    to them (hysteresis). `frame` = (top, left, bottom, right) of the image inside a padded one."""
     if float(ink.max()) < min_contrast:
         return None
     top, left, bottom, right = frame if frame is not None else (0, 0, *ink.shape)
     frame_h, frame_w = bottom - top, right - left
     strong, weak, enough = stroke_masks(ink, (top, left, bottom, right), min_contrast)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(strong, connectivity=8)
-    if count <= 1:
+    if count <= 1 or stats[1:, cv2.CC_STAT_AREA].max() < enough:
         return None
     x, y, w, h, areas = (stats[1:, i].astype(np.float64) for i in range(5))
-    if areas.max() < enough:
-        return None
     touches = (x <= left) | (y <= top) | (x + w >= right) | (y + h >= bottom)
     # How far each component's middle is from the image's middle, as a fraction of the half-size.
     off = np.hypot((x + w / 2 - (left + right) / 2) / (frame_w / 2), (y + h / 2 - (top + bottom) / 2) / (frame_h / 2))
     score = areas * np.exp(-(off**2)) * np.where(touches, 0.25, 1.0)
     main = int(np.argmax(score))
-    keep = np.zeros(len(areas), bool)
-    keep[main] = True
+    keep = np.arange(len(areas)) == main
     # Grow the digit by nearby parts until nothing more joins; "nearby" scales with the digit.
     while True:
         kx0, ky0 = x[keep].min(), y[keep].min()
@@ -539,49 +451,37 @@ def to_mnist(ink: np.ndarray, mask: np.ndarray) -> np.ndarray:
     height, width = crop.shape
     scale = BOX / max(height, width)
     new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
-    box = cv2.resize(crop, (new_w, new_h), interpolation=cv2.INTER_AREA)
     canvas = np.zeros((SIZE, SIZE), np.float32)
     y0, x0 = (SIZE - new_h) // 2, (SIZE - new_w) // 2
-    canvas[y0 : y0 + new_h, x0 : x0 + new_w] = box
+    canvas[y0 : y0 + new_h, x0 : x0 + new_w] = cv2.resize(crop, (new_w, new_h), interpolation=cv2.INTER_AREA)
     moments = cv2.moments(canvas)
     if moments["m00"] > 0:
-        # Whole pixels, as MNIST did: a fractional shift would blur the strokes (the centre of mass
-        # ends up within half a pixel of the centre).
-        shift_x = round(CENTRE - moments["m10"] / moments["m00"])
-        shift_y = round(CENTRE - moments["m01"] / moments["m00"])
-        canvas = cv2.warpAffine(
-            canvas, np.float32([[1, 0, shift_x], [0, 1, shift_y]]), (SIZE, SIZE), flags=cv2.INTER_NEAREST, borderValue=0
-        )
+        # Whole pixels, as MNIST did: a fractional shift would blur the strokes.
+        shift_x, shift_y = (round(CENTRE - moments[m] / moments["m00"]) for m in ("m10", "m01"))
+        shift = np.float32([[1, 0, shift_x], [0, 1, shift_y]])
+        canvas = cv2.warpAffine(canvas, shift, (SIZE, SIZE), flags=cv2.INTER_NEAREST, borderValue=0)
     return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
 
 
 def _lag_correlation(image: np.ndarray) -> float:
-    """Correlation of the image with itself one pixel over, across or down, whichever is higher:
-    near 0 both ways for pixel noise; high along a stroke, also for a stroke one pixel wide
-    (a thin 1 correlates down, not across: the mean of the two took four of USPS's 1s for noise)."""
-    image = image.astype(np.float64)
-
-    def correlation(a: np.ndarray, b: np.ndarray) -> float:
-        a, b = a.ravel() - a.mean(), b.ravel() - b.mean()
-        return float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9))
-
+    """Correlation of the image with itself one pixel across or down, whichever is higher: near 0
+    for pixel noise, high along a stroke (a thin 1 correlates down only: USPS's 1-px 1s)."""
     if min(image.shape) < 3:
         return 1.0
-    return max(correlation(image[:, :-1], image[:, 1:]), correlation(image[:-1], image[1:]))
+    image, correlations = image.astype(np.float64), []
+    for a, b in ((image[:, :-1], image[:, 1:]), (image[:-1], image[1:])):
+        a, b = a.ravel() - a.mean(), b.ravel() - b.mean()
+        correlations.append(float((a * b).sum() / max(np.sqrt((a * a).sum() * (b * b).sum()), 1e-9)))
+    return max(correlations)
 
 
 def digit_doubt(
     dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray, frame: tuple[int, int, int, int], photo: bool
 ) -> str:
-    """Why the strokes found (`mask`, in the image `dark_on_light`) are no digit; "" where they
-    may be one. Pixel noise has no strokes: its pixels are uncorrelated from one to the next. In a
-    photo, moreover, a digit is made of strokes: a solid blob (an ink blot, a patch of paper
-    between shadows) is none, nor is a small piece of something at the image's edge or a line
-    along it (the corner of a shadow or of vignetting, the tip of a stain), nor a faint mark that
-    is not drawn like a stroke (a smudge, a stain's rim, the edge of a shadow). Small images are
-    spared these tests: a digit set's stretched 1 is a slab that fills its box. `ink` is the ink
-    map of `dark_on_light`; `frame` = (top, left, bottom, right) of the original image inside
-    the padded one."""
+    """Why the strokes found (`mask`, in `dark_on_light`, whose ink map is `ink`) are no digit; ""
+    where they may be one. Pixel noise is uncorrelated. In a photo neither is a solid blob, a small
+    piece at the image's edge or a line along it, nor a faint mark not drawn like a stroke; small
+    images are spared these (a digit set's stretched 1 is a slab). `frame` as for digit_mask."""
     ys, xs = np.nonzero(mask)
     top, bottom, left, right = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     if _lag_correlation(dark_on_light[top:bottom, left:right]) < NOISE_CORRELATION:
@@ -592,16 +492,11 @@ def digit_doubt(
     widest = 2 * float(cv2.distanceTransform(mask, cv2.DIST_L2, cv2.DIST_MASK_PRECISE).max())
     if widest >= BLOB * longest:
         return "no digit found (a solid blob, not strokes)"
-    frame_top, frame_left, frame_bottom, frame_right = frame
-    band = FRAGMENT * max(frame_bottom - frame_top, frame_right - frame_left)
-    at_edge = top <= frame_top or left <= frame_left or bottom >= frame_bottom or right >= frame_right
-    # Within a narrow band along one of the image's edges: where a shadow meets the edge.
-    along_edge = (
-        bottom <= frame_top + band / 3
-        or right <= frame_left + band / 3
-        or top >= frame_bottom - band / 3
-        or left >= frame_right - band / 3
-    )
+    f_top, f_left, f_bottom, f_right = frame
+    band = FRAGMENT * max(f_bottom - f_top, f_right - f_left)
+    at_edge = top <= f_top or left <= f_left or bottom >= f_bottom or right >= f_right
+    near = band / 3  # within a narrow band along one of the image's edges: where a shadow meets the edge
+    along_edge = bottom <= f_top + near or right <= f_left + near or top >= f_bottom - near or left >= f_right - near
     if (at_edge and longest < band) or along_edge:
         return "no digit found (only a fragment at the image's edge)"
     if np.percentile(ink[mask > 0], 95) < FAINT and not _stroke_like(dark_on_light, ink, mask):
@@ -610,10 +505,9 @@ def digit_doubt(
 
 
 def _stroke_like(dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray) -> bool:
-    """Whether the faint mark `mask` is drawn like a stroke: a core of even darkness (a pencil
-    line) rather than one that fades from its middle (a smudge, a stain's rim); thin, as the
-    tools that draw faint lines (pencils, fine pens) do; and paper on both sides of it (not the
-    edge of a shadow or of the sheet, with paper on one side only)."""
+    """Whether the faint mark `mask` is drawn like a stroke: a core of even darkness (not fading
+    like a smudge), thin (as pencils and fine pens draw), and paper on both sides (not a shadow's
+    or the sheet's edge)."""
     inside = mask > 0
     values = ink[inside].astype(np.float32)
     if float((values >= 0.75 * np.percentile(values, 95)).mean()) < STROKE_CORE:
@@ -638,19 +532,8 @@ def _stroke_like(dark_on_light: np.ndarray, ink: np.ndarray, mask: np.ndarray) -
     return darker - mark >= TWO_SIDED * max(brighter - mark, 1.0)
 
 
-@dataclass
-class _Reading:
-    """One reading of the working copy, taken as dark ink on light paper: the ink map (with a
-    margin of made-up paper), where the original image lies in it, and the digit's strokes (None
-    where no digit was found, with the reason)."""
-
-    ink: np.ndarray
-    frame: tuple[int, int, int, int]
-    mask: np.ndarray | None
-    reason: str = ""
-
-
-def _read(dark_on_light: np.ndarray) -> _Reading:
+def preprocess_gray(gray: np.ndarray) -> Preprocessed:
+    dark_on_light, inverted = dark_ink_on_light(working_copy(gray))
     height, width = dark_on_light.shape
     photo = min(height, width) >= PHOTO_SIDE
     padded, pad = pad_with_paper(dark_on_light, shadows=photo)
@@ -660,23 +543,13 @@ def _read(dark_on_light: np.ndarray) -> _Reading:
         ink = without_shadows(padded, ink, frame)
     mask = digit_mask(ink, frame=frame)
     if mask is None:
-        return _Reading(ink, frame, None, "no digit found (no ink that stands out from the background)")
+        return Preprocessed(None, inverted, "no digit found (no ink that stands out from the background)")
     doubt = digit_doubt(padded, ink, mask, frame, photo)
-    return _Reading(ink, frame, None, doubt) if doubt else _Reading(ink, frame, mask)
-
-
-def preprocess_gray(gray: np.ndarray) -> Preprocessed:
-    work = working_copy(gray)
-    evidence = polarity_evidence(work)
-    inverted = bool(evidence > 0)
-    reading = _read(255 - work if inverted else work)
-    if reading.mask is None:
-        return Preprocessed(None, inverted, reading.reason)
-    top, left, bottom, right = reading.frame
-    height, width = bottom - top, right - left
-    ys, xs = np.nonzero(reading.mask[top:bottom, left:right])
+    if doubt:
+        return Preprocessed(None, inverted, doubt)
+    ys, xs = np.nonzero(mask[pad : pad + height, pad : pad + width])
     box = (ys.min() / height, xs.min() / width, (ys.max() + 1) / height, (xs.max() + 1) / width) if len(ys) else None
-    return Preprocessed(to_mnist(reading.ink, reading.mask), inverted, box=box)
+    return Preprocessed(to_mnist(ink, mask), inverted, box=box)
 
 
 def preprocess_file(path: str | Path) -> Preprocessed:
@@ -690,12 +563,9 @@ def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 
 def to_mnist_geometry(images: np.ndarray, upscale: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Run every image through the own-digit preprocessing. Returns (images, found) where
-    `found` marks images in which a digit was found (others are returned black).
-
-    Serial on purpose (~4 s per 10,000 MNIST digits): a process pool forked after TensorFlow
-    has started its threads can deadlock in the child (seen under SLURM), and threads are
-    slower here than one loop."""
+    """Every image through preprocess_gray: (images, found); images without a digit stay black.
+    Serial on purpose: a process pool forked after TensorFlow started its threads can deadlock
+    (seen under SLURM), and threads are slower here than one loop."""
     out = np.zeros((len(images), 28, 28), np.uint8)
     found = np.zeros(len(images), bool)
     for index, image in enumerate(images):

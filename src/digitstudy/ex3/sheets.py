@@ -1,12 +1,9 @@
 """A photographed sheet of handwritten digits becomes a labelled test set.
 
-The sheet goes through the photo preprocessing (EXIF orientation, paper and light divided out,
-ruled and grid lines and the table's edge removed); its strokes are grouped into digits (the
-parts of one digit join: the bar of a 5, a broken pencil stroke; specks and dots do not count),
-the digits into rows (following a row that drifts up or down), and each row is paired with what
-was written on it. Anything that does not fit - a row with more or fewer digits than labels, a
-component as wide as two digits - is reported by row, and nothing is written: a crop is never
-given a label it may not have.
+The sheet goes through the photo preprocessing; its strokes are grouped into digits (a 5's bar
+joins, specks do not count), the digits into rows (which may drift), and each row is paired with
+its label string. A row with more or fewer digits than labels, or a component as wide as two
+digits, is reported by row and nothing is written: a crop never gets a label it may not have.
 """
 
 from __future__ import annotations
@@ -59,8 +56,7 @@ class Box:
 
 def _components(gray: np.ndarray) -> tuple[list[Box], float]:
     """Boxes of the ink's connected parts in the working copy, and its scale to `gray`."""
-    work = working_copy(gray, SHEET_SIDE)
-    dark, _ = dark_ink_on_light(work)
+    dark, _ = dark_ink_on_light(working_copy(gray, SHEET_SIDE))
     height, width = dark.shape
     padded, pad = pad_with_paper(dark)
     strong, weak, enough = stroke_masks(ink_map(padded), (pad, pad, pad + height, pad + width))
@@ -84,27 +80,19 @@ def _digits(parts: list[Box]) -> list[Box]:
     if not parts:
         return []
     typical = float(np.median([p.height for p in parts if p.height >= 0.5 * max(q.height for q in parts)]))
+
+    def joins(a: Box, b: Box) -> bool:
+        overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+        gap_y = max(a.y0, b.y0) - min(a.y1, b.y1)
+        return overlap > 0.5 * min(a.width, b.width) and gap_y < 0.35 * typical and a.joined(b).height < 1.5 * typical
+
     boxes = sorted(parts, key=lambda b: b.x0)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(boxes)):
-            for j in range(i + 1, len(boxes)):
-                a, b = boxes[i], boxes[j]
-                overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
-                gap_y = max(a.y0, b.y0) - min(a.y1, b.y1)
-                if (
-                    overlap > 0.5 * min(a.width, b.width)
-                    and gap_y < 0.35 * typical
-                    and a.joined(b).height < 1.5 * typical
-                ):
-                    boxes[i] = a.joined(b)
-                    del boxes[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    return [b for b in boxes if b.height >= 0.4 * typical]
+    while True:  # join the first pair that joins, until none does
+        pairs = ((i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if joins(boxes[i], boxes[j]))
+        i, j = next(pairs, (None, None))
+        if i is None:
+            return [b for b in boxes if b.height >= 0.4 * typical]
+        boxes[i] = boxes[i].joined(boxes.pop(j))
 
 
 def _rows(digits: list[Box]) -> list[list[Box]]:
@@ -129,16 +117,14 @@ def find_rows(gray: np.ndarray) -> tuple[list[list[Box]], list[str]]:
     whose count does not match its labels; a row that matches is cut as found."""
     parts, scale = _components(gray)
     rows = [[d.scaled(scale) for d in row] for row in _rows(_digits(parts))]
-    problems = []
     widths = [d.width for row in rows for d in row]
     typical = float(np.median(widths)) if widths else 0.0
-    for r, row in enumerate(rows, start=1):
-        for c, digit in enumerate(row, start=1):
-            if digit.width > 1.6 * typical and digit.width > 1.1 * digit.height:
-                problems.append(
-                    f"row {r}, digit {c} at x={digit.x0}..{digit.x1}: as wide as "
-                    f"{digit.width / typical:.1f} digits (touching digits?)"
-                )
+    problems = [
+        f"row {r}, digit {c} at x={d.x0}..{d.x1}: as wide as {d.width / typical:.1f} digits (touching digits?)"
+        for r, row in enumerate(rows, start=1)
+        for c, d in enumerate(row, start=1)
+        if d.width > 1.6 * typical and d.width > 1.1 * d.height
+    ]
     return rows, problems
 
 
@@ -159,17 +145,9 @@ def check_image(gray: np.ndarray, rows: list[list[Box]], labels: list[str] | Non
     for r, row in enumerate(rows):
         for c, box in enumerate(row):
             text = labels[r][c] if labels is not None else f"{r + 1}.{c + 1}"
+            at, size = (box.x0, max(0, box.y0 - thickness * 2)), max(0.6, box.height / 60)
             cv2.rectangle(image, (box.x0, box.y0), (box.x1, box.y1), (0, 0, 255), thickness)
-            cv2.putText(
-                image,
-                text,
-                (box.x0, max(0, box.y0 - thickness * 2)),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                max(0.6, box.height / 60),
-                (0, 160, 0),
-                thickness,
-                cv2.LINE_AA,
-            )
+            cv2.putText(image, text, at, cv2.FONT_HERSHEY_SIMPLEX, size, (0, 160, 0), thickness, cv2.LINE_AA)
     return image
 
 
@@ -178,8 +156,7 @@ def _describe(row: list[Box]) -> str:
 
 
 def match(rows: list[list[Box]], labels: list[str], hints: list[str] = ()) -> None:
-    """Raise SheetError, naming the rows (with their hints), unless every row has exactly one box
-    per label."""
+    """Raise SheetError, naming the rows (with their hints), unless each row has one box per label."""
     if len(rows) != len(labels):
         raise SheetError(
             f"found {len(rows)} rows of digits, but {len(labels)} label strings: "
@@ -205,11 +182,12 @@ def cut_sheet(photo: str | Path, labels: list[str], out: str | Path) -> list[Pat
     rows, hints = find_rows(gray)
     labels = read_labels(labels)
     out.mkdir(parents=True, exist_ok=True)
+    check = out / f"{photo.stem}_check.png"
     try:
         match(rows, labels, hints)
     except SheetError as error:
-        cv2.imwrite(str(out / f"{photo.stem}_check.png"), check_image(gray, rows, None))
-        raise SheetError(f"{photo.name}: {error} (boxes found: {out / (photo.stem + '_check.png')})") from None
+        cv2.imwrite(str(check), check_image(gray, rows, None))
+        raise SheetError(f"{photo.name}: {error} (boxes found: {check})") from None
     written = []
     for r, (row, text) in enumerate(zip(rows, labels), start=1):
         for c, (box, label) in enumerate(zip(row, text), start=1):
@@ -219,5 +197,5 @@ def cut_sheet(photo: str | Path, labels: list[str], out: str | Path) -> list[Pat
             path.parent.mkdir(exist_ok=True)
             cv2.imwrite(str(path), crop)
             written.append(path)
-    cv2.imwrite(str(out / f"{photo.stem}_check.png"), check_image(gray, rows, labels))
+    cv2.imwrite(str(check), check_image(gray, rows, labels))
     return written
