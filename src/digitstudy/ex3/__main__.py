@@ -41,21 +41,16 @@ def _predict_and_evaluate(commands, outputs) -> None:
     p.add_argument("--model", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("inputs", nargs="+")
-    p.add_argument(
-        "--unsure-below",
-        type=float,
-        help="flag predictions below this confidence (default: the "
-        "threshold chosen on validation data, from the model card beside the model)",
-    )
+    unsure = "threshold chosen on validation data, from the model card beside the model"
+    p.add_argument("--unsure-below", type=float, help=f"flag predictions below this confidence (default: the {unsure})")
     p.set_defaults(
         run=lambda a: outputs.write_predictions(
             a.model, a.inputs, outputs.PredictionFiles.in_folder(a.out), a.unsure_below
         )
     )
     e = commands.add_parser("evaluate", help="labelled folder DIR/<digit>/* -> accuracy, confusion, mistakes")
-    e.add_argument("--model", required=True)
-    e.add_argument("--folder", required=True)
-    e.add_argument("--out", required=True)
+    for flag in ("--model", "--folder", "--out"):
+        e.add_argument(flag, required=True)
     e.add_argument("--unsure-below", type=float, help="as for predict")
     e.set_defaults(
         run=lambda a: outputs.write_evaluation(
@@ -66,16 +61,11 @@ def _predict_and_evaluate(commands, outputs) -> None:
 
 def _grade(commands, outputs, limits: dict) -> None:
     g = commands.add_parser("grade", help="folder of .h5/.keras submissions + labelled folder -> grades.csv")
-    g.add_argument("--submissions", required=True)
-    g.add_argument("--folder", required=True)
-    g.add_argument("--out", required=True)
+    for flag in ("--submissions", "--folder", "--out"):
+        g.add_argument(flag, required=True)
     for key, default in limits.items():
-        g.add_argument(
-            f"--{key.replace('_', '-')}",
-            type=type(default),
-            default=default,
-            help=f"per submission (default {default}; see config key ex3.grade.limits.{key})",
-        )
+        text = f"per submission (default {default}; see config key ex3.grade.limits.{key})"
+        g.add_argument(f"--{key.replace('_', '-')}", type=type(default), default=default, help=text)
     g.set_defaults(
         run=lambda a: outputs.write_grades(
             a.submissions, a.folder, Path(a.out) / "grades.csv", {k: getattr(a, k) for k in limits}
@@ -88,12 +78,8 @@ def _cut_sheet(commands, outputs) -> None:
         "cut-sheet", help="photos of sheets of digits in rows -> DIR/<digit>/*.png and a check image"
     )
     c.add_argument("photos", nargs="+")
-    c.add_argument(
-        "--labels",
-        nargs="+",
-        required=True,
-        help="what was written, one string of digits per row in reading order, or a file of them",
-    )
+    text = "what was written, one string of digits per row in reading order, or a file of them"
+    c.add_argument("--labels", nargs="+", required=True, help=text)
     c.add_argument("--out", required=True)
     c.set_defaults(run=lambda a: outputs.write_cut_sheets(a.photos, a.labels, a.out))
 
@@ -105,25 +91,15 @@ def _photo_benchmark(commands, defaults: dict) -> None:
     b.add_argument("--usps", help="usps.npz (its test split is rendered too, when present)")
     b.add_argument("--photos", help="labelled folder DIR/<digit>/* of real photos, evaluated as well")
     b.add_argument("--threads", type=int, default=1, help="conditions rendered side by side (same results)")
-    b.add_argument(
-        "--per-condition",
-        type=int,
-        default=defaults["digits_per_condition"],
-        help="digits per source and condition",
-    )
-    b.add_argument(
-        "--combined",
-        type=int,
-        default=defaults["combined"],
-        help="digits per source under several conditions at once (default: 5 x --per-condition)",
-    )
-    b.add_argument(
-        "--non-digits-per-kind",
-        type=int,
-        default=defaults["non_digits_per_kind"],
-        help="photos without a digit of each kind (default: a quarter of --per-condition)",
-    )
-    b.add_argument("--seed", type=int, default=defaults["seed"])
+
+    def number(flag: str, text: str | None = None, key: str | None = None) -> None:
+        """An int option whose default is the config key of its name (or `key`)."""
+        b.add_argument(flag, type=int, default=defaults[key or flag[2:].replace("-", "_")], help=text)
+
+    number("--per-condition", "digits per source and condition", key="digits_per_condition")
+    number("--combined", "digits per source under several conditions at once (default: 5 x --per-condition)")
+    number("--non-digits-per-kind", "photos without a digit of each kind (default: a quarter of --per-condition)")
+    number("--seed")
     b.add_argument("--unsure-below", type=float, help="as for predict")
     b.add_argument("--out", required=True)
     b.set_defaults(run=photo_benchmark_command)

@@ -1,18 +1,13 @@
 """Grade submitted models: accuracy on a labelled folder, marks = 40 x accuracy / best.
 
-Each submission is checked, loaded and run in its own child process under limits (memory,
-CPU time, wall time, disk, file sizes), so that a broken or hostile file costs only its own
-marks: a crash, a limit hit or a hang gives it 0 and a reason, and every other submission is
-still graded. `grades.csv` is always written.
-
-Why this mechanism: children come from a multiprocessing *forkserver* that has imported
-TensorFlow once (a fresh process per submission then costs ~0.3 s instead of ~4 s), and each
-child sets its own `resource` limits before it reads the file: address space (so an allocation
-fails instead of exhausting the machine), CPU seconds, and the size of any file it writes, in a
-temporary folder of its own as working directory. The parent enforces wall time, and watches
-each child's resident memory, killing it above the limit. The forkserver starts from an empty
-folder with a sys.path of installed packages only, so no folder of the user's can shadow a
-module that Keras imports.
+Each submission is checked, loaded and run in its own child process under limits, so that a
+broken or hostile file costs only its own marks (0 and a reason); `grades.csv` is always written.
+Children come from a *forkserver* that has imported TensorFlow once (cheap processes), started
+from an empty folder with only installed packages on sys.path (no user folder can shadow a module
+Keras imports). Each child sets its own `resource` limits before it reads the file: address space
+(an allocation fails instead of exhausting the machine), CPU seconds, size of files written in its
+own temporary working folder. The parent enforces wall time, and kills a child whose resident memory
+is over the limit.
 """
 
 from __future__ import annotations
@@ -28,7 +23,7 @@ import sys
 import tempfile
 import time
 import types
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,15 +36,7 @@ from ..settings import FromConfig
 MARKS = 40.0
 SUBMISSION_SUFFIXES = (".h5", ".hdf5", ".keras")
 # What the forkserver imports once, before any submission is read (imports only: no TensorFlow op).
-PRELOAD = [
-    "numpy",
-    "h5py",
-    "keras",
-    "tensorflow",
-    "digitstudy.ex3.safe_load",
-    "digitstudy.ex3.inference",
-    "digitstudy.keras_setup",
-]
+PRELOAD = "numpy h5py keras tensorflow digitstudy.ex3.safe_load digitstudy.ex3.inference digitstudy.keras_setup".split()
 
 
 @dataclass(frozen=True)
@@ -99,9 +86,8 @@ def _grade_one(path: str, images: Images, limits: Limits, workdir: str, connecti
     """In the child: limits first, then check, load, predict; one message back."""
     os.chdir(workdir)
     os.environ["TMPDIR"] = tempfile.tempdir = workdir
-    mapped = psutil.Process().memory_info().vms
-    extra = int(limits.memory_mb * 2**20)
-    resource.setrlimit(resource.RLIMIT_AS, (mapped + extra, mapped + extra))
+    address_space = psutil.Process().memory_info().vms + int(limits.memory_mb * 2**20)
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
     disk = int(limits.disk_mb * 2**20)
     resource.setrlimit(resource.RLIMIT_FSIZE, (disk, disk))
@@ -131,12 +117,8 @@ def _installed_paths() -> set[Path]:
     """What sys.path holds in an isolated interpreter (`python -I`: no current folder, no script
     folder, no PYTHON* variables, no user site): the installation, its site-packages and what
     their .pth files add, such as editable installs. Plus this package's own folder."""
-    isolated = subprocess.run(
-        [sys.executable, "-I", "-c", "import json, sys; print(json.dumps(sys.path))"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    code = "import json, sys; print(json.dumps(sys.path))"
+    isolated = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, check=True)
     return {Path(entry).resolve() for entry in json.loads(isolated.stdout) if entry} | {Path(__file__).parents[2]}
 
 
@@ -186,6 +168,17 @@ SIGNALS = {
 }
 
 
+def _start(context, path: Path, images: Images, limits: Limits, base: str) -> dict:
+    workdir = tempfile.mkdtemp(dir=base)
+    receive, send = context.Pipe(duplex=False)
+    args = (str(path.absolute()), images, limits, workdir, send)
+    process = context.Process(target=_grade_one, args=args, daemon=True)
+    with _no_main_module():
+        process.start()
+    send.close()
+    return dict(path=path, process=process, pipe=receive, started=time.monotonic(), peak_kb=0, reason=None)
+
+
 def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, dict]:
     if not paths:
         return {}
@@ -194,25 +187,7 @@ def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, di
     base = tempfile.mkdtemp(prefix="digitstudy-grading-")
     while pending or running:
         while pending and len(running) < max(1, limits.workers):
-            path = pending.pop(0)
-            workdir = tempfile.mkdtemp(dir=base)
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_grade_one, args=(str(path.absolute()), images, limits, workdir, send), daemon=True
-            )
-            with _no_main_module():
-                process.start()
-            send.close()
-            running.append(
-                {
-                    "path": path,
-                    "process": process,
-                    "pipe": receive,
-                    "started": time.monotonic(),
-                    "peak_kb": 0,
-                    "reason": None,
-                }
-            )
+            running.append(_start(context, pending.pop(0), images, limits, base))
         time.sleep(0.02)
         for job in list(running):
             process = job["process"]
@@ -225,27 +200,25 @@ def _run_all(paths: list[Path], images: Images, limits: Limits) -> dict[Path, di
                 job["reason"] = f"killed at the wall time limit ({limits.wall_seconds:g} s)"
                 process.kill()
             message = None
-            try:
+            with suppress(EOFError, OSError):
                 if job["pipe"].poll():
                     message = job["pipe"].recv()
-            except (EOFError, OSError):
-                pass
             if message is None and process.is_alive():
                 continue
             process.join(5)
             seconds = round(time.monotonic() - job["started"], 2)
             if message is None:
-                code = process.exitcode
-                cause = job["reason"] or (
-                    SIGNALS.get(-code, f"signal {-code}") if code and code < 0 else f"exit status {code}"
-                )
-                message = {
-                    "status": f"refused: grading stopped by {cause}" if not job["reason"] else f"refused: {cause}",
-                    "peak_memory_mb": round(job["peak_kb"] / 1024, 1),
-                }
+                code, reason = process.exitcode, job["reason"]
+                if not reason:
+                    cause = SIGNALS.get(-code, f"signal {-code}") if code and code < 0 else f"exit status {code}"
+                    reason = f"grading stopped by {cause}"
+                message = {"status": f"refused: {reason}", "peak_memory_mb": round(job["peak_kb"] / 1024, 1)}
             results[job["path"]] = {**message, "seconds": seconds}
             running.remove(job)
     return results
+
+
+COLUMNS = ["submission", "accuracy", "status", "seconds", "peak_memory_mb"]
 
 
 def grade(submissions: list[Path], folder: str | Path, limits: Limits) -> pd.DataFrame:
@@ -256,28 +229,14 @@ def grade(submissions: list[Path], folder: str | Path, limits: Limits) -> pd.Dat
     results = _run_all([p for p in submissions if p not in too_large], images, limits)
     rows = []
     for path in submissions:
-        result = results.get(path) or {
-            "status": f"refused: {path.name} is over the {limits.file_mb:,.0f} MB file limit"
-        }
-        rows.append(
-            {
-                "submission": path.name,
-                "accuracy": result.get("accuracy"),
-                "status": result["status"],
-                "seconds": result.get("seconds", 0.0),
-                "peak_memory_mb": result.get("peak_memory_mb"),
-            }
-        )
-    table = pd.DataFrame(rows, columns=["submission", "accuracy", "status", "seconds", "peak_memory_mb"])
+        refusal = f"refused: {path.name} is over the {limits.file_mb:,.0f} MB file limit"
+        result = results.get(path) or {"status": refusal, "seconds": 0.0}
+        rows.append({"submission": path.name} | {key: result.get(key) for key in COLUMNS[1:]})
+    table = pd.DataFrame(rows, columns=COLUMNS)
     best = table.accuracy.max()
-    table.insert(
-        2,
-        "marks",
-        [
-            round(MARKS * a / best, 2) if a is not None and not math.isnan(a) and best and best > 0 else 0.0
-            for a in table.accuracy.astype(float)
-        ],
-    )
+    accuracy = table.accuracy.astype(float)
+    marks = [round(MARKS * a / best, 2) if not math.isnan(a) and best and best > 0 else 0.0 for a in accuracy]
+    table.insert(2, "marks", marks)
     return table
 
 

@@ -34,12 +34,9 @@ PREPROCESSING = (
 
 def _model_description(members: int, blur_sigma: float) -> str:
     what = "input 28x28x1 in [0, 1], white digit on black"
-    model = (
-        f"digit_recogniser (Keras CNN, {what})"
-        if members == 1
-        else (f"digit_recogniser: the mean of {members} Keras CNNs ({what})")
-    )
-    return model + (f", behind a fixed Gaussian blur of the input (sigma {blur_sigma} px)" if blur_sigma > 0 else "")
+    kind = f" (Keras CNN, {what})" if members == 1 else f": the mean of {members} Keras CNNs ({what})"
+    blur = f", behind a fixed Gaussian blur of the input (sigma {blur_sigma} px)" if blur_sigma > 0 else ""
+    return f"digit_recogniser{kind}{blur}"
 
 
 def build_card(result: RecogniserResult, data: RecogniserData, settings: RecogniserSettings, provenance: dict) -> dict:
@@ -73,9 +70,7 @@ def build_card(result: RecogniserResult, data: RecogniserData, settings: Recogni
         "input_blur": {
             "sigma_pixels": result.input_blur_sigma,
             "chosen_by": "lowest loss on the validation images (test sets not used)",
-            "validation_loss": {
-                str(sigma): round(loss, 5) for sigma, loss in (result.validation_loss_by_blur or {}).items()
-            },
+            "validation_loss": {str(s): round(loss, 5) for s, loss in (result.validation_loss_by_blur or {}).items()},
         },
         "unsure": result.unsure,
         "training": {

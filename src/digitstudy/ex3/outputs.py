@@ -31,14 +31,8 @@ class EvaluationFiles:
 
     @classmethod
     def in_folder(cls, out: str | Path) -> EvaluationFiles:
-        out = Path(out)
-        return cls(
-            out / "evaluation.csv",
-            out / "per_class.csv",
-            out / "summary.json",
-            out / "confusion_matrix.png",
-            out / "mistakes.png",
-        )
+        names = ("evaluation.csv", "per_class.csv", "summary.json", "confusion_matrix.png", "mistakes.png")
+        return cls(*(Path(out) / name for name in names))
 
 
 def _created(files) -> None:
@@ -105,9 +99,8 @@ def write_evaluation(
     result.table.to_csv(out.table, index=False)
     result.per_class.to_csv(out.per_class, index=False)
     Path(out.summary).write_text(json.dumps({"accuracy": result.accuracy, "images": len(result.table)}, indent=2))
-    confusion_counts(result.confusion, f"{Path(folder).name}: accuracy {result.accuracy:.4f}").savefig(
-        out.confusion, dpi=120
-    )
+    title = f"{Path(folder).name}: accuracy {result.accuracy:.4f}"
+    confusion_counts(result.confusion, title).savefig(out.confusion, dpi=120)
     mistakes_gallery(result.table, result.batch).savefig(out.mistakes, dpi=110)
     print(f"accuracy {result.accuracy:.4f} on {len(result.table)} images -> {out.table}")
     return result.accuracy
@@ -146,8 +139,7 @@ def write_cut_sheets(photos: list[str | Path], labels: list[str], out: str | Pat
 
 
 def write_rendered(rendered, npz, examples_png) -> None:
-    """The rendering half of the photo benchmark (a RenderedBenchmark): the arrays (`npz`) and the
-    examples figure."""
+    """The rendering half of the photo benchmark (a RenderedBenchmark): its arrays (`npz`) and examples figure."""
     from .figures import photo_examples_figure
 
     rendered.save(npz)
@@ -161,9 +153,7 @@ def write_scores(result, table_csv, summary_json, per_condition: int, seed: int)
     for path in (table_csv, summary_json):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     result.per_condition[DIGIT_COLUMNS].to_csv(table_csv, index=False)
-    summary = result.summary()
-    summary["digits_per_condition"] = per_condition
-    summary["seed"] = seed
+    summary = {**result.summary(), "digits_per_condition": per_condition, "seed": seed}
     Path(summary_json).write_text(json.dumps(summary, indent=2))
     print(summary_markdown(summary))
     return summary
@@ -188,12 +178,7 @@ def write_benchmark(
 
     out = Path(out)
     rendered = render_benchmark(sources, per_condition, seed, threads=threads, combined=combined, non_digits=non_digits)
-    summary = write_scores(
-        score(model, rendered, photos_folder, unsure_below),
-        out / "conditions.csv",
-        out / "summary.json",
-        per_condition,
-        seed,
-    )
+    scored = score(model, rendered, photos_folder, unsure_below)
+    summary = write_scores(scored, out / "conditions.csv", out / "summary.json", per_condition, seed)
     photo_examples_figure(rendered.examples).savefig(out / "examples.png", dpi=120)
     return summary

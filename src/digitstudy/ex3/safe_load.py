@@ -1,18 +1,18 @@
 """Load submitted Keras models without ever running code from the file.
 
-A Keras file can carry code: a Lambda layer stores Python bytecode, and a custom or
-registered object names Python to import. Before Keras sees a file:
+A Keras file can carry code: a Lambda layer stores Python bytecode, and a custom or registered
+object names Python to import. Before Keras sees a file:
 - its format is read from its first bytes, not its name (a file that is both HDF5 and zip is
-  refused), and Keras is then given a copy named for that format, so it reads what was checked;
+  refused), and Keras is given a copy named for that format, so it reads what was checked;
 - sizes are checked before anything is parsed (the file, config.json, the zip's members);
-- every object in everything Keras deserializes (the architecture, nested models, every
-  compile config) must be a built-in Keras object from an allow-list, from exactly the module
-  Keras itself writes for it.
+- every object in everything Keras deserializes (architecture, nested models, compile configs)
+  must be an allow-listed built-in, from exactly the module Keras itself writes for it.
 Only then is the copy loaded, with `safe_mode=True` and without compiling.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import tempfile
@@ -20,92 +20,38 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+
+def _names(text: str) -> set[str]:
+    return set(text.split())
+
+
+MB = 2**20
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
 KERAS_MEMBERS = {"config.json", "metadata.json", "model.weights.h5", "model.weights.npz"}
 
-LAYERS = {
-    "InputLayer",
-    "Dense",
-    "Conv2D",
-    "SeparableConv2D",
-    "DepthwiseConv2D",
-    "MaxPooling2D",
-    "AveragePooling2D",
-    "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D",
-    "Flatten",
-    "Reshape",
-    "Dropout",
-    "SpatialDropout2D",
-    "BatchNormalization",
-    "LayerNormalization",
-    "Activation",
-    "ReLU",
-    "LeakyReLU",
-    "PReLU",
-    "ELU",
-    "Softmax",
-    "Add",
-    "Concatenate",
-    "Average",
-    "Maximum",
-    "Multiply",
-    "ZeroPadding2D",
-    "Cropping2D",
-    "Rescaling",
-    "GaussianNoise",
-    "GaussianDropout",
-}
-INITIALIZERS = {
-    "GlorotUniform",
-    "GlorotNormal",
-    "HeUniform",
-    "HeNormal",
-    "LecunUniform",
-    "LecunNormal",
-    "Zeros",
-    "Ones",
-    "Constant",
-    "RandomNormal",
-    "RandomUniform",
-    "TruncatedNormal",
-    "Orthogonal",
-    "VarianceScaling",
-    "Identity",
-}
-OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "Nadam", "RMSprop", "Ftrl", "Lion"}
-SCHEDULES = {
-    "ExponentialDecay",
-    "PiecewiseConstantDecay",
-    "PolynomialDecay",
-    "InverseTimeDecay",
-    "CosineDecay",
-    "CosineDecayRestarts",
-}
-LOSSES = {
-    "CategoricalCrossentropy",
-    "SparseCategoricalCrossentropy",
-    "BinaryCrossentropy",
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "KLDivergence",
-    "CategoricalHinge",
-    "Huber",
-}
-METRICS = {
-    "Accuracy",
-    "CategoricalAccuracy",
-    "SparseCategoricalAccuracy",
-    "TopKCategoricalAccuracy",
-    "SparseTopKCategoricalAccuracy",
-    "MeanSquaredError",
-    "MeanAbsoluteError",
-    "Mean",
-    "AUC",
-    "Precision",
-    "Recall",
-}
+LAYERS = _names("""
+    InputLayer Dense Conv2D SeparableConv2D DepthwiseConv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D
+    GlobalMaxPooling2D Flatten Reshape Dropout SpatialDropout2D BatchNormalization LayerNormalization Activation
+    ReLU LeakyReLU PReLU ELU Softmax Add Concatenate Average Maximum Multiply ZeroPadding2D Cropping2D Rescaling
+    GaussianNoise GaussianDropout
+""")
+INITIALIZERS = _names("""
+    GlorotUniform GlorotNormal HeUniform HeNormal LecunUniform LecunNormal Zeros Ones Constant RandomNormal
+    RandomUniform TruncatedNormal Orthogonal VarianceScaling Identity
+""")
+OPTIMIZERS = _names("SGD Adam AdamW Adamax Adagrad Adadelta Nadam RMSprop Ftrl Lion")
+SCHEDULES = _names("""
+    ExponentialDecay PiecewiseConstantDecay PolynomialDecay InverseTimeDecay CosineDecay CosineDecayRestarts
+""")
+LOSSES = _names("""
+    CategoricalCrossentropy SparseCategoricalCrossentropy BinaryCrossentropy MeanSquaredError MeanAbsoluteError
+    KLDivergence CategoricalHinge Huber
+""")
+METRICS = _names("""
+    Accuracy CategoricalAccuracy SparseCategoricalAccuracy TopKCategoricalAccuracy SparseTopKCategoricalAccuracy
+    MeanSquaredError MeanAbsoluteError Mean AUC Precision Recall
+""")
 # Each built-in class and the module Keras writes for it in a .keras file; .h5 files name no
 # module (None), and Keras then looks the class up among its own built-ins.
 MODULES: dict[str, set] = {
@@ -128,55 +74,17 @@ MODULES: dict[str, set] = {
     # A built-in activation given as a function; its `config` is the activation's name.
     "function": {"keras.activations", "keras.src.activations.activations"},
 }
-ACTIVATIONS = {
-    "relu",
-    "relu6",
-    "sigmoid",
-    "softmax",
-    "tanh",
-    "linear",
-    "elu",
-    "selu",
-    "softplus",
-    "softsign",
-    "swish",
-    "silu",
-    "gelu",
-    "exponential",
-    "hard_sigmoid",
-    "leaky_relu",
-    "mish",
-    "log_softmax",
-}
-# Names a compile config may give as plain strings (Keras looks them up among its built-ins).
-COMPILE_NAMES = {
-    "sgd",
-    "adam",
-    "adamw",
-    "adamax",
-    "adagrad",
-    "adadelta",
-    "nadam",
-    "rmsprop",
-    "ftrl",
-    "lion",
-    "categorical_crossentropy",
-    "sparse_categorical_crossentropy",
-    "binary_crossentropy",
-    "mse",
-    "mae",
-    "mean_squared_error",
-    "mean_absolute_error",
-    "kl_divergence",
-    "huber",
-    "categorical_hinge",
-    "accuracy",
-    "acc",
-    "categorical_accuracy",
-    "sparse_categorical_accuracy",
-    "top_k_categorical_accuracy",
-    "sparse_top_k_categorical_accuracy",
-}
+ACTIVATIONS = _names("""
+    relu relu6 sigmoid softmax tanh linear elu selu softplus softsign swish silu gelu exponential hard_sigmoid
+    leaky_relu mish log_softmax
+""")
+# Names a compile config may give as plain strings (Keras looks them up among its built-ins):
+# the optimizers' names in lower case, losses and metrics.
+COMPILE_NAMES = {name.lower() for name in OPTIMIZERS} | _names("""
+    categorical_crossentropy sparse_categorical_crossentropy binary_crossentropy mse mae mean_squared_error
+    mean_absolute_error kl_divergence huber categorical_hinge accuracy acc categorical_accuracy
+    sparse_categorical_accuracy top_k_categorical_accuracy sparse_top_k_categorical_accuracy
+""")
 
 
 class UnsafeModel(ValueError):
@@ -220,8 +128,8 @@ def _parse_json(raw: bytes | str, path: Path, what: str):
     return value
 
 
-def _h5_link_problems(handle, where: str) -> list[str]:
-    """Links and storage that make h5py read other files when Keras reads the weights."""
+def _refuse_links(path: Path, handle, where: str) -> None:
+    """Refuse links and storage that make h5py read other files when Keras reads the weights."""
     import h5py
 
     problems = []
@@ -237,56 +145,51 @@ def _h5_link_problems(handle, where: str) -> list[str]:
     handle.visititems_links(link)
     if not problems:  # following the links above could leave the file
         handle.visititems(dataset)
-    return problems
+    if problems:
+        raise _refuse(path, "refused - " + "; ".join(problems[:5]))
+
+
+def _check_members(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    names = [member.filename for member in members]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:  # which copy a reader takes differs between readers: the checked one may not be loaded
+        raise _refuse(path, f"archive member {repeated[0][:80]!r} appears more than once")
+    for member in members:
+        name, posix = member.filename, PurePosixPath(member.filename)
+        if name not in KERAS_MEMBERS and (posix.parts[:1] != ("assets",) or ".." in posix.parts or posix.is_absolute()):
+            raise _refuse(path, f"unexpected archive member {name[:80]!r}")
+        if member.flag_bits & 0x1:
+            raise _refuse(path, f"archive member {name!r} is encrypted")
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _refuse(path, f"archive member {name!r} uses compression method {member.compress_type}")
 
 
 def _keras_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-            names = [member.filename for member in members]
-            repeated = sorted({name for name in names if names.count(name) > 1})
-            if repeated:  # which copy a reader takes differs between readers: the checked one may not be loaded
-                raise _refuse(path, f"archive member {repeated[0][:80]!r} appears more than once")
-            for member in members:
-                name = PurePosixPath(member.filename)
-                if member.filename not in KERAS_MEMBERS and not (
-                    name.parts[:1] == ("assets",) and ".." not in name.parts and not name.is_absolute()
-                ):
-                    raise _refuse(path, f"unexpected archive member {member.filename[:80]!r}")
-                if member.flag_bits & 0x1:
-                    raise _refuse(path, f"archive member {member.filename!r} is encrypted")
-                if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                    raise _refuse(
-                        path, f"archive member {member.filename!r} uses compression method {member.compress_type}"
-                    )
-            unpacked = sum(member.file_size for member in members) / 2**20
+            _check_members(path, members)
+            unpacked = sum(member.file_size for member in members) / MB
             if unpacked > limits.unpacked_mb:
                 raise _refuse(path, f"unpacks to {unpacked:,.0f} MB, over the {limits.unpacked_mb:,.0f} MB limit")
             config = archive.getinfo("config.json")
-            if config.file_size > limits.config_mb * 2**20:
-                raise _refuse(
-                    path,
-                    f"config.json is {config.file_size / 2**20:,.1f} MB, over the {limits.config_mb:,.0f} MB limit",
-                )
+            if config.file_size > limits.config_mb * MB:
+                size = f"{config.file_size / MB:,.1f} MB"
+                raise _refuse(path, f"config.json is {size}, over the {limits.config_mb:,.0f} MB limit")
             with archive.open(config) as handle:  # read no more than the limit, whatever the header says
-                raw = handle.read(int(limits.config_mb * 2**20) + 1)
+                raw = handle.read(int(limits.config_mb * MB) + 1)
             if "model.weights.h5" in archive.namelist():
-                import io
-
                 import h5py
 
                 with h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r") as weights:
-                    problems = _h5_link_problems(weights, "model.weights.h5")
-                if problems:
-                    raise _refuse(path, "refused - " + "; ".join(problems[:5]))
+                    _refuse_links(path, weights, "model.weights.h5")
     except KeyError:
         raise _refuse(path, "a .keras archive without config.json") from None
     except UnsafeModel:
         raise
     except Exception as error:  # zipfile raises many types for damaged archives
         raise _refuse(path, f"not a readable .keras archive ({type(error).__name__}: {str(error)[:120]})") from None
-    if len(raw) > limits.config_mb * 2**20:
+    if len(raw) > limits.config_mb * MB:
         raise _refuse(path, f"config.json is over the {limits.config_mb:,.0f} MB limit")
     return [("config.json", _parse_json(raw, path, "config.json"))]
 
@@ -298,14 +201,12 @@ def _h5_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     configs = []
     try:
         with h5py.File(path, "r") as handle:
-            problems = _h5_link_problems(handle, path.name)
-            if problems:
-                raise _refuse(path, "refused - " + "; ".join(problems[:5]))
+            _refuse_links(path, handle, path.name)
             for name in ("model_config", "training_config"):
                 if name not in handle.attrs:
                     continue
                 attribute = handle.attrs.get_id(name)
-                if attribute.get_storage_size() > limits.config_mb * 2**20:
+                if attribute.get_storage_size() > limits.config_mb * MB:
                     raise _refuse(path, f"{name} is over the {limits.config_mb:,.0f} MB limit")
                 if attribute.dtype.kind not in ("S", "O", "U") or attribute.shape not in ((), None):
                     raise _refuse(path, f"{name} is not a text attribute ({attribute.dtype}, shape {attribute.shape})")
@@ -313,7 +214,7 @@ def _h5_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
                 raw = raw.item() if isinstance(raw, np.ndarray) else raw
                 if not isinstance(raw, (bytes, str)):
                     raise _refuse(path, f"{name} is not text")
-                if len(raw) > limits.config_mb * 2**20:
+                if len(raw) > limits.config_mb * MB:
                     raise _refuse(path, f"{name} is over the {limits.config_mb:,.0f} MB limit")
                 configs.append((name, _parse_json(raw, path, name)))
     except UnsafeModel:
@@ -325,23 +226,16 @@ def _h5_configs(path: Path, limits: SizeLimits) -> list[tuple[str, dict]]:
     return configs
 
 
-def _check_file(path: Path, limits: SizeLimits) -> None:
-    """A regular, non-empty file within the size limit (checked before anything is read)."""
+def _check_file(path: Path, limits: SizeLimits) -> str:
+    """A regular, non-empty file within the size limit (checked before anything is read); returns its format."""
     if path.is_symlink() or not path.is_file():
         raise _refuse(path, "not a regular file")
     size = path.stat().st_size
     if size == 0:
         raise _refuse(path, "empty file")
-    if size > limits.file_mb * 2**20:
-        raise _refuse(path, f"{size / 2**20:,.0f} MB, over the {limits.file_mb:,.0f} MB limit")
-
-
-def read_configs(path: str | Path, limits: SizeLimits) -> tuple[str, list[tuple[str, dict]]]:
-    """(format, [(where, JSON)]): everything Keras will deserialize from the file, read without Keras."""
-    path = Path(path)
-    _check_file(path, limits)
-    kind = model_format(path)
-    return kind, (_keras_configs(path, limits) if kind == "keras" else _h5_configs(path, limits))
+    if size > limits.file_mb * MB:
+        raise _refuse(path, f"{size / MB:,.0f} MB, over the {limits.file_mb:,.0f} MB limit")
+    return model_format(path)
 
 
 def find_code(node, where: str = "model", compiling: bool = False) -> list[str]:
@@ -390,28 +284,28 @@ def _object_problems(node: dict, name, config, where: str) -> list[str]:
 
 
 def check(path: str | Path, limits: SizeLimits) -> str:
-    """Raise UnsafeModel with the reasons unless the file holds only allow-listed objects; returns its format."""
-    kind, configs = read_configs(path, limits)
+    """Raise UnsafeModel with the reasons unless the file holds only allow-listed objects; returns its format.
+    Everything Keras will deserialize from the file is read without Keras."""
+    path = Path(path)
+    kind = _check_file(path, limits)
+    configs = _keras_configs(path, limits) if kind == "keras" else _h5_configs(path, limits)
     problems = [problem for where, config in configs for problem in find_code(config, where)]
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
-        raise _refuse(Path(path), f"refused - {shown}")
+        raise _refuse(path, f"refused - {shown}")
     return kind
 
 
 def load_untrusted(path: str | Path, limits: SizeLimits | None = None):
-    """Check, then load. Raises UnsafeModel with the reasons; never executes code from the file.
-
-    The file is copied first, under the name its format asks for: Keras chooses how to read a
-    file by its name, and the copy cannot change between the check and the load."""
+    """Check, then load; never executes code from the file. Raises UnsafeModel with the reasons.
+    Keras loads a copy named for its format (Keras reads a file by its name), which cannot change after the check."""
     from ..settings import schema_defaults
 
     if limits is None:
         defaults = schema_defaults("ex3")["grade"]["limits"]
         limits = SizeLimits(defaults["file_mb"], defaults["config_mb"], defaults["disk_mb"])
     path = Path(path)
-    _check_file(path, limits)  # before anything is copied or read
-    kind = model_format(path)
+    kind = _check_file(path, limits)  # before anything is copied or read
     with tempfile.TemporaryDirectory(prefix="digitstudy-model-") as folder:
         copy = Path(folder) / f"{path.stem[:40] or 'model'}.{kind}"
         shutil.copyfile(path, copy)

@@ -30,31 +30,31 @@ def _activation(layer) -> str:
     return name
 
 
+def _weighted(layer, op: str, **extra) -> dict:
+    """A convolution or dense layer: kernel, optional bias and activation."""
+    weights = layer.get_weights()
+    return {
+        "op": op,
+        **extra,
+        "kernel": _weight(weights[0]),
+        "bias": _weight(weights[1]) if layer.use_bias else None,
+        "activation": _activation(layer),
+    }
+
+
 def _layer(layer) -> dict:
     import keras
 
     kind = type(layer).__name__
     if isinstance(layer, (keras.Sequential, keras.Model)):
         return _model(layer)
-    if kind == "InputLayer":
-        return {"op": "identity"}
-    if kind in ("Dropout", "Flatten", "GaussianNoise", "GaussianDropout", "SpatialDropout2D"):
+    if kind in ("InputLayer", "Dropout", "Flatten", "GaussianNoise", "GaussianDropout", "SpatialDropout2D"):
         return {"op": "identity"}  # at prediction time (Flatten: the HWC order is already flat)
     if kind in ("Conv2D", "DepthwiseConv2D"):
-        if (
-            tuple(layer.strides) != (1, 1)
-            or tuple(layer.dilation_rate) != (1, 1)
-            or layer.data_format != "channels_last"
-        ):
+        steps = (tuple(layer.strides), tuple(layer.dilation_rate))
+        if steps != ((1, 1), (1, 1)) or layer.data_format != "channels_last":
             raise Unsupported(f"layer {layer.name}: strides {layer.strides}, dilation {layer.dilation_rate}")
-        weights = layer.get_weights()
-        return {
-            "op": "conv" if kind == "Conv2D" else "depthwise",
-            "padding": layer.padding,
-            "kernel": _weight(weights[0]),
-            "bias": _weight(weights[1]) if layer.use_bias else None,
-            "activation": _activation(layer),
-        }
+        return _weighted(layer, "conv" if kind == "Conv2D" else "depthwise", padding=layer.padding)
     if kind == "BatchNormalization":
         if layer.axis not in (-1, 3, [3], [-1]):
             raise Unsupported(f"layer {layer.name}: axis {layer.axis}")
@@ -79,13 +79,7 @@ def _layer(layer) -> dict:
             raise Unsupported(f"layer {layer.name}: padding {layer.padding}")
         return {"op": "maxpool", "pool": list(layer.pool_size), "strides": list(layer.strides)}
     if kind == "Dense":
-        weights = layer.get_weights()
-        return {
-            "op": "dense",
-            "kernel": _weight(weights[0]),
-            "bias": _weight(weights[1]) if layer.use_bias else None,
-            "activation": _activation(layer),
-        }
+        return _weighted(layer, "dense")
     raise Unsupported(f"layer {layer.name}: {kind}")
 
 
