@@ -18,8 +18,7 @@ def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 
     """One cell per file: raw (left, with the box where the digit was found), preprocessed 28x28
     (right), prediction or status below."""
     rows_shown = table.head(limit)
-    count = max(len(rows_shown), 1)
-    rows = math.ceil(count / columns)
+    rows = math.ceil(max(len(rows_shown), 1) / columns)
     figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.4 * columns, 1.55 * rows + 0.6), squeeze=False)
     for axis in axes.flat:
         axis.set_axis_off()
@@ -38,16 +37,9 @@ def contact_sheet(table: pd.DataFrame, batch: Batch, title: str, columns: int = 
                 # Where the digit was found: the crop that became the 28x28 image.
                 height, width = thumbnail.shape
                 top, left, bottom, right = box
-                raw_axis.add_patch(
-                    plt.Rectangle(
-                        (left * width - 0.5, top * height - 0.5),
-                        (right - left) * width,
-                        (bottom - top) * height,
-                        fill=False,
-                        edgecolor="#00a0ff",
-                        lw=1,
-                    )
-                )
+                corner = (left * width - 0.5, top * height - 0.5)
+                size = ((right - left) * width, (bottom - top) * height)
+                raw_axis.add_patch(plt.Rectangle(corner, *size, fill=False, edgecolor="#00a0ff", lw=1))
         if row.status == "ok":
             label = f"{int(row.digit)} ({row.confidence:.2f}{', unsure' if getattr(row, 'unsure', False) else ''})"
             if hasattr(row, "label"):
@@ -92,27 +84,23 @@ def raw_thumbnail(path: Path, size: int = 96) -> np.ndarray | None:
     except UnreadableImage:
         return None
     scale = size / max(gray.shape)
-    return cv2.resize(
-        gray, (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale))), interpolation=cv2.INTER_AREA
-    )
+    shape = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+    return cv2.resize(gray, shape, interpolation=cv2.INTER_AREA)
 
 
 def photo_examples_figure(examples: dict) -> plt.Figure:
     """One simulated photo per condition, a combined one and one without a digit (`examples`:
     name -> (decoded gray, its 28x28)), next to the 28x28 image the network was given."""
-    names = list(examples)
     columns = 4
-    rows = math.ceil(len(names) / columns)
+    rows = math.ceil(len(examples) / columns)
     figure, axes = plt.subplots(rows, 2 * columns, figsize=(2.2 * columns, 1.5 * rows + 0.5), squeeze=False)
     for axis in axes.flat:
         axis.set_axis_off()
-    for position, name in enumerate(names):
-        gray, image = examples[name]
+    for position, (name, pair) in enumerate(examples.items()):
         r, c = divmod(position, columns)
-        axes[r, 2 * c].imshow(gray, cmap="gray", vmin=0, vmax=255)
-        axes[r, 2 * c].set_title(name, fontsize=6)
-        axes[r, 2 * c + 1].imshow(image, cmap="gray", vmin=0, vmax=255)
-        axes[r, 2 * c + 1].set_title("28x28", fontsize=6)
+        for axis, picture, title in zip(axes[r, 2 * c : 2 * c + 2], pair, (name, "28x28")):
+            axis.imshow(picture, cmap="gray", vmin=0, vmax=255)
+            axis.set_title(title, fontsize=6)
     figure.suptitle("Photo benchmark: one simulated photo per condition and what the network saw", fontsize=9)
     figure.tight_layout(rect=(0, 0, 1, 0.96))
     return figure

@@ -1,5 +1,4 @@
-"""The Markdown that Exercise 3 writes (model card, photo benchmark summary), from the Jinja
-templates in ex3/templates (package data)."""
+"""The Markdown that Exercise 3 writes (model card, photo benchmark summary) from Jinja templates."""
 
 from __future__ import annotations
 

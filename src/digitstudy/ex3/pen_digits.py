@@ -1,12 +1,10 @@
 """Digits drawn as pen trajectories, in the shapes that MNIST's writers rarely use.
 
-MNIST's writers were American, and a font draws each digit once. Many writers elsewhere start
-a 1 with a long up-stroke, cross a 7, write a 4 open or with a curved left stroke, give a 9 a
-small loop and a long tail that curls or sweeps under it (or start it from the foot), loop the
-foot of a 2. Each shape here is a few strokes through control points in a unit
-box (x to the right, y down). Every sample moves the points (one writer's variation), stretches,
-slants and turns the whole, and draws it with a pen of random width. Generated here, so it needs
-no download.
+MNIST's writers were American, and a font draws each digit once; writers elsewhere start a 1 with a
+long up-stroke, cross a 7, write a 4 open, give a 9 a small loop and a long tail, loop the foot of a 2
+(SHAPES). Each shape is a few strokes through control points in a unit box (x to the right, y down).
+Every sample moves the points (one writer's variation), stretches, slants and turns the whole, and
+draws it with a pen of random width. Generated here, so it needs no download.
 """
 
 from __future__ import annotations
@@ -49,79 +47,29 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
     ],
     2: [
         [[(0.12, 0.25), (0.35, 0.03), (0.7, 0.03), (0.85, 0.25), (0.7, 0.5), (0.1, 1.0), (0.1, 1.0), (0.9, 1.0)]],
-        [
-            [
-                (0.12, 0.25),
-                (0.35, 0.03),
-                (0.7, 0.03),
-                (0.85, 0.25),
-                (0.5, 0.65),
-                (0.2, 0.9),
-                (0.1, 0.8),
-                (0.2, 0.72),
-                (0.3, 0.85),
-                (0.45, 0.98),
-                (0.9, 0.98),
-            ]
-        ],  # looped foot
+        [[(0.12, 0.25), (0.35, 0.03), (0.7, 0.03), (0.85, 0.25), (0.5, 0.65), (0.2, 0.9), (0.1, 0.8), (0.2, 0.72),
+          (0.3, 0.85), (0.45, 0.98), (0.9, 0.98)]],  # looped foot
         [[(0.1, 0.12), (0.5, 0.0), (0.85, 0.15), (0.8, 0.4), (0.15, 1.0), (0.15, 1.0), (0.9, 0.95)]],
     ],
     3: [
-        [
-            [
-                (0.15, 0.12),
-                (0.5, 0.0),
-                (0.82, 0.18),
-                (0.75, 0.38),
-                (0.42, 0.48),
-                (0.8, 0.6),
-                (0.88, 0.82),
-                (0.55, 1.0),
-                (0.12, 0.88),
-            ]
-        ],
-        [
-            [(0.15, 0.02), (0.85, 0.02), (0.85, 0.02), (0.4, 0.42), (0.8, 0.55), (0.88, 0.8), (0.55, 1.0), (0.12, 0.88)]
-        ],  # flat top
+        [[(0.15, 0.12), (0.5, 0.0), (0.82, 0.18), (0.75, 0.38), (0.42, 0.48), (0.8, 0.6), (0.88, 0.82), (0.55, 1.0),
+          (0.12, 0.88)]],
+        # flat top
+        [[(0.15, 0.02), (0.85, 0.02), (0.85, 0.02), (0.4, 0.42), (0.8, 0.55), (0.88, 0.8), (0.55, 1.0), (0.12, 0.88)]],
     ],
     4: [
         [[(0.62, 0.0), (0.08, 0.68), (0.08, 0.68), (0.92, 0.68)], [(0.65, 0.05), (0.65, 1.0)]],  # closed
         [[(0.25, 0.0), (0.12, 0.62), (0.12, 0.62), (0.92, 0.62)], [(0.7, 0.2), (0.7, 1.0)]],  # open
         [[(0.35, 0.0), (0.12, 0.45), (0.3, 0.62), (0.92, 0.58)], [(0.7, 0.12), (0.68, 1.0)]],  # curved left stroke
-        [
-            [(0.3, 0.0), (0.12, 0.6), (0.12, 0.6), (0.7, 0.6), (0.7, 0.6), (0.72, 0.15), (0.72, 0.15), (0.7, 1.0)]
-        ],  # one stroke
+        # one stroke
+        [[(0.3, 0.0), (0.12, 0.6), (0.12, 0.6), (0.7, 0.6), (0.7, 0.6), (0.72, 0.15), (0.72, 0.15), (0.7, 1.0)]],
         [[(0.3, 0.0), (0.1, 0.4), (0.25, 0.65), (0.6, 0.62), (0.9, 0.5)], [(0.72, 0.3), (0.7, 1.0)]],  # y-like
     ],
     5: [
-        [
-            [
-                (0.25, 0.02),
-                (0.25, 0.02),
-                (0.2, 0.45),
-                (0.2, 0.45),
-                (0.5, 0.38),
-                (0.82, 0.55),
-                (0.85, 0.8),
-                (0.55, 1.0),
-                (0.12, 0.88),
-            ],
-            [(0.25, 0.02), (0.85, 0.02)],
-        ],
-        [
-            [
-                (0.85, 0.02),
-                (0.25, 0.02),
-                (0.25, 0.02),
-                (0.18, 0.48),
-                (0.18, 0.48),
-                (0.55, 0.4),
-                (0.85, 0.62),
-                (0.8, 0.9),
-                (0.45, 1.0),
-                (0.1, 0.85),
-            ]
-        ],  # in one stroke
+        [[(0.25, 0.02), (0.25, 0.02), (0.2, 0.45), (0.2, 0.45), (0.5, 0.38), (0.82, 0.55), (0.85, 0.8), (0.55, 1.0),
+          (0.12, 0.88)], [(0.25, 0.02), (0.85, 0.02)]],
+        [[(0.85, 0.02), (0.25, 0.02), (0.25, 0.02), (0.18, 0.48), (0.18, 0.48), (0.55, 0.4), (0.85, 0.62), (0.8, 0.9),
+          (0.45, 1.0), (0.1, 0.85)]],  # in one stroke
     ],
     6: [
         [[(0.78, 0.05), (0.4, 0.25), (0.15, 0.65), (0.35, 0.98), (0.75, 0.85), (0.72, 0.55), (0.4, 0.5), (0.18, 0.68)]],
@@ -132,28 +80,12 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
         [[(0.08, 0.05), (0.92, 0.05), (0.92, 0.05), (0.35, 1.0)], [(0.3, 0.52), (0.82, 0.5)]],  # crossed
         [[(0.08, 0.22), (0.1, 0.02), (0.1, 0.02), (0.9, 0.05), (0.9, 0.05), (0.4, 1.0)]],  # hooked start
         [[(0.08, 0.05), (0.9, 0.05), (0.9, 0.05), (0.6, 0.45), (0.45, 1.0)]],  # curved stem
-        [
-            [(0.08, 0.22), (0.1, 0.02), (0.1, 0.02), (0.9, 0.05), (0.9, 0.05), (0.4, 1.0)],
-            [(0.2, 0.55), (0.85, 0.5)],
-        ],  # hooked and crossed
+        # hooked and crossed
+        [[(0.08, 0.22), (0.1, 0.02), (0.1, 0.02), (0.9, 0.05), (0.9, 0.05), (0.4, 1.0)], [(0.2, 0.55), (0.85, 0.5)]],
     ],
     8: [
-        [
-            [
-                (0.75, 0.12),
-                (0.5, 0.0),
-                (0.2, 0.15),
-                (0.3, 0.38),
-                (0.72, 0.6),
-                (0.8, 0.85),
-                (0.5, 1.0),
-                (0.2, 0.85),
-                (0.3, 0.6),
-                (0.7, 0.38),
-                (0.8, 0.15),
-                (0.55, 0.02),
-            ]
-        ],
+        [[(0.75, 0.12), (0.5, 0.0), (0.2, 0.15), (0.3, 0.38), (0.72, 0.6), (0.8, 0.85), (0.5, 1.0), (0.2, 0.85),
+          (0.3, 0.6), (0.7, 0.38), (0.8, 0.15), (0.55, 0.02)]],
         [_ellipse(0.5, 0.24, 0.3, 0.24), _ellipse(0.5, 0.72, 0.38, 0.28)],  # two loops
     ],
     9: [
@@ -161,42 +93,15 @@ SHAPES: dict[int, list[list[list[tuple[float, float]]]]] = {
         [[*_NINE_LOOP, (0.8, 0.75), (0.6, 0.98), (0.3, 0.95), (0.18, 0.82)]],  # curled tail
         [[*_NINE_LOOP, (0.75, 0.65), (0.5, 1.0)]],  # curved stem
         [[*_NINE_LOOP, (0.45, 0.7), (0.12, 1.0)]],  # stem down to the left
-        [
-            [
-                (0.8, 0.12),
-                (0.5, 0.0),
-                (0.22, 0.12),
-                (0.3, 0.36),
-                (0.6, 0.36),
-                (0.82, 0.18),
-                (0.82, 0.18),
-                (0.88, 0.55),
-                (0.7, 0.9),
-                (0.4, 1.0),
-                (0.1, 0.88),
-            ]
-        ],  # broad tail
+        [[(0.8, 0.12), (0.5, 0.0), (0.22, 0.12), (0.3, 0.36), (0.6, 0.36), (0.82, 0.18), (0.82, 0.18), (0.88, 0.55),
+          (0.7, 0.9), (0.4, 1.0), (0.1, 0.88)]],  # broad tail
         [[*_NINE_LOOP, (0.8, 0.72), (0.55, 0.97), (0.25, 0.9), (0.15, 0.7)]],  # tail hooked back under the loop
-        [
-            [
-                (0.55, 0.12),
-                (0.35, 0.0),
-                (0.12, 0.15),
-                (0.2, 0.38),
-                (0.45, 0.38),
-                (0.58, 0.15),
-                (0.58, 0.15),
-                (0.82, 0.45),
-                (0.78, 0.82),
-                (0.45, 1.0),
-                (0.08, 0.92),
-            ]
-        ],  # small loop, then a wide tail
-        [
-            [(0.1, 1.0), (0.35, 0.45), (0.45, 0.2), (0.65, 0.02), (0.9, 0.15), (0.85, 0.4), (0.55, 0.45), (0.4, 0.35)]
-        ],  # from the foot up into the loop
+        [[(0.55, 0.12), (0.35, 0.0), (0.12, 0.15), (0.2, 0.38), (0.45, 0.38), (0.58, 0.15), (0.58, 0.15), (0.82, 0.45),
+          (0.78, 0.82), (0.45, 1.0), (0.08, 0.92)]],  # small loop, then a wide tail
+        # from the foot up into the loop
+        [[(0.1, 1.0), (0.35, 0.45), (0.45, 0.2), (0.65, 0.02), (0.9, 0.15), (0.85, 0.4), (0.55, 0.45), (0.4, 0.35)]],
     ],
-}
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -222,9 +127,8 @@ def _spline(points: np.ndarray) -> np.ndarray:
         p0, p1, p2, p3 = padded[i - 1 : i + 3]
         if np.allclose(p1, p2):
             continue
-        curve.append(
-            0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2 + (3 * p1 - p0 - 3 * p2 + p3) * t**3)
-        )
+        square, cube = (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2, (3 * p1 - p0 - 3 * p2 + p3) * t**3
+        curve.append(0.5 * (2 * p1 + (p2 - p0) * t + square + cube))
     curve.append(points[-1:])
     return np.vstack(curve)
 
@@ -233,8 +137,7 @@ def draw_digit(
     strokes: list[list[tuple[float, float]]], rng: np.random.Generator, variation: PenVariation = PenVariation()
 ) -> np.ndarray:
     """One CANVAS x CANVAS uint8 image (white on black) of `strokes`, varied by `rng`."""
-    width = rng.uniform(*variation.width)
-    slant = rng.uniform(*variation.slant)
+    width, slant = rng.uniform(*variation.width), rng.uniform(*variation.slant)
     angle = np.radians(rng.normal(0, variation.rotation_degrees))
     turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     curves = []

@@ -1,25 +1,20 @@
-"""Photo benchmark: known test digits rendered as simulated phone photos of paper, read back
-through the recogniser's own preprocessing and network.
-
-Each digit (MNIST test, and the writers' sets where available) is drawn as ink on a sheet and
-photographed (digitstudy.ex3.photo_simulator), first one condition at a time: paper texture, a
-lighting gradient, vignetting, a cast shadow, grid or ruled lines, blue / black / pencil ink,
-thin and thick strokes, a small rotation or perspective tilt, blur, strong JPEG compression,
-sizes from 40 to 4,000 px, EXIF rotation flags, the sheet's edge and the table in the frame.
-Then "combined": photos in which several conditions meet at once at random strengths, as they
-do in real photos (each photo records which). And photos with no digit at all (blank paper in
-shadow, empty grid, the sheet's edge, stains), which should give no digit or an unsure one.
-Every image is encoded as a file (JPEG, EXIF where set) and decoded by the same code as a user's
-photo. Deterministic for a seed. A benchmark, not a test: it reports accuracy per condition,
-combined and overall, what the unsure flag catches, polarity mistakes, how closely the 28x28
-inputs match the clean digits' (needs no model), and the preprocessing time of a 4,000-px photo.
+"""Photo benchmark: known test digits (MNIST test, and the writers' sets where available) as simulated
+phone photos of paper (photo_simulator), encoded as files and read back through the user's photo path:
+the recogniser's own decoding, preprocessing and network. Each digit is photographed under one condition
+at a time (CONDITIONS), then in "combined" photos where several meet at random strengths, as in real
+photos (each photo records which); photos with no digit at all should give no digit or an unsure one.
+Deterministic for a seed. A benchmark, not a test: it reports accuracy per condition, combined and
+overall, what the unsure flag catches, polarity mistakes, how closely the 28x28 inputs match the clean
+digits' (needs no model), and the preprocessing time of a 4,000-px photo.
 """
 
 from __future__ import annotations
 
+import json
 import time
 import zlib
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import cv2
 import numpy as np
@@ -71,34 +66,32 @@ COMBINED_DESCRIPTION = "3 to 5 conditions at once, at random strengths"
 NON_DIGIT_SOURCE = "no digit"  # the source name of the photos without a digit
 COMBINED_PER_DIGIT = 5  # combined photos per source: this many times digits_per_condition
 INK_LEVEL = 64  # a 28x28 pixel above this is ink, when an input is compared with the clean digit's
+LIKE_CLEAN = 0.5  # an input "reads like the clean digit" when its ink overlaps the clean one's by more
 EXAMPLE_NON_DIGIT = "coffee ring"  # the kind of photo without a digit that the examples figure shows
-
-
-def non_digit_count(per_condition: int) -> int:
-    """Photos of each kind without a digit: a quarter of digits_per_condition (300 in all at the
-    default 100), and at least 2."""
-    return max(2, -(-per_condition // 4))
+_ARRAYS = ("block", "inputs", "found", "labels", "inverted", "drawn", "fidelity")  # RenderedBenchmark's, as saved
+DIGIT_COLUMNS = ["source", "condition", "description", "images", "correct", "accuracy", "no_digit", "flagged"]
+DIGIT_COLUMNS += ["answered", "answered_accuracy", "polarity_inversions", "like_clean", "mean_overlap"]
+NON_DIGIT_COLUMNS = ["condition", "description", "images", "no_digit", "flagged", "answered"]
 
 
 def time_large_photo(seed: int = 0, repeats: int = 5) -> dict:
     """Seconds to read and preprocess one 4,000-px JPEG photo (median of `repeats`)."""
-    rng = np.random.default_rng(seed)
-    digit = np.zeros((28, 28), np.uint8)
-    cv2.putText(digit, "4", (6, 23), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
-    encoded = render(digit, Photo(size=4000, texture=8.0, vignette=0.4, digit_fraction=0.35), rng)
-    total, preprocess_only = [], []
+    digit = cv2.putText(np.zeros((28, 28), np.uint8), "4", (6, 23), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+    photo = Photo(size=4000, texture=8.0, vignette=0.4, digit_fraction=0.35)
+    encoded = render(digit, photo, np.random.default_rng(seed))
+    seconds = []
     for _ in range(repeats):
         started = time.perf_counter()
         gray = decode_gray(encoded)
         decoded = time.perf_counter()
         preprocess_gray(gray)
         done = time.perf_counter()
-        total.append(done - started)
-        preprocess_only.append(done - decoded)
+        seconds.append((done - started, done - decoded))
+    total, preprocess_only = np.median(seconds, axis=0)
     return {
         "image_size": [int(s) for s in gray.shape],
-        "decode_and_preprocess_seconds": float(np.median(total)),
-        "preprocess_seconds": float(np.median(preprocess_only)),
+        "decode_and_preprocess_seconds": float(total),
+        "preprocess_seconds": float(preprocess_only),
     }
 
 
@@ -113,8 +106,7 @@ class RenderedBenchmark:
     inputs: np.ndarray  # (photos, 28, 28) uint8: what the network is given
     found: np.ndarray  # (photos,) bool: the preprocessing found a digit
     labels: np.ndarray  # (photos,) int; -1 where the photo has no digit
-    # (photos,) bool: the preprocessing took the ink for light on dark. Always a mistake here: the
-    # simulated ink (and stain) is darker than the paper under it.
+    # (photos,) bool: ink taken for light on dark; always a mistake here (simulated ink and stains are darker)
     inverted: np.ndarray
     drawn: np.ndarray  # (photos, len(drawn_names)) bool: the conditions each combined photo drew
     # (photos,) float: overlap (intersection over union) of the input's ink with the clean digit's
@@ -126,38 +118,25 @@ class RenderedBenchmark:
 
     def save(self, path) -> None:
         """Arrays and bookkeeping to one .npz (the examples go to the figure instead)."""
-        import json
-
         np.savez_compressed(
             path,
-            block=self.block,
-            inputs=self.inputs,
-            found=self.found,
-            labels=self.labels,
-            inverted=self.inverted,
-            drawn=self.drawn,
-            fidelity=self.fidelity,
+            **{name: getattr(self, name) for name in _ARRAYS},
             blocks=self.blocks.to_json(orient="records"),
             drawn_names=json.dumps(self.drawn_names),
             seed=self.seed,
         )
 
     @classmethod
-    def load(cls, path) -> "RenderedBenchmark":
-        import json
-
+    def load(cls, path) -> RenderedBenchmark:
         with np.load(path) as data:
-            names = ("block", "inputs", "found", "labels", "inverted", "drawn", "fidelity")
-            missing = [name for name in names if name not in data.files]
-            if missing:
+            if missing := [name for name in _ARRAYS if name not in data.files]:
                 raise ValueError(
                     f"{path} was rendered by an older version (no {', '.join(missing)}): render it "
                     "again (snakemake --forcerun ex3_photo_render)"
                 )
-            arrays = {name: data[name] for name in names}
             return cls(
                 pd.DataFrame(json.loads(str(data["blocks"]))),
-                **arrays,
+                **{name: data[name] for name in _ARRAYS},
                 drawn_names=json.loads(str(data["drawn_names"])),
                 seed=int(data["seed"]),
             )
@@ -165,8 +144,7 @@ class RenderedBenchmark:
 
 @dataclass(frozen=True)
 class _Block:
-    """One block of photos to render: a source under one condition, the source's combined
-    photos, or one kind of photo without a digit."""
+    """Photos to render: a source under one condition, the source's combined photos, or one kind without a digit."""
 
     source: str
     condition: str
@@ -190,9 +168,8 @@ def _photo_for(block: _Block, position: int, rng: np.random.Generator) -> tuple[
 
 
 def _render_block(images: np.ndarray | None, block: _Block) -> dict:
-    """The block's photos rendered and preprocessed: 28x28 inputs, found and inverted masks,
-    the combined conditions drawn, and the first photo with its input as an example. `images`:
-    the source's digits (None for photos without a digit)."""
+    """The block's photos rendered and preprocessed: 28x28 inputs, found and inverted masks, the combined
+    conditions drawn, and the first photo with its input as an example. `images`: the source's digits, or None."""
     rng = np.random.default_rng(list(block.stream))
     inputs = np.zeros((block.count, 28, 28), np.uint8)
     found, inverted = np.zeros(block.count, bool), np.zeros(block.count, bool)
@@ -211,6 +188,10 @@ def _render_block(images: np.ndarray | None, block: _Block) -> dict:
     return {"inputs": inputs, "found": found, "inverted": inverted, "drawn": drawn, "example": example}
 
 
+def _tag(name: str) -> int:
+    return zlib.crc32(name.encode())
+
+
 def _blocks(
     sources: dict, per_condition: int, seed: int, conditions: list[Condition], combined: int, non_digits: int
 ) -> list[_Block]:
@@ -219,26 +200,17 @@ def _blocks(
     render side by side, and a block renders the same whatever else is rendered."""
     blocks = []
     for source, (_, labels) in sources.items():
-        count = min(per_condition, len(labels))
-        tag = zlib.crc32(source.encode())
+        count, tag = min(per_condition, len(labels)), _tag(source)
         blocks += [
             _Block(source, c.name, c.description, "single", count, (seed, index, tag), c)
             for index, c in enumerate(conditions)
         ]
         if combined:
-            blocks.append(
-                _Block(
-                    source,
-                    COMBINED,
-                    COMBINED_DESCRIPTION,
-                    COMBINED,
-                    min(combined, len(labels)),
-                    (seed, zlib.crc32(COMBINED.encode()), tag),
-                )
-            )
-    tag = zlib.crc32(NON_DIGIT_SOURCE.encode())
+            stream = (seed, _tag(COMBINED), tag)
+            blocks.append(_Block(source, COMBINED, COMBINED_DESCRIPTION, COMBINED, min(combined, len(labels)), stream))
+    tag = _tag(NON_DIGIT_SOURCE)
     blocks += [
-        _Block(NON_DIGIT_SOURCE, kind, description, "non-digit", non_digits, (seed, zlib.crc32(kind.encode()), tag))
+        _Block(NON_DIGIT_SOURCE, kind, description, "non-digit", non_digits, (seed, _tag(kind), tag))
         for kind, (description, _) in NON_DIGITS.items()
         if non_digits
     ]
@@ -265,22 +237,20 @@ def render_benchmark(
     """`sources`: name -> (images white on black, labels). The first `per_condition` digits of
     each source are rendered once per condition, and the first `combined` (default
     COMBINED_PER_DIGIT x per_condition) once each under several conditions at once; `non_digits`
-    photos of each kind in NON_DIGITS (default non_digit_count(per_condition)) have no digit; 0
-    leaves either out. Blocks render side by side on `threads` threads (OpenCV and NumPy release
+    photos of each kind in NON_DIGITS (default a quarter of per_condition, at least 2) have no digit;
+    0 leaves either out. Blocks render side by side on `threads` threads (OpenCV and NumPy release
     the GIL) with the same result as one after the other."""
     from concurrent.futures import ThreadPoolExecutor
 
     combined = COMBINED_PER_DIGIT * per_condition if combined is None else combined
-    non_digits = non_digit_count(per_condition) if non_digits is None else non_digits
+    non_digits = max(2, -(-per_condition // 4)) if non_digits is None else non_digits
     blocks = _blocks(sources, per_condition, seed, conditions, combined, non_digits)
     images = [sources[b.source][0][: b.count] if b.source in sources else None for b in blocks]
     with ThreadPoolExecutor(max_workers=threads) as pool:
         rendered = list(pool.map(_render_block, images, blocks))
     labels, fidelity, examples = _labels_fidelity_examples(sources, blocks, rendered)
-    table = pd.DataFrame(
-        [{"source": b.source, "condition": b.condition, "description": b.description, "kind": b.kind} for b in blocks],
-        columns=["source", "condition", "description", "kind"],
-    )
+    columns = ["source", "condition", "description", "kind"]
+    table = pd.DataFrame([[getattr(b, name) for name in columns] for b in blocks], columns=columns)
     joined = {
         name: np.concatenate([r[name] for r in rendered]) if rendered else np.zeros((0, *shape), dtype)
         for name, shape, dtype in (
@@ -318,24 +288,21 @@ def _labels_fidelity_examples(sources: dict, blocks: list, rendered: list) -> tu
         else:
             labels.append(np.full(block.count, -1))
             fidelity.append(np.full(block.count, np.nan))
-        if block.kind != "non-digit" or block.condition == EXAMPLE_NON_DIGIT:
-            examples.setdefault(
-                block.condition if block.kind != "non-digit" else f"no digit: {block.condition}", result["example"]
-            )
+        if block.kind != "non-digit":
+            examples.setdefault(block.condition, result["example"])
+        elif block.condition == EXAMPLE_NON_DIGIT:
+            examples.setdefault(f"no digit: {block.condition}", result["example"])
     return labels, fidelity, examples
 
 
-def _counts(
-    mine: np.ndarray, rendered: RenderedBenchmark, predicted: np.ndarray, confidence: np.ndarray, unsure_below: float
-) -> dict:
-    """What happened to the photos `mine` (a mask): found or not, flagged unsure (a digit found
-    with confidence below `unsure_below`) or answered, right or wrong, polarity, and how well
-    the inputs match the clean digits'."""
-    found, labels = rendered.found[mine], rendered.labels[mine]
+def _counts(mine: np.ndarray, rendered: RenderedBenchmark, predicted, confidence, unsure_below: float) -> dict:
+    """What happened to the photos `mine` (a mask): found or not, flagged unsure (a digit found with confidence
+    below `unsure_below`) or answered, right or wrong, polarity, and how well the inputs match the clean digits'."""
+    found, labels, fidelity = rendered.found[mine], rendered.labels[mine], rendered.fidelity[mine]
     answered = found & (confidence[mine] >= unsure_below)
     right = found & (predicted[mine] == labels)
     images = int(mine.sum())
-    fidelity = rendered.fidelity[mine]
+    measured = images and not np.isnan(fidelity).all()
     return {
         "images": images,
         "correct": int(right.sum()),
@@ -346,28 +313,9 @@ def _counts(
         "answered_correct": int((right & answered).sum()),
         "answered_accuracy": (right & answered).sum() / answered.sum() if answered.any() else None,
         "polarity_inversions": int(rendered.inverted[mine].sum()),
-        "like_clean": float((fidelity > LIKE_CLEAN).mean()) if images and not np.isnan(fidelity).all() else None,
-        "mean_overlap": float(np.mean(fidelity)) if images and not np.isnan(fidelity).all() else None,
+        "like_clean": float((fidelity > LIKE_CLEAN).mean()) if measured else None,
+        "mean_overlap": float(np.mean(fidelity)) if measured else None,
     }
-
-
-DIGIT_COLUMNS = [
-    "source",
-    "condition",
-    "description",
-    "images",
-    "correct",
-    "accuracy",
-    "no_digit",
-    "flagged",
-    "answered",
-    "answered_accuracy",
-    "polarity_inversions",
-    "like_clean",
-    "mean_overlap",
-]
-NON_DIGIT_COLUMNS = ["condition", "description", "images", "no_digit", "flagged", "answered"]
-LIKE_CLEAN = 0.5  # an input "reads like the clean digit" when its ink overlaps the clean one's by more
 
 
 @dataclass
@@ -418,74 +366,51 @@ class BenchmarkResult:
         return summary
 
 
-def _plain(row) -> dict:
+def _plain(row: dict | pd.Series) -> dict:
     """A row of counts as JSON-ready numbers (None for what could not be measured)."""
-    items = row.items() if isinstance(row, (dict, pd.Series)) else row
-    return {
-        name: (
-            None
-            if value is None or (isinstance(value, float) and np.isnan(value))
-            else int(value)
-            if isinstance(value, (int, np.integer))
-            else float(value)
-        )
-        for name, value in items
-    }
+    return {name: _number(value) for name, value in row.items()}
+
+
+def _number(value) -> int | float | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    return int(value) if isinstance(value, (int, np.integer)) else float(value)
 
 
 def _non_digit_summary(table: pd.DataFrame) -> dict:
-    totals = {name: int(table[name].sum()) for name in ("images", "no_digit", "flagged", "answered")}
-    by_kind = {
-        row.condition: _plain({name: getattr(row, name) for name in ("images", "no_digit", "flagged", "answered")})
-        for row in table.itertuples()
-    }
-    return {**totals, "by_kind": by_kind}
+    names = ("images", "no_digit", "flagged", "answered")
+    by_kind = {row.condition: _plain({name: getattr(row, name) for name in names}) for row in table.itertuples()}
+    return {**{name: int(table[name].sum()) for name in names}, "by_kind": by_kind}
 
 
 def score(
     model, rendered: RenderedBenchmark, photos_folder: str | None = None, unsure_below: float = 0.0
 ) -> BenchmarkResult:
-    """`model` read every rendered photo: per block of digit photos, accuracy (a photo in which
-    no digit was found counts as wrong), how many were flagged unsure (confidence below
-    `unsure_below`, the threshold the training chose) and how often the rest were right; per
-    kind of photo without a digit, how many got a digit not flagged unsure; plus a labelled folder
-    of real photos, when given. The time to read a 4,000-px photo is measured here, not while
-    rendering: in the workflow this runs after training, on a quiet machine, and the time is what
-    a user waits."""
+    """`model` read every rendered photo: per block of digit photos, accuracy (no digit found counts as
+    wrong), how many were flagged unsure (confidence below `unsure_below`, the threshold the training
+    chose) and how often the rest were right; per kind of photo without a digit, how many got a digit
+    not flagged unsure; plus a labelled folder of real photos, when given. The 4,000-px photo is timed
+    here, not while rendering: this runs after training, on a quiet machine, as a user waits."""
     from .inference import probabilities
 
     probs = probabilities(model, rendered.inputs)
     predicted, confidence = probs.argmax(axis=1), probs.max(axis=1, initial=0.0)
-    rows, non_digits = [], []
+    counts = partial(_counts, rendered=rendered, predicted=predicted, confidence=confidence, unsure_below=unsure_below)
+    rows, non_digits = [], []  # the columns each table needs are picked below
     for index, block in enumerate(rendered.blocks.itertuples(index=False)):
-        counts = _counts(rendered.block == index, rendered, predicted, confidence, unsure_below)
-        names = {"condition": block.condition, "description": block.description}
-        if block.kind == "non-digit":
-            non_digits.append({**names, **counts})
-        else:
-            rows.append({"source": block.source, **names, **counts})
-    combined_rows = [row for row in rendered.blocks.itertuples() if row.kind == COMBINED]
-    combined = np.isin(rendered.block, [row.Index for row in combined_rows])
-    by_condition = (
-        [
-            {
-                "condition": name,
-                **_counts(combined & rendered.drawn[:, column], rendered, predicted, confidence, unsure_below),
-            }
-            for column, name in enumerate(rendered.drawn_names)
-        ]
-        if combined_rows
-        else []
-    )
-    table = pd.DataFrame(rows)
+        row = {**block._asdict(), **counts(rendered.block == index)}
+        (non_digits if block.kind == "non-digit" else rows).append(row)
+    combined_blocks = [row.Index for row in rendered.blocks.itertuples() if row.kind == COMBINED]
+    combined = np.isin(rendered.block, combined_blocks)
+    drawn = [{"condition": n, **counts(combined & rendered.drawn[:, i])} for i, n in enumerate(rendered.drawn_names)]
     return BenchmarkResult(
-        table[DIGIT_COLUMNS + ["answered_correct"]],
+        pd.DataFrame(rows)[DIGIT_COLUMNS + ["answered_correct"]],
         rendered.examples,
         time_large_photo(rendered.seed),
         _photos_result(model, photos_folder),
         pd.DataFrame(non_digits, columns=NON_DIGIT_COLUMNS),
-        pd.DataFrame(by_condition),
-        _counts(combined, rendered, predicted, confidence, unsure_below) if combined_rows else None,
+        pd.DataFrame(drawn if combined_blocks else []),
+        counts(combined) if combined_blocks else None,
         unsure_below,
     )
 
@@ -507,45 +432,15 @@ def _photos_result(model, photos_folder: str | None) -> dict | None:
     }
 
 
-def preprocessing_report(rendered: RenderedBenchmark) -> pd.DataFrame:
-    """What the preprocessing made of the photos, with no model: per block (and, for the combined
-    photos, per condition drawn), photos without a digit found, polarity inversions, and the
-    fraction whose 28x28 reads like the clean digit's (ink overlap above LIKE_CLEAN)."""
-    nothing = np.zeros(len(rendered.labels), int)
-    keep = ["images", "no_digit", "polarity_inversions", "like_clean", "mean_overlap"]
-    rows = [
-        {
-            "source": b.source,
-            "condition": b.condition,
-            **{k: v for k, v in _counts(rendered.block == i, rendered, nothing, nothing, 0.0).items() if k in keep},
-        }
-        for i, b in enumerate(rendered.blocks.itertuples(index=False))
-    ]
-    combined = np.isin(rendered.block, np.flatnonzero(rendered.blocks.kind.to_numpy() == COMBINED))
-    for column, name in enumerate(rendered.drawn_names):
-        mine = combined & rendered.drawn[:, column]
-        if mine.any():
-            counts = _counts(mine, rendered, nothing, nothing, 0.0)
-            rows.append(
-                {
-                    "source": "combined, by condition",
-                    "condition": name,
-                    **{k: v for k, v in counts.items() if k in keep},
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 def source_digits(mnist_npz, usps_npz=None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """The benchmark's sources: MNIST's test split, and USPS's when a (non-empty) file is given."""
     from ..data.arrays import load_splits
 
     test = load_splits(mnist_npz)["test"]
     sources = {"mnist test": (test.images, test.labels)}
-    if usps_npz is not None:
-        usps = load_splits(usps_npz).get("test")
-        if usps is not None and len(usps.labels):
-            sources["usps test"] = (usps.images, usps.labels)
+    usps = load_splits(usps_npz).get("test") if usps_npz is not None else None
+    if usps is not None and len(usps.labels):
+        sources["usps test"] = (usps.images, usps.labels)
     return sources
 
 

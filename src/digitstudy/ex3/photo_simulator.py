@@ -1,12 +1,8 @@
 """Simulated phone photos of paper: a digit (or nothing) written on a sheet, lit, photographed.
 
-A `Photo` says how one photo is made: the sheet (its colour, grain, grid or ruled lines, a
-stain), the ink (colour, faintness, stroke width), the light (a gradient, vignetting, a cast
-shadow whose edge can be placed through the digit or beside it), the camera (rotation,
-perspective tilt, blur, sensor noise, JPEG quality, size, EXIF flag) and the table beside the
-sheet. `render` returns the encoded JPEG bytes a phone would write; `draw_combined` draws a photo
-in which several of these conditions meet at once, at realistic random strengths, and
-`draw_non_digit` one with no digit at all (blank, lined or stained paper, a sheet's edge).
+A `Photo` says how one photo is made: sheet, ink, light, camera and the table beside the sheet.
+`render` returns the JPEG bytes a phone would write; `draw_combined` draws a photo in which several
+conditions meet at realistic random strengths, `draw_non_digit` one with no digit at all.
 Deterministic for a random generator's state.
 """
 
@@ -50,10 +46,9 @@ class Photo:
     exif_orientation: int = 1
     table_edge: float = 0.0  # fraction of the width covered by a dark table beside the sheet
     paper: tuple = tuple(PAPER)  # the sheet's colour: grey or recycled paper is darker than PAPER
-    # Where the shadow's edge lies, measured along the shadow's direction from the digit's centre:
-    # 0 through the centre, +-1 at the digit's edge, +-2 at the frame's edge (linear in between);
-    # the shadow covers the side beyond the edge, so 0.3 darkens part of the digit and 1.5 only a
-    # margin beside it. None: the edge passes within 15% of the frame's middle, wherever the digit is.
+    # Where the shadow's edge lies, along its direction from the digit's centre: 0 through the centre, +-1 at the
+    # digit's edge, +-2 at the frame's edge (linear between); the shadow covers the side beyond, so 0.3 darkens part
+    # of the digit, 1.5 only a margin. None: the edge passes within 15% of the frame's middle, wherever the digit is.
     shadow_at: float | None = None
     shadow_edge: float = 0.025  # width of the shadow's soft edge (penumbra), fraction of the frame
     stain: str = ""  # "coffee ring", "ink blot" or "smudge" on the sheet
@@ -70,11 +65,8 @@ def _digit_alpha(digit: np.ndarray, height: int, stroke: float) -> np.ndarray:
     crop = digit[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
     crop = cv2.copyMakeBorder(crop, 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=0)
     scale = height / crop.shape[0]
-    alpha = cv2.resize(
-        crop,
-        (max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale))),
-        interpolation=cv2.INTER_CUBIC,
-    )
+    size = (max(2, round(crop.shape[1] * scale)), max(2, round(crop.shape[0] * scale)))
+    alpha = cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC)
     radius = abs(stroke) * scale
     if radius >= 0.5:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * round(radius) + 1,) * 2)
@@ -84,19 +76,8 @@ def _digit_alpha(digit: np.ndarray, height: int, stroke: float) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class _LightDraws:
-    """The random parts of the light, drawn before the digit is placed (the shadow's edge may be
-    placed relative to the digit)."""
-
-    gradient_angle: float = 0.0
-    shadow_angle: float = 0.0
-    shadow_offset: float = 0.0
-
-
-@dataclass(frozen=True)
 class _Placement:
-    """Where the digit sits on the frame, in pixels: its centre and half-size, and the sheet's
-    columns (the table may cover the rest)."""
+    """Where the digit sits on the frame, in pixels: its centre and half-size, and the sheet's columns."""
 
     centre_y: float
     centre_x: float
@@ -106,73 +87,67 @@ class _Placement:
     sheet_right: int
 
 
-def _draw_light(photo: Photo, rng: np.random.Generator) -> _LightDraws:
+def _draw_light(photo: Photo, rng: np.random.Generator) -> tuple[float, float, float]:
+    """The random parts of the light (gradient angle, shadow angle and offset), drawn before the
+    digit is placed (the shadow's edge may be placed relative to the digit)."""
     gradient_angle = rng.uniform(0, 2 * np.pi) if photo.gradient else 0.0
-    shadow_angle, shadow_offset = 0.0, 0.0
-    if photo.shadow:
-        shadow_angle = rng.uniform(0, 2 * np.pi)
-        shadow_offset = rng.uniform(-0.15, 0.15)
-    return _LightDraws(gradient_angle, shadow_angle, shadow_offset)
+    if not photo.shadow:
+        return gradient_angle, 0.0, 0.0
+    return gradient_angle, rng.uniform(0, 2 * np.pi), rng.uniform(-0.15, 0.15)
 
 
-def _shadow_side(photo: Photo, draws: _LightDraws, xx: np.ndarray, yy: np.ndarray, place: _Placement) -> np.ndarray:
-    """Signed distance (in pixels) beyond the shadow's edge, placed relative to the digit as
-    `photo.shadow_at` says."""
-    direction = np.array([np.cos(draws.shadow_angle), np.sin(draws.shadow_angle)])
-    along = direction * np.sign(photo.shadow_at or 1.0)  # the side of the digit the edge lies on
+def _shadow_side(photo: Photo, angle: float, xx: np.ndarray, yy: np.ndarray, place: _Placement) -> np.ndarray:
+    """Signed distance (in pixels) beyond the shadow's edge, placed relative to the digit as `photo.shadow_at` says."""
+    direction = np.array([np.cos(angle), np.sin(angle)])
+    sign = np.sign(photo.shadow_at or 1.0)
+    along = direction * sign  # the side of the digit the edge lies on
     # From the digit's centre: its own extent along that direction, and the frame's edge.
     extent = abs(along[0]) * place.half_width + abs(along[1]) * place.half_height
-    to_x = (place.sheet_right - place.centre_x if along[0] > 0 else place.centre_x - place.sheet_left) / max(
-        abs(along[0]), 1e-6
-    )
-    to_y = ((yy.shape[0] - place.centre_y) if along[1] > 0 else place.centre_y) / max(abs(along[1]), 1e-6)
-    frame = max(min(to_x, to_y), extent)
+    to_x = place.sheet_right - place.centre_x if along[0] > 0 else place.centre_x - place.sheet_left
+    to_y = (yy.shape[0] - place.centre_y) if along[1] > 0 else place.centre_y
+    frame = max(min(to_x / max(abs(along[0]), 1e-6), to_y / max(abs(along[1]), 1e-6)), extent)
     at = abs(photo.shadow_at)
     distance = at * extent if at <= 1 else extent + (min(at, 2.0) - 1) * (frame - extent)
-    distance *= np.sign(photo.shadow_at or 1.0)
+    distance *= sign
     return direction[0] * (xx - place.centre_x) + direction[1] * (yy - place.centre_y) - distance
 
 
-def _light(photo: Photo, draws: _LightDraws, height: int, width: int, place: _Placement | None) -> np.ndarray:
+def _light(photo: Photo, draws: tuple, height: int, width: int, place: _Placement | None) -> np.ndarray:
     """How much light falls on each pixel: a gradient, vignetting, a cast shadow."""
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     light = np.ones((height, width), np.float32)
+    gradient_angle, shadow_angle, offset = draws
     if photo.gradient:
-        angle = draws.gradient_angle
-        ramp = (np.cos(angle) * (xx / width - 0.5) + np.sin(angle) * (yy / height - 0.5)) * 1.4 + 0.5
+        ramp = (np.cos(gradient_angle) * (xx / width - 0.5) + np.sin(gradient_angle) * (yy / height - 0.5)) * 1.4 + 0.5
         light *= 1 - photo.gradient * np.clip(ramp, 0, 1)
     if photo.vignette:
         radius = np.hypot((xx / width - 0.5) * 2, (yy / height - 0.5) * 2) / np.sqrt(2)
         light *= 1 - photo.vignette * radius**2
     if photo.shadow:
         if photo.shadow_at is None or place is None:
-            angle, offset = draws.shadow_angle, draws.shadow_offset
-            side = np.cos(angle) * (xx / width - 0.5) + np.sin(angle) * (yy / height - 0.5) - offset
+            side = np.cos(shadow_angle) * (xx / width - 0.5) + np.sin(shadow_angle) * (yy / height - 0.5) - offset
             edge = side * (1 / photo.shadow_edge)
         else:
-            edge = _shadow_side(photo, draws, xx, yy, place) / (photo.shadow_edge * max(height, width))
+            edge = _shadow_side(photo, shadow_angle, xx, yy, place) / (photo.shadow_edge * max(height, width))
         light *= 1 - photo.shadow * np.clip(edge + 0.5, 0, 1)
     return light
 
 
-def _paper(
-    photo: Photo, rng: np.random.Generator, height: int, width: int, size: int, line_spacing: float
-) -> np.ndarray:
-    """The sheet: its colour, grain, and grid or ruled lines `line_spacing` pixels apart."""
+def _paper(photo: Photo, rng: np.random.Generator, height: int, width: int, size: int, spacing: float) -> np.ndarray:
+    """The sheet: its colour, grain, and grid or ruled lines `spacing` pixels apart."""
     paper = np.broadcast_to(np.asarray(photo.paper, np.float32), (height, width, 3)).copy()
     if photo.texture:
         grain = cv2.GaussianBlur(rng.normal(0, 1, (height, width)).astype(np.float32), (0, 0), max(0.7, size / 400))
         paper += (photo.texture * grain / max(grain.std(), 1e-6))[..., None]
     if photo.lines:
-        spacing = max(4, round(line_spacing))
-        thickness = max(1, round(size / 300))
-        phase_y, phase_x = rng.integers(0, spacing, 2)
+        step, thickness = max(4, round(spacing)), max(1, round(size / 300))
+        phase_y, phase_x = rng.integers(0, step, 2)
         # Lines are printed ink: as much darker than this sheet as LINE_BLUE is than white paper.
         line = (LINE_BLUE / PAPER * np.asarray(photo.paper)).tolist()
-        for y in range(int(phase_y), height, spacing):
+        for y in range(int(phase_y), height, step):
             cv2.line(paper, (0, y), (width - 1, y), line, thickness)
         if photo.lines == "grid":
-            for x in range(int(phase_x), width, spacing):
+            for x in range(int(phase_x), width, step):
                 cv2.line(paper, (x, 0), (x, height - 1), line, thickness)
     if photo.stain:
         paper = _stain(paper, photo.stain, rng)
@@ -253,23 +228,18 @@ def _photograph(image: np.ndarray, light: np.ndarray, photo: Photo, rng: np.rand
     image = np.clip(np.rint(image), 0, 255).astype(np.uint8)
     if photo.size != size:
         scale = photo.size / size
-        image = cv2.resize(
-            image,
-            (round(width * scale), round(height * scale)),
-            interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA,
-        )
+        shape = (round(width * scale), round(height * scale))
+        image = cv2.resize(image, shape, interpolation=cv2.INTER_LINEAR if scale > 1 else cv2.INTER_AREA)
     return encode_jpeg(image, photo.jpeg_quality, photo.exif_orientation)
 
 
 def render(digit: np.ndarray | None, photo: Photo, rng: np.random.Generator) -> bytes:
-    """One simulated photo of `digit` (white on black, any size; None: the sheet without a digit)
-    as encoded JPEG bytes."""
+    """One simulated photo of `digit` (white on black, any size; None: the sheet alone) as encoded JPEG bytes."""
     size = min(photo.size, 1000)  # larger photos are rendered at 1,000 px and enlarged
     height, width = size, max(8, round(size * 0.8))
     draws = _draw_light(photo, rng)
-    paper = _paper(
-        photo, rng, height, width, size, height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6)
-    )
+    spacing = height * photo.digit_fraction / (2.0 if photo.lines == "ruled" else 2.6)
+    paper = _paper(photo, rng, height, width, size, spacing)
     alpha = np.zeros((0, 0), np.float32)
     if digit is not None:
         digit_height = max(8, round(height * photo.digit_fraction * rng.uniform(0.85, 1.1)))
@@ -280,24 +250,16 @@ def render(digit: np.ndarray | None, photo: Photo, rng: np.random.Generator) -> 
     cut = round(width * photo.table_edge)
     sheet_left, sheet_right = (cut, width) if table_left else (0, width - cut)
     top = int(np.clip((height - ah) / 2 + rng.uniform(-0.08, 0.08) * height, 0, max(0, height - ah)))
-    left = int(
-        np.clip(
-            (sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width,
-            sheet_left,
-            max(sheet_left, sheet_right - aw),
-        )
-    )
+    middle = (sheet_left + sheet_right - aw) / 2 + rng.uniform(-0.08, 0.08) * width
+    left = int(np.clip(middle, sheet_left, max(sheet_left, sheet_right - aw)))
     coverage = np.zeros((height, width), np.float32)
     coverage[top : top + ah, left : left + aw] = alpha[: height - top, : width - left]
     ink = _ink_colour(photo)
     image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
     if photo.table_edge:
-        table = np.zeros((height, width), bool)
-        table[:, :cut] = True
-        if not table_left:
-            table = table[:, ::-1]
-        wood = WOOD + rng.normal(0, 6, (height, width, 1))
-        image = np.where(table[..., None], wood, image)
+        columns = np.arange(width)[:, None]
+        table = columns < cut if table_left else columns >= width - cut
+        image = np.where(table, WOOD + rng.normal(0, 6, (height, width, 1)), image)
     place = _Placement(top + ah / 2, left + aw / 2, max(ah, 1) / 2, max(aw, 1) / 2, sheet_left, sheet_right)
     return _photograph(image, _light(photo, draws, height, width, place), photo, rng, size)
 
@@ -316,9 +278,8 @@ def render_sheet(
     draws = _draw_light(photo, rng)
     paper = _paper(photo, rng, height, width, size, pitch_y / 2)
     coverage = np.zeros((height, width), np.float32)
-    boxes = []
+    boxes = [[] for _ in rows]
     for r, row in enumerate(rows):
-        boxes.append([])
         for c, digit in enumerate(row):
             alpha = _ink_alpha(digit, round(digit_height * rng.uniform(0.85, 1.1)), photo, rng)
             ah, aw = alpha.shape
@@ -326,11 +287,10 @@ def render_sheet(
             left = round(pitch_x * (c + 0.6) + (digit_height - aw) / 2 + rng.uniform(-0.1, 0.1) * digit_height)
             top, left = int(np.clip(top, 0, height - ah)), int(np.clip(left, 0, width - aw))
             coverage[top : top + ah, left : left + aw] = np.maximum(coverage[top : top + ah, left : left + aw], alpha)
-            boxes[-1].append((left, top, left + aw, top + ah))
+            boxes[r].append((left, top, left + aw, top + ah))
     ink = _ink_colour(photo)
     image = paper * (1 - coverage[..., None]) + ink * coverage[..., None]
-    light = _light(photo, draws, height, width, None)
-    return _photograph(image, light, replace(photo, size=size), rng, size), boxes
+    return _photograph(image, _light(photo, draws, height, width, None), replace(photo, size=size), rng, size), boxes
 
 
 def encode_jpeg(upright_bgr: np.ndarray, quality: int = 92, orientation: int = 1) -> bytes:
@@ -350,53 +310,38 @@ def _uniform(low: float, high: float):
     return lambda rng: float(rng.uniform(low, high))
 
 
+def _shadow(strength: tuple[float, float], at: tuple[float, float] | None = None) -> dict:
+    """A cast shadow's Photo fields, in the order they are drawn."""
+    placed = {"shadow_at": _uniform(*at)} if at else {}
+    return {"shadow": _uniform(*strength), **placed, "shadow_edge": _uniform(0.004, 0.05)}
+
+
 # The conditions that meet in a combined photo, with the strengths they are drawn at (Photo
-# fields; a callable draws the value). Each inner tuple is a group of which a photo has at most
-# one: one shadow, one kind of lines, one ink, one stroke width.
-COMBINABLE_GROUPS: tuple[tuple[str, ...], ...] = (
-    ("lighting gradient",),
-    ("vignetting",),
-    ("shadow across the digit", "shadowed margin"),
-    ("grey paper",),
-    ("paper texture",),
-    ("grid paper", "ruled paper"),
-    ("pencil", "blue ink"),
-    ("thin pen", "thick strokes"),
-    ("rotation",),
-    ("perspective tilt",),
-    ("blur",),
-    ("jpeg",),
+# fields; a callable draws the value), in groups of which a photo has at most one: one shadow,
+# one kind of lines, one ink, one stroke width.
+_GROUPS: tuple[dict[str, dict], ...] = (
+    {"lighting gradient": {"gradient": _uniform(0.2, 0.55)}},
+    {"vignetting": {"vignette": _uniform(0.25, 0.6)}},
+    {"shadow across the digit": _shadow((0.3, 0.55), (-0.6, 0.6)), "shadowed margin": _shadow((0.3, 0.55), (1.2, 1.8))},
+    {"grey paper": {"paper": lambda rng: tuple(PAPER * rng.uniform(0.6, 0.85) * rng.uniform(0.96, 1.04, 3))}},
+    {"paper texture": {"texture": _uniform(5.0, 14.0)}},
+    {"grid paper": {"lines": lambda rng: "grid"}, "ruled paper": {"lines": lambda rng: "ruled"}},
+    {
+        "pencil": {"ink": lambda rng: tuple(PENCIL), "ink_alpha": _uniform(0.7, 0.9), "pencil_grain": lambda rng: True},
+        "blue ink": {"ink": lambda rng: tuple(BLUE_INK)},
+    },
+    {"thin pen": {"stroke": _uniform(-0.7, -0.4)}, "thick strokes": {"stroke": _uniform(0.6, 1.2)}},
+    {"rotation": {"rotation": _uniform(3.0, 10.0)}},
+    {"perspective tilt": {"tilt": _uniform(0.04, 0.12)}},
+    {"blur": {"blur": _uniform(0.7, 2.0)}},
+    {"jpeg": {"jpeg_quality": lambda rng: int(rng.integers(15, 51))}},
 )
-COMBINABLE: dict[str, dict] = {
-    "lighting gradient": {"gradient": _uniform(0.2, 0.55)},
-    "vignetting": {"vignette": _uniform(0.25, 0.6)},
-    "shadow across the digit": {
-        "shadow": _uniform(0.3, 0.55),
-        "shadow_at": _uniform(-0.6, 0.6),
-        "shadow_edge": _uniform(0.004, 0.05),
-    },
-    "shadowed margin": {
-        "shadow": _uniform(0.3, 0.55),
-        "shadow_at": _uniform(1.2, 1.8),
-        "shadow_edge": _uniform(0.004, 0.05),
-    },
-    "grey paper": {"paper": lambda rng: tuple(PAPER * rng.uniform(0.6, 0.85) * rng.uniform(0.96, 1.04, 3))},
-    "paper texture": {"texture": _uniform(5.0, 14.0)},
-    "grid paper": {"lines": lambda rng: "grid"},
-    "ruled paper": {"lines": lambda rng: "ruled"},
-    "pencil": {"ink": lambda rng: tuple(PENCIL), "ink_alpha": _uniform(0.7, 0.9), "pencil_grain": lambda rng: True},
-    "blue ink": {"ink": lambda rng: tuple(BLUE_INK)},
-    "thin pen": {"stroke": _uniform(-0.7, -0.4)},
-    "thick strokes": {"stroke": _uniform(0.6, 1.2)},
-    "rotation": {"rotation": _uniform(3.0, 10.0)},
-    "perspective tilt": {"tilt": _uniform(0.04, 0.12)},
-    "blur": {"blur": _uniform(0.7, 2.0)},
-    "jpeg": {"jpeg_quality": lambda rng: int(rng.integers(15, 51))},
-}
+COMBINABLE_GROUPS: tuple[tuple[str, ...], ...] = tuple(tuple(group) for group in _GROUPS)
+COMBINABLE: dict[str, dict] = {name: fields for group in _GROUPS for name, fields in group.items()}
 
 
-def _drawn_photo(fields: dict, rng: np.random.Generator, base: Photo = Photo()) -> Photo:
-    return replace(base, **{name: value(rng) for name, value in fields.items()})
+def _drawn_photo(fields: dict, rng: np.random.Generator) -> Photo:
+    return replace(Photo(), **{name: value(rng) for name, value in fields.items()})
 
 
 def draw_combined(rng: np.random.Generator, at_least: int = 3, at_most: int = 5) -> tuple[Photo, tuple[str, ...]]:
@@ -413,24 +358,13 @@ def draw_combined(rng: np.random.Generator, at_least: int = 3, at_most: int = 5)
 # Photos with no digit at all: what a user may photograph by mistake, or what lies around a
 # digit. name -> (description, Photo fields drawn per photo).
 NON_DIGITS: dict[str, tuple[str, dict]] = {
-    "blank, shadow": (
-        "blank paper, a cast shadow across it",
-        {"shadow": _uniform(0.3, 0.6), "shadow_edge": _uniform(0.004, 0.05)},
-    ),
-    "blank, shadowed margin": (
-        "blank paper, a shadow over one margin",
-        {"shadow": _uniform(0.3, 0.6), "shadow_at": _uniform(1.2, 1.8), "shadow_edge": _uniform(0.004, 0.05)},
-    ),
+    "blank, shadow": ("blank paper, a cast shadow across it", _shadow((0.3, 0.6))),
+    "blank, shadowed margin": ("blank paper, a shadow over one margin", _shadow((0.3, 0.6), (1.2, 1.8))),
     "blank, vignetting": ("blank paper, dark corners", {"vignette": _uniform(0.3, 0.7)}),
     "blank, lighting gradient": ("blank paper, light falling across it", {"gradient": _uniform(0.3, 0.6)}),
     "blank, grey paper in shadow": (
         "grey paper, vignetting and a cast shadow",
-        {
-            **COMBINABLE["grey paper"],
-            "vignette": _uniform(0.3, 0.6),
-            "shadow": _uniform(0.3, 0.5),
-            "shadow_edge": _uniform(0.004, 0.05),
-        },
+        {**COMBINABLE["grey paper"], "vignette": _uniform(0.3, 0.6), **_shadow((0.3, 0.5))},
     ),
     "grid paper": ("an empty grid", {"lines": lambda rng: "grid", "gradient": _uniform(0.0, 0.4)}),
     "ruled paper": ("empty ruled lines", {"lines": lambda rng: "ruled", "vignette": _uniform(0.0, 0.4)}),
@@ -446,6 +380,5 @@ NON_DIGITS: dict[str, tuple[str, dict]] = {
 
 
 def draw_non_digit(kind: str, rng: np.random.Generator) -> Photo:
-    """A photo of kind `kind` (a key of NON_DIGITS), drawn at random strengths; render it with
-    no digit."""
+    """A photo of kind `kind` (a key of NON_DIGITS), drawn at random strengths; render it with no digit."""
     return _drawn_photo(NON_DIGITS[kind][1], rng)
