@@ -7,9 +7,6 @@ from digitstudy.ex1.figures import gradient_grid
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    figure = gradient_grid(
-        pd.read_csv(snakemake.input.gradients),
-        int(snakemake.wildcards.epoch),
-        read_provenance(snakemake.input.provenance),
-    )
+    provenance = read_provenance(snakemake.input.provenance)
+    figure = gradient_grid(pd.read_csv(snakemake.input.gradients), int(snakemake.wildcards.epoch), provenance)
     figure.savefig(snakemake.output[0], dpi=130)

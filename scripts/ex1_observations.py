@@ -1,6 +1,7 @@
 """Snakemake adapter: facts the report turns into sentences, computed from this run's results."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -14,5 +15,4 @@ with log_to(snakemake.log[0]):
         pd.read_csv(snakemake.input.gradients),
         load_splits(snakemake.input.mnist)["test"].labels,
     )
-    with open(snakemake.output[0], "w") as handle:
-        json.dump(facts, handle, indent=2)
+    Path(snakemake.output[0]).write_text(json.dumps(facts, indent=2))

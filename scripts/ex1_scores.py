@@ -11,5 +11,4 @@ with log_to(snakemake.log[0]):
     table = scores_table(pd.read_csv(snakemake.input.metrics))
     table.to_csv(snakemake.output.table, index=False)
     _, share = majority_share(load_splits(snakemake.input.mnist)["test"].labels)
-    figure = scores_chart(table, share, read_provenance(snakemake.input.provenance))
-    figure.savefig(snakemake.output.chart, dpi=130)
+    scores_chart(table, share, read_provenance(snakemake.input.provenance)).savefig(snakemake.output.chart, dpi=130)

@@ -5,8 +5,8 @@ from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     yield_cpu()
-    settings_section = snakemake.params.cnn
-    configure_keras(snakemake.threads, settings_section["seed"])  # before any TensorFlow op
+    section = snakemake.params.cnn
+    configure_keras(snakemake.threads, section["seed"])  # before any TensorFlow op
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.data.svhn_format import STANDIN_WARNING
@@ -19,10 +19,7 @@ with log_to(snakemake.log[0]):
         print(f"WARNING: {STANDIN_WARNING}")
     splits = load_splits(snakemake.input.svhn)
     result = train_cnn(
-        splits["train"],
-        splits["test"],
-        CnnSpec.from_config(settings_section),
-        CnnTrainSettings.from_config(settings_section),
+        splits["train"], splits["test"], CnnSpec.from_config(section), CnnTrainSettings.from_config(section)
     )
     result.model.summary(print_fn=print)
     print({k: v for k, v in result.metrics.items() if k != "per_class"})

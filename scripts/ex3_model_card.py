@@ -1,6 +1,7 @@
 """Snakemake adapter: the recogniser's model card = what training recorded + the photo benchmark."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -8,16 +9,11 @@ from digitstudy.ex3.model_card import card_markdown
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
-    with open(snakemake.input.training) as handle:
-        training = json.load(handle)
-    with open(snakemake.input.photo_benchmark) as handle:
-        benchmark = json.load(handle)
-    card = {**training, "photo_benchmark": benchmark}
+    benchmark = json.loads(Path(snakemake.input.photo_benchmark).read_text())
+    card = {**json.loads(Path(snakemake.input.training).read_text()), "photo_benchmark": benchmark}
     if snakemake.input.leave_one_out:
         table = pd.read_csv(snakemake.input.leave_one_out)
         card["leave_one_out"] = json.loads(table.to_json(orient="records"))
-    with open(snakemake.output.json, "w") as handle:
-        json.dump(card, handle, indent=2)
-    with open(snakemake.output.markdown, "w") as handle:
-        handle.write(card_markdown(card))
+    Path(snakemake.output.json).write_text(json.dumps(card, indent=2))
+    Path(snakemake.output.markdown).write_text(card_markdown(card))
     print(f"model card with photo benchmark: overall {benchmark['overall_accuracy']:.4f}")

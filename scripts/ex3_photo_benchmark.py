@@ -2,6 +2,7 @@
 labelled folder of real photos, when configured), with the unsure threshold its training chose."""
 
 import json
+from pathlib import Path
 
 from digitstudy.runtime import log_to
 from digitstudy.keras_setup import configure_keras
@@ -14,8 +15,7 @@ with log_to(snakemake.log[0]):
     from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score
     from digitstudy.ex3.safe_load import load_untrusted
 
-    with open(snakemake.input.card) as handle:
-        unsure_below = (json.load(handle).get("unsure") or {}).get("below", 0.0)
+    unsure_below = (json.loads(Path(snakemake.input.card).read_text()).get("unsure") or {}).get("below", 0.0)
     result = score(
         load_untrusted(snakemake.input.model),
         RenderedBenchmark.load(snakemake.input.rendered),

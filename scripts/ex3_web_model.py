@@ -1,6 +1,7 @@
 """Snakemake adapter: the recogniser's weights for the report's draw-a-digit canvas."""
 
 import json
+from pathlib import Path
 
 from digitstudy.runtime import log_to
 
@@ -14,6 +15,5 @@ with log_to(snakemake.log[0]):
         exported = export(model)
     except Unsupported as error:  # the report says why it has no canvas
         exported = {"unsupported": str(error)}
-    with open(snakemake.output[0], "w") as handle:
-        json.dump(exported, handle)
+    Path(snakemake.output[0]).write_text(json.dumps(exported))
     print(exported.get("unsupported", f"{model.count_params():,} parameters exported as float16"))

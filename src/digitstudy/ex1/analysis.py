@@ -63,10 +63,9 @@ def gradient_ratios(gradients: pd.DataFrame, param: str = "kernel") -> pd.DataFr
 def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray) -> dict:
     digit, share = majority_share(test_labels)
     chance = chance_threshold(test_labels)
-    table = scores_table(metrics)
     configs = []
     ratios = gradient_ratios(gradients)
-    for row in table.itertuples():
+    for row in scores_table(metrics).itertuples():
         runs = metrics[(metrics.activation == row.activation) & (metrics.depth == row.depth)]
         at_chance = runs.test_accuracy <= chance
         config_ratios = ratios[(ratios.activation == row.activation) & (ratios.depth == row.depth)]
@@ -94,8 +93,6 @@ def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np
                 "gradient_first_over_last": by_epoch,
             }
         )
-    learned = [c for c in configs if c["runs_at_chance"] == 0]
-    spread = max(configs, key=lambda c: c["accuracy_std"]) if configs else None
     return {
         "chance": {
             "majority_digit": digit,
@@ -108,8 +105,8 @@ def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np
         "partly_collapsed": [
             f"{c['activation']}-{c['depth']}" for c in configs if 0 < c["runs_at_chance"] < c["seeds"]
         ],
-        "best": max(learned, key=lambda c: c["accuracy_mean"], default=None),
-        "largest_seed_spread": spread,
+        "best": max((c for c in configs if c["runs_at_chance"] == 0), key=lambda c: c["accuracy_mean"], default=None),
+        "largest_seed_spread": max(configs, key=lambda c: c["accuracy_std"], default=None),
     }
 
 

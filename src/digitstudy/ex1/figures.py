@@ -15,6 +15,12 @@ def _colour(activation: str) -> str:
     return COLOURS.get(activation, "#666666")
 
 
+def _stamped(figure: plt.Figure, provenance: dict, bottom: float = 0.04) -> plt.Figure:
+    figure.tight_layout(rect=(0, bottom, 1, 1))
+    stamp(figure, provenance)
+    return figure
+
+
 def scores_chart(table: pd.DataFrame, chance: float, provenance: dict) -> plt.Figure:
     activations = list(dict.fromkeys(table.activation))
     depths = sorted(table.depth.unique())
@@ -22,15 +28,9 @@ def scores_chart(table: pd.DataFrame, chance: float, provenance: dict) -> plt.Fi
     figure, axis = plt.subplots(figsize=(8.5, 4))
     for i, activation in enumerate(activations):
         rows = table[table.activation == activation].set_index("depth").reindex(depths)
-        positions = np.arange(len(depths)) + (i - (len(activations) - 1) / 2) * width
+        x = np.arange(len(depths)) + (i - (len(activations) - 1) / 2) * width
         axis.bar(
-            positions,
-            rows.accuracy_mean,
-            width,
-            yerr=rows.accuracy_std,
-            capsize=3,
-            color=_colour(activation),
-            label=activation,
+            x, rows.accuracy_mean, width, yerr=rows.accuracy_std, capsize=3, color=_colour(activation), label=activation
         )
     axis.axhline(chance, color="black", linestyle="--", linewidth=1, label=f"most frequent digit ({chance:.4f})")
     axis.set_xticks(np.arange(len(depths)), [f"{d} hidden layers" for d in depths])
@@ -38,11 +38,8 @@ def scores_chart(table: pd.DataFrame, chance: float, provenance: dict) -> plt.Fi
     axis.set_ylim(0, 1)
     # Beside the axes: inside, it covers bars (accurate ones reach to the top, failed ones stay low).
     axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
-    seeds = int(table.seeds.max())
-    axis.set_title(f"MNIST test accuracy by depth and activation ({seeds} seeds)")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
-    stamp(figure, provenance)
-    return figure
+    axis.set_title(f"MNIST test accuracy by depth and activation ({int(table.seeds.max())} seeds)")
+    return _stamped(figure, provenance)
 
 
 def _band(axis, frame: pd.DataFrame, column: str, colour: str, style: str, label: str) -> None:
@@ -55,14 +52,8 @@ def learning_curves(histories: pd.DataFrame, metric: str, provenance: dict) -> p
     """Rows: activations, columns: depths; train (solid) and validation (dashed), mean ± std."""
     activations = list(dict.fromkeys(histories.activation))
     depths = sorted(histories.depth.unique())
-    figure, axes = plt.subplots(
-        len(activations),
-        len(depths),
-        figsize=(3.2 * len(depths), 2.4 * len(activations) + 0.6),
-        sharex=True,
-        sharey=True,
-        squeeze=False,
-    )
+    size = (3.2 * len(depths), 2.4 * len(activations) + 0.6)
+    figure, axes = plt.subplots(len(activations), len(depths), figsize=size, sharex=True, sharey=True, squeeze=False)
     for r, activation in enumerate(activations):
         for c, depth in enumerate(depths):
             axis = axes[r, c]
@@ -79,20 +70,14 @@ def learning_curves(histories: pd.DataFrame, metric: str, provenance: dict) -> p
                 axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0, 0].legend(fontsize=7)
     figure.suptitle(f"Learning curves ({metric}; mean ± std over seeds)")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
-    stamp(figure, provenance)
-    return figure
+    return _stamped(figure, provenance)
 
 
-def gradient_grid(
-    gradients: pd.DataFrame, epoch: int, provenance: dict, param: str = "kernel", activations: list[str] | None = None
-) -> plt.Figure:
-    """One subplot per depth, activations overlaid: max |dL/dW| per layer, log scale.
-
-    On a log axis the natural summary over seeds is in log space: the line is the mean of
-    log10 max|g| (a geometric mean) and the band is +- one standard deviation of log10 max|g|.
-    """
-    rows = gradients[(gradients.epoch == epoch) & (gradients.param == param)]
+def gradient_grid(gradients: pd.DataFrame, epoch: int, provenance: dict, activations: list[str] | None = None):
+    """One subplot per depth, activations overlaid: max |dL/dW| per layer, log scale. The summary
+    over seeds is in log space: the line is the mean of log10 max|g| (a geometric mean), the band
+    +- one standard deviation of it."""
+    rows = gradients[(gradients.epoch == epoch) & (gradients.param == "kernel")]
     if activations is not None:
         rows = rows[rows.activation.isin(activations)]
     depths = sorted(rows.depth.unique())
@@ -104,27 +89,20 @@ def gradient_grid(
                 continue
             logs = np.log10(runs.max_abs).groupby(runs.layer).agg(["mean", "std"]).fillna(0.0)
             axis.plot(logs.index, 10 ** logs["mean"], "-o", markersize=2.5, color=_colour(activation), label=activation)
-            axis.fill_between(
-                logs.index,
-                10 ** (logs["mean"] - logs["std"]),
-                10 ** (logs["mean"] + logs["std"]),
-                color=_colour(activation),
-                alpha=0.2,
-            )
+            low, high = 10 ** (logs["mean"] - logs["std"]), 10 ** (logs["mean"] + logs["std"])
+            axis.fill_between(logs.index, low, high, color=_colour(activation), alpha=0.2)
         axis.set_yscale("log")
         axis.set_title(f"{depth} hidden layers (+ output layer {depth + 1})", fontsize=9)
         axis.set_xlabel("layer depth (1 = first hidden layer)")
         axis.grid(True, which="major", alpha=0.3)
-    axes[0, 0].set_ylabel(f"max |dL/d{'W' if param == 'kernel' else 'b'}| on the fixed mini-batch")
+    axes[0, 0].set_ylabel("max |dL/dW| on the fixed mini-batch")
     axes[0, 0].legend(fontsize=8)
     when = "at initialisation (untrained)" if epoch == 0 else f"after {epoch} epoch{'s' if epoch > 1 else ''}"
     figure.suptitle(f"Layer depth vs max gradient, {when}; mean ± std of log10 over seeds")
-    figure.tight_layout(rect=(0, 0.05, 1, 1))
-    stamp(figure, provenance)
-    return figure
+    return _stamped(figure, provenance, bottom=0.05)
 
 
-def activation_functions(provenance_note: str = "") -> plt.Figure:
+def activation_functions() -> plt.Figure:
     """Every activation and its analytic derivative on [-6, 6]."""
     from .activations import DERIVATIVES, FUNCTIONS, NAMES
 
@@ -167,6 +145,4 @@ def lecun_vs_baseline_curves(histories: pd.DataFrame, provenance: dict, baseline
                 axis.set_ylabel(metric)
     axes[0, 0].legend(fontsize=7)
     figure.suptitle(f"LeCun vs {baseline}: learning curves (mean ± std over seeds)")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
-    stamp(figure, provenance)
-    return figure
+    return _stamped(figure, provenance)

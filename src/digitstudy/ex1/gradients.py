@@ -1,9 +1,8 @@
 """Per-layer gradients of the loss on a fixed mini-batch, without an optimizer step.
 
-The assignment's snippet (model.optimizer.get_gradients) is Keras 2 internals; here one
-backward pass of the backend in use (tf.GradientTape, or jax.grad of a stateless call) gives
-dL/dW and dL/db of every Dense layer. max |g| per layer is what shows vanishing gradients; the
-signed max of the snippet and mean |g| are kept too.
+The assignment's snippet (model.optimizer.get_gradients) is Keras 2 internals; here one backward
+pass of the backend in use (tf.GradientTape, or jax.grad of a stateless call) gives dL/dW and dL/db
+of every Dense layer. max |g| per layer shows vanishing gradients; signed max and mean |g| are kept.
 """
 
 from __future__ import annotations
@@ -22,11 +21,8 @@ def layer_gradients(model: keras.Model, x: np.ndarray, y_onehot: np.ndarray) -> 
     loss_fn = keras.losses.CategoricalCrossentropy()
     backward = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}[keras.backend.backend()]
     grads = backward(model, [v for layer in layers for v in (layer.kernel, layer.bias)], loss_fn, x, y_onehot)
-    result = {}
-    for index, layer in enumerate(layers, start=1):
-        result[(index, "kernel")] = np.asarray(grads[2 * (index - 1)])
-        result[(index, "bias")] = np.asarray(grads[2 * (index - 1) + 1])
-    return result
+    keys = [(index, param) for index in range(1, len(layers) + 1) for param in ("kernel", "bias")]
+    return {key: np.asarray(grad) for key, grad in zip(keys, grads)}
 
 
 def _tensorflow_gradients(model, variables, loss_fn, x, y):

@@ -7,19 +7,13 @@ import keras
 from .keras_activations import keras_activation
 
 
-def hidden_layer_name(index: int) -> str:
-    return f"hidden_{index:02d}"
-
-
 def build_mlp(depth: int, activation: str, units: int = 32, inputs: int = 784, classes: int = 10) -> keras.Model:
     """Keras' default initialisers (glorot_uniform kernels, zero biases), as in the assignment."""
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
     layers = [keras.Input(shape=(inputs,), name="pixels")]
-    layers += [
-        keras.layers.Dense(units, activation=keras_activation(activation), name=hidden_layer_name(i))
-        for i in range(1, depth + 1)
-    ]
+    for i in range(1, depth + 1):
+        layers.append(keras.layers.Dense(units, activation=keras_activation(activation), name=f"hidden_{i:02d}"))
     layers.append(keras.layers.Dense(classes, activation="softmax", name="output"))
     return keras.Sequential(layers, name=f"mlp_{activation}_d{depth}")
 

@@ -55,6 +55,12 @@ def _grid(count: int) -> tuple[int, int]:
     return math.ceil(count / columns), columns
 
 
+def _min_max(values: np.ndarray) -> np.ndarray:
+    """Scaled from its minimum (0) to its maximum (1); a constant array gives 0."""
+    span = values.max() - values.min()
+    return (values - values.min()) / span if span > 0 else np.zeros_like(values)
+
+
 def feature_maps_figure(
     image: np.ndarray, maps: dict[str, np.ndarray], digit: int, index: int, provenance: dict
 ) -> plt.Figure:
@@ -76,20 +82,12 @@ def feature_maps_figure(
         inner = outer[position].subgridspec(rows, columns, wspace=0.05, hspace=0.05)
         for f in range(activation.shape[-1]):
             ax = figure.add_subplot(inner[f // columns, f % columns])
-            single = activation[..., f]
-            span = single.max() - single.min()
-            ax.imshow(
-                (single - single.min()) / span if span > 0 else np.zeros_like(single), cmap="gray", vmin=0, vmax=1
-            )
+            ax.imshow(_min_max(activation[..., f]), cmap="gray", vmin=0, vmax=1)
             ax.set_xticks([])
             ax.set_yticks([])
-        figure.text(
-            (outer[position].get_position(figure).x0 + outer[position].get_position(figure).x1) / 2,
-            outer[position].get_position(figure).y1 + 0.02,
-            f"{name}: {activation.shape[-1]} maps of {activation.shape[0]}x{activation.shape[1]}",
-            ha="center",
-            fontsize=9,
-        )
+        box = outer[position].get_position(figure)
+        title = f"{name}: {activation.shape[-1]} maps of {activation.shape[0]}x{activation.shape[1]}"
+        figure.text((box.x0 + box.x1) / 2, box.y1 + 0.02, title, ha="center", fontsize=9)
     stamp(figure, provenance, extra="each map scaled min (black) to max (white) on its own")
     return figure
 
@@ -99,9 +97,7 @@ def kernels_figure(kernels: np.ndarray, provenance: dict) -> plt.Figure:
     count = kernels.shape[-1]
     figure, axes = plt.subplots(1, count, figsize=(1.2 * count, 2.0), squeeze=False)
     for f, axis in enumerate(axes[0]):
-        kernel = kernels[..., f]
-        span = kernel.max() - kernel.min()
-        axis.imshow((kernel - kernel.min()) / span if span > 0 else np.zeros_like(kernel), interpolation="nearest")
+        axis.imshow(_min_max(kernels[..., f]), interpolation="nearest")
         axis.set_title(f"filter {f + 1}", fontsize=7)
         axis.set_axis_off()
     figure.suptitle("First convolutional layer: learned kernels (RGB, each scaled min-max)", fontsize=9, y=0.88)

@@ -17,14 +17,8 @@ if TYPE_CHECKING:  # only for annotations: collecting runs needs no TensorFlow
 
 
 def shape_trace_table(spec: CnnSpec) -> pd.DataFrame:
-    rows = shape_trace(spec)
-    return pd.DataFrame(
-        {
-            "layer": [r["layer"] for r in rows],
-            "output_shape": ["x".join(map(str, r["output_shape"])) for r in rows],
-            "parameters": [r["parameters"] for r in rows],
-        }
-    )
+    rows = [{**row, "output_shape": "x".join(map(str, row["output_shape"]))} for row in shape_trace(spec)]
+    return pd.DataFrame(rows, columns=["layer", "output_shape", "parameters"])
 
 
 def data_source(provenance: dict) -> dict:

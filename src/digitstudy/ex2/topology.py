@@ -45,7 +45,7 @@ def shape_trace(spec: CnnSpec) -> list[dict]:
     stride = spec.pool_strides or spec.pool_size
     rows = [{"layer": "input", "output_shape": (height, width, channels), "parameters": 0}]
     for index, filters in enumerate(spec.filters, start=1):
-        height, width = _conv(height, spec.kernel_size, spec.padding), _conv(width, spec.kernel_size, spec.padding)
+        height, width = (_conv(size, spec.kernel_size, spec.padding) for size in (height, width))
         if height < 1 or width < 1:
             raise TopologyError(
                 f"conv_{index} has no output ({height}x{width}): the input shrank to nothing. "
@@ -56,10 +56,7 @@ def shape_trace(spec: CnnSpec) -> list[dict]:
         parameters = spec.kernel_size**2 * channels * filters + filters
         channels = filters
         rows.append({"layer": f"conv_{index}", "output_shape": (height, width, channels), "parameters": parameters})
-        height, width = (
-            _pool(height, spec.pool_size, stride, spec.pool_padding),
-            _pool(width, spec.pool_size, stride, spec.pool_padding),
-        )
+        height, width = (_pool(size, spec.pool_size, stride, spec.pool_padding) for size in (height, width))
         if height < 1 or width < 1:
             raise TopologyError(
                 f"pool_{index} has no output ({height}x{width}): the input shrank to nothing. "
@@ -70,9 +67,7 @@ def shape_trace(spec: CnnSpec) -> list[dict]:
         rows.append({"layer": f"pool_{index}", "output_shape": (height, width, channels), "parameters": 0})
     features = height * width * channels
     rows.append({"layer": "flatten", "output_shape": (features,), "parameters": 0})
-    rows.append(
-        {"layer": "output", "output_shape": (spec.classes,), "parameters": features * spec.classes + spec.classes}
-    )
+    rows.append({"layer": "output", "output_shape": (spec.classes,), "parameters": (features + 1) * spec.classes})
     return rows
 
 

@@ -1,9 +1,4 @@
-"""Train the SVHN CNN with early stopping on a seeded 7,326-image validation split.
-
-Keras' EarlyStopping(restore_best_weights=True) restores only when stopping triggers; a run
-that reaches the epoch limit would keep its last weights. BestWeights keeps the weights of the
-lowest validation loss in every case.
-"""
+"""Train the SVHN CNN with early stopping on a seeded 7,326-image validation split."""
 
 from __future__ import annotations
 
@@ -56,10 +51,9 @@ def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettin
     train_idx, val_idx = split_training_set(
         len(train.labels), settings.train_subset, settings.validation_size, settings.split_seed
     )
-    training = uint8_batches(
-        train.images[train_idx], train.labels[train_idx], settings.batch_size, shuffle_seed=settings.seed
-    )
-    validation = uint8_batches(train.images[val_idx], train.labels[val_idx], EVAL_BATCH)
+    images, labels = train.images, train.labels
+    training = uint8_batches(images[train_idx], labels[train_idx], settings.batch_size, shuffle_seed=settings.seed)
+    validation = uint8_batches(images[val_idx], labels[val_idx], EVAL_BATCH)
     model = build_cnn(spec, settings.activation)
     model.compile(
         optimizer=make_optimizer(settings.optimizer, settings.learning_rate),

@@ -19,11 +19,10 @@ REMAP_CHUNK = 512  # images per cv2.remap call: remap holds source rows as 16-bi
 def elastic_field(
     rng: np.random.Generator, batch: int, size: int, control_points: int, displacement: float
 ) -> np.ndarray:
-    """Smooth random displacements of shape (2, batch, size, size) in pixels (rows, columns).
-
-    Each of control_points x control_points points spread over the image moves by a normal
-    draw with standard deviation `displacement`; bicubic interpolation between them makes the
-    field smooth, so strokes bend instead of breaking up."""
+    """Smooth random displacements of shape (2, batch, size, size) in pixels (rows, columns): each
+    of control_points x control_points points spread over the image moves by a normal draw with
+    standard deviation `displacement`, and bicubic interpolation between them makes strokes bend
+    instead of breaking up."""
     coarse = rng.normal(0.0, displacement, (2, batch, control_points, control_points)).astype(np.float32)
     spread = _cubic_spread(control_points, size)
     return np.einsum("ik,cbkl,jl->cbij", spread, coarse, spread).astype(np.float32)
@@ -33,9 +32,8 @@ def _cubic_spread(points: int, size: int) -> np.ndarray:
     """(size, points): OpenCV's bicubic resize of `points` values to `size`, as a matrix (the
     resize is separable, so rows and columns each take one such product)."""
     unit = np.eye(points, dtype=np.float32)
-    return np.stack(
-        [cv2.resize(unit[:, [j]], (1, size), interpolation=cv2.INTER_CUBIC)[:, 0] for j in range(points)], axis=1
-    )
+    columns = [cv2.resize(unit[:, [j]], (1, size), interpolation=cv2.INTER_CUBIC)[:, 0] for j in range(points)]
+    return np.stack(columns, axis=1)
 
 
 def warp_bilinear(images: np.ndarray, d_rows: np.ndarray, d_cols: np.ndarray) -> np.ndarray:
@@ -49,32 +47,24 @@ def warp_bilinear(images: np.ndarray, d_rows: np.ndarray, d_cols: np.ndarray) ->
     # into one tall image: one remap call reads every image, never a neighbour's pixels.
     r = np.broadcast_to(np.clip(rows + d_rows, -1, height), (batch, height, width))
     c = np.broadcast_to(np.clip(cols + d_cols, -1, width), (batch, height, width))
-    tall = height + 3
     padded = np.pad(images.astype(np.float32, copy=False), ((0, 0), (1, 2), (1, 2)))
     out = np.empty((batch, height, width), np.float32)
     for start in range(0, batch, REMAP_CHUNK):
         end = min(start + REMAP_CHUNK, batch)
-        first_row = (np.arange(end - start, dtype=np.float32) * tall + 1)[:, None, None]
+        first_row = (np.arange(end - start, dtype=np.float32) * (height + 3) + 1)[:, None, None]
         map_rows = (r[start:end] + first_row).reshape(-1, width).astype(np.float32)
         map_cols = (c[start:end] + 1).reshape(-1, width).astype(np.float32)
-        out[start:end] = cv2.remap(
-            padded[start:end].reshape(-1, width + 3),
-            map_cols,
-            map_rows,
-            cv2.INTER_LINEAR,
-            borderMode=cv2.BORDER_CONSTANT,
-            borderValue=0,
-        ).reshape(-1, height, width)
+        source = padded[start:end].reshape(-1, width + 3)
+        warped = cv2.remap(source, map_cols, map_rows, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        out[start:end] = warped.reshape(-1, height, width)
     return out
 
 
 def source_offsets(rng: np.random.Generator, batch: int, size: int, settings) -> tuple[np.ndarray, np.ndarray]:
     """Where each output pixel reads from, as offsets from itself: scale (height and width apart,
     as writers' aspect ratios differ), slant, rotate, shift, and the elastic wobble."""
-    centre = (size - 1) / 2
-    rows, cols = np.meshgrid(
-        np.arange(size, dtype=np.float32) - centre, np.arange(size, dtype=np.float32) - centre, indexing="ij"
-    )
+    axis = np.arange(size, dtype=np.float32) - (size - 1) / 2  # from the centre
+    rows, cols = np.meshgrid(axis, axis, indexing="ij")
 
     def uniform(bound):
         return rng.uniform(-bound, bound, (batch, 1, 1)).astype(np.float32)
@@ -102,10 +92,8 @@ def change_strokes(images: np.ndarray, rng: np.random.Generator, probability: fl
     out = images.copy()
     for chosen, pick in ((choice < half, np.maximum), (choice > 1 - half, np.minimum)):
         if chosen.any():
-            padded = np.pad(images[chosen], ((0, 0), (0, 1), (0, 1)))
-            out[chosen] = pick(
-                pick(padded[:, :-1, :-1], padded[:, 1:, :-1]), pick(padded[:, :-1, 1:], padded[:, 1:, 1:])
-            )
+            pad = np.pad(images[chosen], ((0, 0), (0, 1), (0, 1)))
+            out[chosen] = pick(pick(pad[:, :-1, :-1], pad[:, 1:, :-1]), pick(pad[:, :-1, 1:], pad[:, 1:, 1:]))
     return out
 
 

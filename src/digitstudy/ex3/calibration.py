@@ -1,9 +1,7 @@
 """Confidence you can use: temperature scaling (Guo et al., 2017) fitted on held-out images that
 look like what users send (validation digits of every training set, the same digits photographed
-by the simulator, and non-digit clutter), then the unsure threshold chosen on the same images.
-
-The temperature is folded into each network's last Dense layer (weights and bias divided by T),
-so the saved model's probabilities are the calibrated ones and the model keeps its layers.
+by the simulator, and non-digit clutter). The temperature is folded into each network's last
+Dense layer, so the saved model's probabilities are the calibrated ones and it keeps its layers.
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ from scipy.special import log_softmax
 
 from ..data.arrays import Split
 
-# Photos of the calibration digits: one condition each, cycled, at the benchmark's strengths.
-PHOTO_SIZE = 240
+PHOTO_SIZE = 240  # the calibration photos' largest size
 
 
 def calibration_photos(split: Split, count: int, seed: int) -> Split:
@@ -36,9 +33,7 @@ def calibration_photos(split: Split, count: int, seed: int) -> Split:
             photo = draw_combined(rng)[0]
         else:
             condition = CONDITIONS[(index // 2) % len(CONDITIONS)]
-            photo = condition.photo
-            for attribute, values in condition.vary.items():
-                photo = replace(photo, **{attribute: values[(index // 2) % len(values)]})
+            photo = replace(condition.photo, **{key: v[(index // 2) % len(v)] for key, v in condition.vary.items()})
         photo = replace(photo, size=min(photo.size, PHOTO_SIZE))
         result = preprocess_gray(decode_gray(render(split.images[index], photo, rng)))
         if result.image is not None:
@@ -66,7 +61,7 @@ def non_digit_photos(count: int, seed: int) -> np.ndarray:
 
 
 def _member_logits(members: list, x: np.ndarray) -> np.ndarray:
-    """(members, images, 10): each network's inputs to its final softmax, for network inputs `x`."""
+    """(members, images, 10): each network's inputs to its final softmax."""
     import keras
 
     logits = []
@@ -84,28 +79,21 @@ def mean_probabilities(logits: np.ndarray, temperature: float) -> np.ndarray:
 def nll(probs: np.ndarray, labels: np.ndarray) -> float:
     """Cross-entropy against the label, or against equal probabilities for a non-digit (-1)."""
     logp = np.log(np.clip(probs, 1e-12, 1.0))
-    digit = labels >= 0
-    losses = np.where(digit, -logp[np.arange(len(labels)), np.maximum(labels, 0)], -logp.mean(axis=1))
+    losses = np.where(labels >= 0, -logp[np.arange(len(labels)), np.maximum(labels, 0)], -logp.mean(axis=1))
     return float(losses.mean())
 
 
 def fit_temperature(members: list, x: np.ndarray, labels: np.ndarray) -> dict:
     """The temperature (0.25..8) with the lowest cross-entropy of the members' mean on the
-    calibration inputs `x` (as the networks take them); returns it with the cross-entropy before
-    and after."""
+    calibration inputs `x` (as the networks take them), with the cross-entropy before and after."""
     logits = _member_logits(members, x)
-    fitted = minimize_scalar(
-        lambda t: nll(mean_probabilities(logits, t), labels),
-        bounds=(0.25, 8.0),
-        method="bounded",
-        options={"xatol": 1e-4},
-    )
+
+    def loss(temperature: float) -> float:
+        return nll(mean_probabilities(logits, temperature), labels)
+
+    fitted = minimize_scalar(loss, bounds=(0.25, 8.0), method="bounded", options={"xatol": 1e-4})
     temperature = float(np.round(fitted.x, 4))
-    return {
-        "temperature": temperature,
-        "cross_entropy_before": nll(mean_probabilities(logits, 1.0), labels),
-        "cross_entropy_after": nll(mean_probabilities(logits, temperature), labels),
-    }
+    return {"temperature": temperature, "cross_entropy_before": loss(1.0), "cross_entropy_after": loss(temperature)}
 
 
 def apply_temperature(members: list, temperature: float) -> None:

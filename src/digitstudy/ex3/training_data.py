@@ -1,14 +1,10 @@
-"""Which digits the recogniser learns from and which writers it is measured on.
+"""Which digits the recogniser learns from and which writers it is measured on. Every set goes
+through the own-digit preprocessing first, so training, evaluation and grading see the same images.
 
-Every set goes through the own-digit preprocessing first, so training, evaluation,
-prediction and grading all see images made the same way.
-
-MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either
-trained on (`train_sets`; USPS then contributes its train split, and its test split is evaluated
-as a test split of a training source) or held out entirely (every split evaluated: writers the
-model never saw). Handwriting fonts (when available) are a training set like the writers' sets;
-left out of training they are evaluated, but they are not writers, so they are not "held out
-writers". Pen digits (pen_digits.py) are drawn in any number, so they need no repeats.
+MNIST train is always trained on, MNIST test always evaluated. USPS and Semeion are either trained
+on (`train_sets`: the train or only split; a test split is evaluated) or held out entirely (every
+split evaluated: writers the model never saw). Handwriting fonts are a training set like these;
+left out of training they are evaluated, but not as "held out writers".
 """
 
 from __future__ import annotations
@@ -77,18 +73,14 @@ def assemble(
     repeats: int = 1,
     limit: int | None = None,
     seed: int = 0,
-    with_variants: bool = True,
     pen_count: int = 0,
 ) -> RecogniserData:
-    """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance".
-
-    Sets other than MNIST and the pen digits are small and are repeated `repeats` times per
-    epoch (augmentation makes the copies differ); the copies are made after the validation
-    split, so no validation image is also trained on. `limit` keeps only the first images of
-    each training set (quick tests; config key ex3.train_subset, applied here only). The
-    training images are shuffled once with `seed`; `with_variants`: also make each training
-    image's copy in another set's format. "pen" in `train_sets` adds `pen_count` pen digits
-    (seeded by `seed`), each shown once per epoch."""
+    """`splits`/`provenance` are keyed "<dataset>_arrays" / "<dataset>_provenance". Sets other than
+    MNIST and the pen digits are small and repeated `repeats` times per epoch (augmentation makes
+    the copies differ; they are made after the validation split). `limit` keeps the first images of
+    each training set (config key ex3.train_subset, applied here only). The training images are
+    shuffled once with `seed`, and each gets a copy in another set's format. "pen" in `train_sets`
+    adds `pen_count` pen digits (seeded by `seed`), each shown once per epoch."""
     available, warnings = _available(splits, provenance)
     missing, evaluation, held_out = {}, {}, []
     train_parts, train_copies, sources = [], [], []
@@ -126,5 +118,11 @@ def assemble(
     # Shuffle once: the validation split then draws from every source.
     order = np.random.default_rng(seed).permutation(len(train.labels))
     train = Split(train.images[order], train.labels[order])
-    variants = format_variants(train.images, seed)[0] if with_variants else None
+    variants = format_variants(train.images, seed)[0]
     return RecogniserData(train, copies[order], sources, evaluation, held_out, missing, warnings, variants)
+
+
+def assemble_for(section: dict, splits: dict, provenance: dict, train_sets: list[str]) -> RecogniserData:
+    """assemble() with the settings of config section ex3."""
+    keys = {"repeats": "extra_set_repeats", "limit": "train_subset", "seed": "seed", "pen_count": "pen_digits"}
+    return assemble(splits, provenance, train_sets, **{argument: section[key] for argument, key in keys.items()})
