@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from digitstudy.compare_runs import compare_runs, main
+from tools.compare_runs import compare_runs, main
 
 
 def _run(root, accuracy=0.9, seconds=10.0, extra=False):

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from digitstudy.compare_runs import compare_runs
+from tools.compare_runs import compare_runs
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -76,7 +76,7 @@ for rule in ex1_train ex2_train ex3_train; do
 done
 
 # 2. Same results as the local run.
-"$PYTHON" -m digitstudy.compare_runs "$WORK/local" "$WORK/slurm" >&2 || { log "FAIL: results differ"; exit 1; }
+(cd "$REPO" && "$PYTHON" -m tools.compare_runs "$WORK/local" "$WORK/slurm") >&2 || { log "FAIL: results differ"; exit 1; }
 
 # 3. Teardown leaves nothing running (the EXIT trap runs `down` again, harmlessly).
 left=$("$CLUSTER" alive || true)

@@ -2,7 +2,7 @@
 count) equals a local run: every CSV and JSON under results/ must match exactly, except
 columns and keys that measure time or the machine.
 
-    python -m digitstudy.compare_runs RUN_A RUN_B
+    python -m tools.compare_runs RUN_A RUN_B
 """
 
 from __future__ import annotations
