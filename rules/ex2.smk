@@ -109,5 +109,6 @@ rule ex2_figures:
         mem_mb=3000,
     params:
         seed=config["ex2"]["feature_map_seed"],
+        backend=config["ex2"]["keras_backend"],
     script:
         "../scripts/ex2_figures.py"

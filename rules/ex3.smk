@@ -98,6 +98,7 @@ rule ex3_photo_benchmark:
         runtime=10,
     params:
         settings=config["ex3"]["photo_benchmark"],
+        backend=config["ex3"]["keras_backend"],
     script:
         "../scripts/ex3_photo_benchmark.py"
 
@@ -189,6 +190,8 @@ rule ex3_predict:
         "benchmarks/ex3_predict/ex3_predict.tsv"
     conda:
         "../envs/train.yaml"
+    params:
+        backend=config["ex3"]["keras_backend"],
     script:
         "../scripts/ex3_predict.py"
 
@@ -222,6 +225,8 @@ rule ex3_evaluate:
         "benchmarks/ex3_evaluate/{name}.tsv"
     conda:
         "../envs/train.yaml"
+    params:
+        backend=config["ex3"]["keras_backend"],
     script:
         "../scripts/ex3_evaluate.py"
 
@@ -246,6 +251,7 @@ rule ex3_grade:
         "../envs/train.yaml"
     params:
         limits=config["ex3"]["grade"]["limits"],
+        backend=config["ex3"]["keras_backend"],
     script:
         "../scripts/ex3_grade.py"
 
@@ -274,5 +280,7 @@ rule ex3_web_model:
         "logs/ex3_web_model/ex3_web_model.log",
     conda:
         "../envs/train.yaml"
+    params:
+        backend=config["ex3"]["keras_backend"],
     script:
         "../scripts/ex3_web_model.py"

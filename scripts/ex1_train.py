@@ -13,6 +13,7 @@ with log_to(snakemake.log[0]):
         snakemake.params.settings["keras_backend"],
         compilation_cache=snakemake.params.compilation_cache,
         without_optional_imports=True,
+        gpus=snakemake.resources.get("gpu", 0),
     )
 
     from digitstudy.data.arrays import load_splits

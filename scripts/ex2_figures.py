@@ -7,7 +7,9 @@ from digitstudy.runtime import log_to
 from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
-    configure_keras(snakemake.threads, snakemake.params.seed)
+    configure_keras(
+        snakemake.threads, snakemake.params.seed, snakemake.params.backend, gpus=snakemake.resources.get("gpu", 0)
+    )
 
     import keras
     import pandas as pd
@@ -24,7 +26,9 @@ with log_to(snakemake.log[0]):
     )
     confusion_figure(load_confusion(snakemake.input.confusion), provenance).savefig(snakemake.output.confusion, dpi=130)
     model = keras.models.load_model(snakemake.input.model, safe_mode=True)
-    kernels_figure(model.get_layer("conv_1").kernel.numpy(), provenance).savefig(snakemake.output.kernels, dpi=130)
+    kernels_figure(keras.ops.convert_to_numpy(model.get_layer("conv_1").kernel), provenance).savefig(
+        snakemake.output.kernels, dpi=130
+    )
     test = load_splits(snakemake.input.svhn)["test"]
     chosen = pick_one_per_class(test.labels, snakemake.params.seed)
     out_dir = Path(snakemake.output.feature_maps)

@@ -6,7 +6,10 @@ from digitstudy.keras_setup import configure_keras
 with log_to(snakemake.log[0]):
     yield_cpu()
     section = snakemake.params.cnn
-    configure_keras(snakemake.threads, section["seed"])  # before any TensorFlow op
+    # Before Keras is imported; a GPU only where the job asked for one (profiles/gpu).
+    configure_keras(
+        snakemake.threads, section["seed"], section["keras_backend"], gpus=snakemake.resources.get("gpu", 0)
+    )
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.data.svhn_format import STANDIN_WARNING

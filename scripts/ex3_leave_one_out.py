@@ -6,7 +6,8 @@ from digitstudy.runtime import log_to
 with log_to(snakemake.log[0]):
     section = snakemake.params.settings
     # The ensemble's networks side by side, one thread per operation (see ex3_train).
-    configure_keras(snakemake.threads, section["seed"], threads_per_op=1)
+    gpus = snakemake.resources.get("gpu", 0)
+    configure_keras(snakemake.threads, section["seed"], section["keras_backend"], threads_per_op=1, gpus=gpus)
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.ex3.leave_one_out import leave_one_out

@@ -9,7 +9,9 @@ from digitstudy.keras_setup import configure_keras
 
 with log_to(snakemake.log[0]):
     settings = snakemake.params.settings
-    configure_keras(snakemake.threads, settings["seed"])
+    configure_keras(
+        snakemake.threads, settings["seed"], snakemake.params.backend, gpus=snakemake.resources.get("gpu", 0)
+    )
 
     from digitstudy.ex3.outputs import write_scores
     from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score

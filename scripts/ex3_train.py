@@ -10,7 +10,8 @@ with log_to(snakemake.log[0]):
     section = snakemake.params.settings
     # The ensemble's networks side by side, one thread per operation: threads sharing an operation wait
     # for each other, and an epoch took twice as long whenever another process held a core (README, "Speed").
-    configure_keras(snakemake.threads, section["seed"], threads_per_op=1)
+    gpus = snakemake.resources.get("gpu", 0)
+    configure_keras(snakemake.threads, section["seed"], section["keras_backend"], threads_per_op=1, gpus=gpus)
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.ex3.model_card import build_card

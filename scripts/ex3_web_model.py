@@ -3,9 +3,11 @@
 import json
 from pathlib import Path
 
+from digitstudy.keras_setup import select_backend
 from digitstudy.runtime import log_to
 
 with log_to(snakemake.log[0]):
+    select_backend(snakemake.params.backend)
     import keras
 
     from digitstudy.ex3.web_model import Unsupported, export

@@ -115,13 +115,13 @@ def test_a_jax_job_can_train_and_save_without_importing_tensorflow_sklearn_or_ma
     for name in ("tensorflow", "sklearn", "matplotlib"):
         assert f"{name} loaded: False" in done.stdout
     assert (tmp_path / "m.h5").stat().st_size > 0 and (tmp_path / "m.keras").stat().st_size > 0
-    with pytest.raises(ValueError, match="without_optional_imports needs the jax backend"):
+    with pytest.raises(ValueError, match="without_optional_imports needs the jax or torch backend"):
         configure_keras(1, 0, backend="tensorflow", without_optional_imports=True)
 
 
 def test_unknown_backend_and_threads_are_refused():
-    with pytest.raises(ValueError, match="unknown Keras backend 'torch'; allowed: tensorflow, jax"):
-        configure_keras(1, 0, backend="torch")
+    with pytest.raises(ValueError, match="unknown Keras backend 'theano'; allowed: tensorflow, jax, torch"):
+        configure_keras(1, 0, backend="theano")
     with pytest.raises(ValueError, match="threads must be >= 1"):
         configure_keras(0, 0)
 

@@ -76,6 +76,24 @@ def test_slurm_profile_dry_run_shows_resources_of_every_training_job(tmp_path):
     assert "mem_mb=2000" in ex1 and "runtime=15" in ex1
 
 
+def test_gpu_profile_gives_the_gpu_to_the_cnn_trainings_and_runs_every_exercise_on_jax(tmp_path):
+    # From the checkout (the profile names its config files relative to it), into an empty folder.
+    args = ["-n", "--profile", str(REPO / "profiles/gpu"), "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
+    result = run([*SNAKEMAKE, *args], cwd=REPO)
+    jobs = re.findall(r"rule (\w+):\n(?:    .*\n)*?    resources: ([^\n]*)", result.stdout)
+    on_gpu = sorted({rule for rule, resources in jobs if re.search(r"\bgpu=1\b", resources)})
+    assert on_gpu == ["ex2_train", "ex3_leave_one_out", "ex3_train"]
+    assert any(rule == "ex1_train" for rule, _ in jobs)
+    program = (
+        "import yaml; from snakemake.utils import update_config; from digitstudy.config import validated_config\n"
+        "config = yaml.safe_load(open('config.yaml'))\n"
+        "update_config(config, yaml.safe_load(open('profiles/gpu/backends.yaml')))\n"
+        "print([validated_config(config)[e]['keras_backend'] for e in ('ex1', 'ex2', 'ex3')])"
+    )
+    backends = run([sys.executable, "-c", program], cwd=REPO).stdout.strip()
+    assert backends == "['jax', 'jax', 'jax']"
+
+
 def test_unknown_config_key_stops_the_workflow():
     result = run([*SNAKEMAKE, "-n", "--cores", "1", "--config", "mnsit={}"], check=False)
     assert result.returncode != 0
@@ -150,6 +168,14 @@ def _submissions(root):
 def test_run(tmp_path_factory):
     """Run the .test configuration once in a scratch directory; tests below inspect it."""
     workdir = tmp_path_factory.mktemp("run")
+    _write_test_config(workdir)
+    result = run(_in_workdir(workdir, "--cores", "2"), cwd=workdir)
+    return workdir, result
+
+
+def _write_test_config(workdir: Path, backend: str | None = None) -> None:
+    """The .test configuration with a folder to predict, one to evaluate and submissions to grade;
+    with `backend`, every exercise on that Keras backend."""
     config = yaml.safe_load((REPO / ".test/config.yaml").read_text())
     # .test/config.yaml's relative paths are relative to the repository root.
     for key in ("usps", "semeion"):
@@ -163,9 +189,47 @@ def test_run(tmp_path_factory):
         grade={"submissions": str(submissions), "folder": str(own_digits)},
     )
     (workdir / "not_an_image.png").write_text("this is not an image")
+    for exercise in ("ex1", "ex2", "ex3") if backend else ():
+        config[exercise]["keras_backend"] = backend
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    result = run(_in_workdir(workdir, "--cores", "2"), cwd=workdir)
-    return workdir, result
+
+
+# Written into every Python process of a run (through PYTHONPATH): whether it imported TensorFlow.
+IMPORT_RECORDER = """
+import atexit, os, sys
+
+def _record():
+    with open(os.path.join(os.environ["IMPORTS_RECORDED_IN"], f"{os.getpid()}.json"), "w") as out:
+        out.write(repr((sys.modules.get("tensorflow") is not None, sys.argv[:2])))
+
+atexit.register(_record)
+"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_end_to_end_on_another_backend_never_imports_tensorflow(backend, tmp_path):
+    """The .test run with every exercise on JAX or PyTorch: every rule runs, and no process of the
+    run (Snakemake, the jobs) imports TensorFlow."""
+    import ast
+    import os
+
+    workdir, hooks, recorded = tmp_path / "run", tmp_path / "hooks", tmp_path / "imports"
+    for folder in (workdir, hooks, recorded):
+        folder.mkdir()
+    _write_test_config(workdir, backend)
+    (hooks / "sitecustomize.py").write_text(IMPORT_RECORDER)
+    env = {**os.environ, "PYTHONPATH": str(hooks), "IMPORTS_RECORDED_IN": str(recorded)}
+    args = _in_workdir(workdir, "--cores", "2")
+    done = subprocess.run(args, cwd=workdir, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-8000:]
+    for path in ("results/report/report.html", "results/ex3/grade/grades.csv", "results/ex2/model.keras"):
+        assert (workdir / path).stat().st_size > 0
+    processes = [ast.literal_eval(p.read_text()) for p in recorded.glob("*.json")]
+    assert len(processes) > 40  # Snakemake and every job recorded
+    assert [argv for imported, argv in processes if imported] == []
+    card = json.loads((workdir / "results/ex3/training_card.json").read_text())
+    assert card["accuracy"]
 
 
 def _in_workdir(workdir: Path, *options: str) -> list[str]:

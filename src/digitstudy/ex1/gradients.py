@@ -1,7 +1,7 @@
 """Per-layer gradients of the loss on a fixed mini-batch, without an optimizer step.
 
 The assignment's snippet (model.optimizer.get_gradients) is Keras 2 internals; here one backward
-pass of the backend in use (tf.GradientTape, or jax.grad of a stateless call) gives dL/dW and dL/db
+pass of the backend in use (tf.GradientTape, jax.grad of a stateless call, or torch's autograd) gives dL/dW and dL/db
 of every Dense layer. max |g| per layer shows vanishing gradients; signed max and mean |g| are kept.
 """
 
@@ -19,10 +19,12 @@ def layer_gradients(model: keras.Model, x: np.ndarray, y_onehot: np.ndarray) -> 
     """{(layer index from 1, "kernel"|"bias"): gradient} of the mean categorical cross-entropy."""
     layers = dense_layers(model)
     loss_fn = keras.losses.CategoricalCrossentropy()
-    backward = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients}[keras.backend.backend()]
+    backward = {"tensorflow": _tensorflow_gradients, "jax": _jax_gradients, "torch": _torch_gradients}[
+        keras.backend.backend()
+    ]
     grads = backward(model, [v for layer in layers for v in (layer.kernel, layer.bias)], loss_fn, x, y_onehot)
     keys = [(index, param) for index in range(1, len(layers) + 1) for param in ("kernel", "bias")]
-    return {key: np.asarray(grad) for key, grad in zip(keys, grads)}
+    return {key: keras.ops.convert_to_numpy(grad) for key, grad in zip(keys, grads)}
 
 
 def _tensorflow_gradients(model, variables, loss_fn, x, y):
@@ -45,6 +47,13 @@ def _jax_gradients(model, variables, loss_fn, x, y):
 
     by_path = {v.path: g for v, g in zip(model.trainable_variables, jax.grad(loss)(trainable))}
     return [by_path[v.path] for v in variables]
+
+
+def _torch_gradients(model, variables, loss_fn, x, y):
+    import torch
+
+    loss = loss_fn(keras.ops.convert_to_tensor(y), model(keras.ops.convert_to_tensor(x), training=True))
+    return torch.autograd.grad(loss, [v.value for v in variables])
 
 
 def summarise(gradients: dict[tuple[int, str], np.ndarray], epoch: int) -> list[dict]:

@@ -18,6 +18,7 @@ import pandas as pd
 from ..data.arrays import Split, unit_scale
 from ..data.pipelines import EVAL_BATCH
 from ..data.splits import split_training_set
+from ..keras_setup import steps_per_execution
 from ..settings import FromConfig
 from .gradients import GradientRecorder
 from .mlp import build_mlp
@@ -81,7 +82,7 @@ def compile_mlp(model: keras.Model, settings: TrainSettings) -> None:
         optimizer=keras.optimizers.SGD(learning_rate=settings.learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=settings.steps_per_execution,
+        steps_per_execution=steps_per_execution(settings.steps_per_execution),
     )
 
 

@@ -13,6 +13,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from ..data.arrays import Split
 from ..data.pipelines import EVAL_BATCH, uint8_batches
 from ..data.splits import split_training_set
+from ..keras_setup import steps_per_execution
 from ..settings import FromConfig
 from .model import build_cnn
 from .topology import CnnSpec
@@ -59,7 +60,7 @@ def train_cnn(train: Split, test: Split, spec: CnnSpec, settings: CnnTrainSettin
         optimizer=make_optimizer(settings.optimizer, settings.learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
-        steps_per_execution=settings.steps_per_execution,
+        steps_per_execution=steps_per_execution(settings.steps_per_execution),
     )
     # Restores the best epoch's weights at the end of training, whether or not it stopped early.
     stopper = keras.callbacks.EarlyStopping(monitor="val_loss", patience=settings.patience, restore_best_weights=True)

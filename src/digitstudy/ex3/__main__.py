@@ -106,6 +106,7 @@ def _photo_benchmark(commands, defaults: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from ..keras_setup import default_backend, select_backend
     from ..settings import schema_defaults
     from . import outputs
     from .sheets import SheetError
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     _cut_sheet(commands, outputs)
     _photo_benchmark(commands, defaults["photo_benchmark"])
     args = parser.parse_args(argv)
+    select_backend(default_backend())  # Keras' KERAS_BACKEND; on JAX or PyTorch, TensorFlow stays out
     try:
         args.run(args)
     except (FileNotFoundError, SheetError) as error:  # a missing input, or sheets that do not match their labels

@@ -2,7 +2,7 @@
 
 Each submission is checked, loaded and run in its own child process under limits, so that a
 broken or hostile file costs only its own marks (0 and a reason); `grades.csv` is always written.
-Children come from a *forkserver* that has imported TensorFlow once (cheap processes), started
+Children come from a *forkserver* that has imported Keras and its backend once (cheap processes), started
 from an empty folder with only installed packages on sys.path (no user folder can shadow a module
 Keras imports). Each child sets its own `resource` limits before it reads the file: address space
 (an allocation fails instead of exhausting the machine), CPU seconds, size of files written in its
@@ -31,12 +31,14 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from ..keras_setup import default_backend
 from ..settings import FromConfig
 
 MARKS = 40.0
 SUBMISSION_SUFFIXES = (".h5", ".hdf5", ".keras")
-# What the forkserver imports once, before any submission is read (imports only: no TensorFlow op).
-PRELOAD = "numpy h5py keras tensorflow digitstudy.ex3.safe_load digitstudy.ex3.inference digitstudy.keras_setup".split()
+# What the forkserver imports once, before any submission is read (imports only: no backend op),
+# then the Keras backend's own module (KERAS_BACKEND, which the children inherit).
+PRELOAD = "numpy h5py keras digitstudy.ex3.safe_load digitstudy.ex3.inference digitstudy.keras_setup".split()
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ def _no_main_module():
 def _context():
     context = multiprocessing.get_context("forkserver")
     with _clean_import_environment(), _no_main_module():
-        context.set_forkserver_preload(PRELOAD)
+        context.set_forkserver_preload([*PRELOAD, default_backend()])
         from multiprocessing import forkserver
 
         forkserver.ensure_running()

@@ -121,7 +121,9 @@ def choose_input_blur(model, images: np.ndarray, labels: np.ndarray, sigmas) -> 
     for sigma in sorted({float(s) for s in sigmas} or {0.0}):
         inputs = input_blur_layer(sigma)(x) if sigma > 0 else x
         probs = model.predict(inputs, batch_size=512, verbose=0)
-        losses[sigma] = float(np.mean(keras.losses.sparse_categorical_crossentropy(labels, probs)))
+        losses[sigma] = float(
+            np.mean(keras.ops.convert_to_numpy(keras.losses.sparse_categorical_crossentropy(labels, probs)))
+        )
     best = min(losses, key=lambda sigma: (round(losses[sigma], 6), sigma))
     return best, losses
 

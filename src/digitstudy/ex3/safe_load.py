@@ -59,7 +59,8 @@ MODULES: dict[str, set] = {
     **{name: {"keras.initializers"} for name in INITIALIZERS},
     **{name: {"keras.regularizers"} for name in ("L1", "L2", "L1L2", "OrthogonalRegularizer")},
     **{name: {"keras.constraints"} for name in ("MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm")},
-    **{name: {"keras.optimizers"} for name in OPTIMIZERS},
+    # Keras on PyTorch writes its own optimizer subclass's module.
+    **{name: {"keras.optimizers", f"keras.src.backend.torch.optimizers.torch_{name.lower()}"} for name in OPTIMIZERS},
     **{name: {"keras.optimizers.schedules"} for name in SCHEDULES},
     **{name: {"keras.losses"} for name in LOSSES},
     **{name: {"keras.metrics"} for name in METRICS},
