@@ -1,19 +1,18 @@
 """Snakemake adapter: train one MLP of the Exercise 1 grid and save model, history, metrics, gradients."""
 
 from digitstudy.runtime import log_to, yield_cpu
-from digitstudy.keras_setup import configure_keras
+from digitstudy.keras_setup import configure_job
 
 with log_to(snakemake.log[0]):
     yield_cpu()
     seed = int(snakemake.wildcards.seed)
     # Before Keras is imported.
-    configure_keras(
-        snakemake.threads,
+    configure_job(
+        snakemake,
         seed,
         snakemake.params.settings["keras_backend"],
         compilation_cache=snakemake.params.compilation_cache,
         without_optional_imports=True,
-        gpus=snakemake.resources.get("gpu", 0),
     )
 
     from digitstudy.data.arrays import load_splits

@@ -4,12 +4,10 @@ import json
 from pathlib import Path
 
 from digitstudy.runtime import log_to
-from digitstudy.keras_setup import configure_keras
+from digitstudy.keras_setup import configure_job
 
 with log_to(snakemake.log[0]):
-    configure_keras(
-        snakemake.threads, snakemake.params.seed, snakemake.params.backend, gpus=snakemake.resources.get("gpu", 0)
-    )
+    configure_job(snakemake, snakemake.params.seed, snakemake.params.backend)
 
     import keras
     import pandas as pd

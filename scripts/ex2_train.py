@@ -1,15 +1,13 @@
 """Snakemake adapter: train the SVHN CNN with early stopping and measure it on the test set."""
 
 from digitstudy.runtime import log_to, yield_cpu
-from digitstudy.keras_setup import configure_keras
+from digitstudy.keras_setup import configure_job
 
 with log_to(snakemake.log[0]):
     yield_cpu()
     section = snakemake.params.cnn
     # Before Keras is imported; a GPU only where the job asked for one (profiles/gpu).
-    configure_keras(
-        snakemake.threads, section["seed"], section["keras_backend"], gpus=snakemake.resources.get("gpu", 0)
-    )
+    configure_job(snakemake, section["seed"], section["keras_backend"])
 
     from digitstudy.data.arrays import load_splits, read_provenance
     from digitstudy.data.svhn_format import STANDIN_WARNING

@@ -5,13 +5,11 @@ import json
 from pathlib import Path
 
 from digitstudy.runtime import log_to
-from digitstudy.keras_setup import configure_keras
+from digitstudy.keras_setup import configure_job
 
 with log_to(snakemake.log[0]):
     settings = snakemake.params.settings
-    configure_keras(
-        snakemake.threads, settings["seed"], snakemake.params.backend, gpus=snakemake.resources.get("gpu", 0)
-    )
+    configure_job(snakemake, settings["seed"], snakemake.params.backend)
 
     from digitstudy.ex3.outputs import write_scores
     from digitstudy.ex3.photo_benchmark import RenderedBenchmark, score

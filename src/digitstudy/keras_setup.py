@@ -53,6 +53,12 @@ def select_backend(backend: str, without: tuple[str, ...] = ()) -> None:
         os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
 
 
+def configure_job(job, seed: int, backend: str, **options) -> None:
+    """configure_keras for a Snakemake job (its `snakemake` object): its threads, and a GPU only
+    where the job asked for the `gpu` resource (profiles/gpu, profiles/slurm-gpu)."""
+    configure_keras(job.threads, seed, backend, gpus=job.resources.get("gpu", 0), **options)
+
+
 def steps_per_execution(requested: int) -> int:
     """Training steps per compiled call: Keras on PyTorch runs one (and refuses more); the same results."""
     import keras

@@ -113,3 +113,10 @@ def write_dataset(array_path: _Path, provenance_path: _Path, splits: dict[str, S
 
 def read_provenance(path: _Path) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def read_datasets(paths: dict) -> tuple[dict[str, dict[str, Split]], dict[str, dict]]:
+    """Rule inputs named `<set>_arrays` and `<set>_provenance` -> ({name: splits}, {name: provenance}),
+    keyed by the input names."""
+    splits = {name: load_splits(path) for name, path in paths.items() if name.endswith("_arrays")}
+    return splits, {name: read_provenance(path) for name, path in paths.items() if name.endswith("_provenance")}
