@@ -17,6 +17,7 @@ import ast
 import importlib.metadata
 import os
 import re
+import shutil
 import subprocess
 import sys
 import venv
@@ -235,7 +236,8 @@ def build_and_import(env_file: Path, modules: set[str], where: Path) -> None:
     requirements = where / f"{env_file.stem}.requirements.txt"
     requirements.write_text("\n".join(env_requirements(env_file)) + "\n")
     run = lambda *cmd, **kw: subprocess.run(cmd, check=True, **kw)  # noqa: E731
-    run(str(python), "-m", "pip", "install", "--quiet", "-r", str(requirements))
+    # No pip cache: the envs hold several GiB of wheels (TensorFlow, PyTorch) that are used once.
+    run(str(python), "-m", "pip", "install", "--quiet", "--no-cache-dir", "-r", str(requirements))
     post_deploy = env_file.with_suffix(".post-deploy.sh")
     environment = {
         **os.environ,
@@ -249,6 +251,8 @@ def build_and_import(env_file: Path, modules: set[str], where: Path) -> None:
     # Run from elsewhere so that the checkout's folders cannot stand in for installed modules.
     run(str(python), "-c", code, *sorted(modules), env=environment, cwd=where)
     print(f"{env_file.name}: {len(modules)} modules import in a fresh environment built from its pip list")
+    # One env on disk at a time: together they would not fit a small CI disk.
+    shutil.rmtree(prefix)
 
 
 def main(argv=None) -> int:
