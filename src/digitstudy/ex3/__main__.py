@@ -13,6 +13,7 @@ DIR holds one sub-folder per digit (DIR/0 ... DIR/9) with images in any common f
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     _photo_benchmark(commands, defaults["photo_benchmark"])
     args = parser.parse_args(argv)
     select_backend(default_backend())  # Keras' KERAS_BACKEND; on JAX or PyTorch, TensorFlow stays out
+    os.environ.setdefault("OPENCV_FOR_THREADS_NUM", "1")  # as in the workflow (rules/common.smk)
     try:
         args.run(args)
     except (FileNotFoundError, SheetError) as error:  # a missing input, or sheets that do not match their labels
