@@ -22,6 +22,7 @@ envvars:
 
 from digitstudy.config import validated_config
 from digitstudy.data.sets import DATASETS, WRITERS_SETS
+from digitstudy.ex1 import grid as ex1_grid
 from digitstudy.runtime import memory_mb
 
 CONFIG_SCHEMA = str(SOURCE / "digitstudy" / "config.schema.yaml")
@@ -48,17 +49,6 @@ def dataset_provenances():
     return [dataset_rule(dataset).output.provenance for dataset in DATASETS]
 
 
-def ex1_runs():
-    """(activation, depth, seed) of every Exercise 1 training job."""
-    ex1 = config["ex1"]
-    return [
-        (activation, depth, seed)
-        for activation in ex1["activations"]
-        for depth in ex1["depths"]
-        for seed in ex1["seeds"]
-    ]
-
-
 def ex1_run_files(name):
     """Output `name` of rule ex1_train, for every job of the grid."""
     return [
@@ -67,23 +57,30 @@ def ex1_run_files(name):
 
 
 def ex1_run_keys():
-    return [
-        {"activation": activation, "depth": depth, "seed": seed}
-        for activation, depth, seed in ex1_runs()
-    ]
+    """setup (its folder name), depth and seed of every Exercise 1 training job."""
+    return ex1_grid.runs(config["ex1"])
+
+
+def ex1_setups():
+    """Folder name -> setup (activation, kernel_initializer, optimizer, learning_rate)."""
+    return {setup.slug: setup for setup in ex1_grid.setups(config["ex1"])}
+
+
+def ex1_activation_names():
+    return ex1_grid.activation_names(config["ex1"])
 
 
 def ex1_train_settings():
-    """What one training job depends on; the grid lists are left out so that adding a seed
-    or a depth does not rerun the jobs that exist."""
+    """What one training job depends on besides its setup; the grid lists are left out so that
+    adding a seed, a depth or a setup does not rerun the jobs that exist."""
     grid_keys = {"activations", "depths", "seeds", "figure_epochs", "lecun_baseline"}
+    grid_keys |= {"kernel_initializers", "optimizers", "setups", "learning_rate"}
     return {k: v for k, v in config["ex1"].items() if k not in grid_keys}
 
 
 def ex1_lecun_requested():
     """Exercise 1 D needs LeCun's runs and its baseline's in the grid."""
-    ex1 = config["ex1"]
-    return {"lecun", ex1["lecun_baseline"]} <= set(ex1["activations"])
+    return {"lecun", config["ex1"]["lecun_baseline"]} <= set(ex1_activation_names())
 
 
 def ex2_train_settings():

@@ -1,9 +1,10 @@
-# Exercise 1 B+C: one training job per (activation, depth, seed), then tables, figures and
-# computed observations over the whole grid.
+# Exercise 1 B+C: one training job per (setup, depth, seed), a setup being an activation with a
+# kernel initialiser and an optimiser (digitstudy.ex1.grid), then tables, figures and computed
+# observations over the whole grid.
 
 
 wildcard_constraints:
-    activation="|".join(config["ex1"]["activations"]),
+    setup="|".join(ex1_setups()),
     depth=r"\d+",
     seed=r"\d+",
     epoch=r"\d+",
@@ -24,15 +25,15 @@ rule ex1_train:
     input:
         mnist=rules.data_mnist.output.arrays,
     output:
-        h5="results/ex1/runs/{activation}/depth{depth}/seed{seed}/model.h5",
-        keras="results/ex1/runs/{activation}/depth{depth}/seed{seed}/model.keras",
-        history="results/ex1/runs/{activation}/depth{depth}/seed{seed}/history.csv",
-        metrics="results/ex1/runs/{activation}/depth{depth}/seed{seed}/metrics.json",
-        gradients="results/ex1/runs/{activation}/depth{depth}/seed{seed}/gradients.csv",
+        h5="results/ex1/runs/{setup}/depth{depth}/seed{seed}/model.h5",
+        keras="results/ex1/runs/{setup}/depth{depth}/seed{seed}/model.keras",
+        history="results/ex1/runs/{setup}/depth{depth}/seed{seed}/history.csv",
+        metrics="results/ex1/runs/{setup}/depth{depth}/seed{seed}/metrics.json",
+        gradients="results/ex1/runs/{setup}/depth{depth}/seed{seed}/gradients.csv",
     log:
-        "logs/ex1_train/{activation}_depth{depth}_seed{seed}.log",
+        "logs/ex1_train/{setup}_depth{depth}_seed{seed}.log",
     benchmark:
-        "benchmarks/ex1_train/{activation}_depth{depth}_seed{seed}.tsv"
+        "benchmarks/ex1_train/{setup}_depth{depth}_seed{seed}.tsv"
     conda:
         "../envs/train.yaml"
     threads: 1
@@ -41,6 +42,7 @@ rule ex1_train:
         runtime=15,
     params:
         settings=ex1_train_settings(),
+        setup=lambda wildcards: ex1_setups()[wildcards.setup].as_dict(),
         # JAX keeps compiled programs here: the jobs of one architecture compile once.
         compilation_cache=".cache/jax",
     # In the background CPU class: these jobs fill the cores around ex3_train (see there).
@@ -68,7 +70,10 @@ rule ex1_collect:
     conda:
         "../envs/analysis.yaml"
     params:
-        runs=ex1_run_keys(),
+        # Each history's rows are tagged with its run's axes, depth and seed.
+        columns=[
+            {k: v for k, v in key.items() if k != "setup"} for key in ex1_run_keys()
+        ],
     script:
         "../scripts/ex1_collect.py"
 
@@ -177,8 +182,12 @@ rule ex1_activations:
         ),
     log:
         "logs/ex1_activations/ex1_activations.log",
+    # f' by automatic differentiation of the activations as Keras applies them.
     conda:
-        "../envs/analysis.yaml"
+        "../envs/train.yaml"
+    params:
+        activations=ex1_activation_names(),
+        backend=config["ex1"]["keras_backend"],
     script:
         "../scripts/ex1_activations.py"
 

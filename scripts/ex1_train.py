@@ -17,11 +17,12 @@ with log_to(snakemake.log[0]):
 
     from digitstudy.data.arrays import load_splits
     from digitstudy.ex1.runs import save_run
+    from digitstudy.ex1.grid import Setup
     from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
 
     settings = TrainSettings.from_config(snakemake.params.settings)
     splits = load_splits(snakemake.input.mnist)
     data = prepare_inputs(splits["train"], splits["test"], settings)
-    result = train_mlp(snakemake.wildcards.activation, int(snakemake.wildcards.depth), seed, data, settings)
+    result = train_mlp(Setup(**snakemake.params.setup), int(snakemake.wildcards.depth), seed, data, settings)
     print(result.metrics)
     save_run(result, snakemake.output)

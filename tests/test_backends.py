@@ -20,6 +20,7 @@ STAGES = textwrap.dedent("""
     import numpy as np
     from digitstudy.data.arrays import Split
     from digitstudy.settings import schema_defaults
+    from digitstudy.ex1.grid import Setup
     from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
     from digitstudy.ex2.topology import CnnSpec
     from digitstudy.ex2.train import CnnTrainSettings, train_cnn
@@ -32,7 +33,7 @@ STAGES = textwrap.dedent("""
     ex1 = {**schema_defaults("ex1"), "epochs": 1, "validation_size": 20, "train_subset": 60,
            "gradient_epochs": [0, 1], "figure_epochs": [1, 0]}
     settings = TrainSettings.from_config(ex1)
-    mlp = train_mlp("lecun", 3, 0, prepare_inputs(digits, digits, settings), settings)
+    mlp = train_mlp(Setup("lecun"), 3, 0, prepare_inputs(digits, digits, settings), settings)
     svhn = Split(rng.integers(0, 256, (80, 32, 32, 3), dtype=np.uint8), np.arange(80) % 10)
     ex2 = {**schema_defaults("ex2"), "max_epochs": 2, "patience": 5, "validation_size": 20}
     cnn = train_cnn(svhn, svhn, CnnSpec.from_config(ex2), CnnTrainSettings.from_config(ex2))

@@ -47,3 +47,24 @@ def test_nothing_to_compare_fails(tmp_path):
     (tmp_path / "a/results").mkdir(parents=True)
     (tmp_path / "b/results").mkdir(parents=True)
     assert main([str(tmp_path / "a"), str(tmp_path / "b")]) == 1
+
+
+def test_added_columns_and_keys_pass_only_when_allowed(tmp_path, capsys):
+    a, b = _run(tmp_path / "a"), _run(tmp_path / "b")
+    metrics = b / "results/ex1/metrics.csv"
+    pd.read_csv(metrics).assign(optimizer="sgd").to_csv(metrics, index=False)
+    facts = b / "results/ex1/facts.json"
+    facts.write_text(json.dumps({**json.loads(facts.read_text()), "axes": {}}))
+    assert main([str(a), str(b)]) == 1
+    assert main([str(a), str(b), "--allow-added"]) == 0
+    out = capsys.readouterr().out
+    assert "ADDS ex1/metrics.csv: optimizer" in out and "ADDS ex1/facts.json: axes" in out
+
+
+def test_allowed_additions_still_catch_a_changed_value(tmp_path):
+    a, b = _run(tmp_path / "a"), _run(tmp_path / "b", accuracy=0.8)
+    metrics = b / "results/ex1/metrics.csv"
+    pd.read_csv(metrics).assign(optimizer="sgd").to_csv(metrics, index=False)
+    added = {}
+    _, problems = compare_runs(a, b, added=added)
+    assert any("column test_accuracy" in p for p in problems) and added["ex1/metrics.csv"] == ["optimizer"]

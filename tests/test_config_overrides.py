@@ -48,7 +48,7 @@ ex1: {epochs: ten} | 'ex1.epochs' is the string 'ten', which is not an integer |
 ex1: {epochs: 0} | 'ex1.epochs' is 0 | an integer >= 1
 ex3: {ensemble_size: two} | 'ex3.ensemble_size' is the string 'two' | an integer >= 1
 ex1: {learning_rate: -0.1} | 'ex1.learning_rate' is -0.1 | a number > 0
-ex1: {activations: [relu, swish]} | 'ex1.activations.1' is the string 'swish' | one of relu, tanh, sigmoid, lecun
+ex1: {activations: [relu, swishh]} | 'ex1.activations.1' is the string 'swishh' | one of relu, tanh, sigmoid, lecun, elu
 data_summary: {samples_per_class: 50} | 'data_summary.samples_per_class' is 50 | an integer from 1 to 20
 ex2: {padding: full} | 'ex2.padding' is the string 'full' | one of same, valid
 mnist: {source: synthetc} | 'mnist.source' is the string 'synthetc' | one of auto, download, pypi-mirror; or a path

@@ -145,6 +145,7 @@ from digitstudy.keras_setup import configure_keras
 configure_keras(1, 0, backend={backend!r})
 import numpy as np
 from digitstudy.data.arrays import Split
+from digitstudy.ex1.grid import Setup
 from digitstudy.ex1.train import TrainSettings, prepare_inputs, train_mlp
 from digitstudy.settings import schema_defaults
 rng = np.random.default_rng(0)
@@ -152,7 +153,7 @@ train = Split(rng.integers(0, 256, (600, 28, 28), dtype=np.uint8), rng.integers(
 test = Split(rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), rng.integers(0, 10, 100))
 overrides = {{"epochs": 2, "validation_size": 100, "gradient_epochs": [0, 2]}}
 settings = TrainSettings.from_config({{**schema_defaults("ex1"), **overrides}})
-result = train_mlp("tanh", 3, 0, prepare_inputs(train, test, settings), settings)
+result = train_mlp(Setup("tanh"), 3, 0, prepare_inputs(train, test, settings), settings)
 metrics = {{k: v for k, v in result.metrics.items() if k != "train_seconds"}}
 np.savez({out!r}, *[w for w in result.model.get_weights()])
 print(json.dumps({{"metrics": metrics, "gradients": result.gradients.to_dict("list")}}))

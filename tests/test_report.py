@@ -97,6 +97,7 @@ def _facts(collapsed, sigmoid_orders):
     def config(activation, depth, mean, at_chance, orders):
         return {
             "activation": activation,
+            "setup": activation,
             "depth": depth,
             "seeds": 3,
             "accuracy_mean": mean,

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from digitstudy.config import validated_config
 from digitstudy.data.svhn_format import STANDIN_LABEL, STANDIN_WARNING
+from digitstudy.ex1.analysis import varying_axes
 from tests.conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -289,21 +291,31 @@ def test_snakemake_report(test_run):
 
 @pytest.mark.e2e
 def test_end_to_end_ex1(test_run):
+    from digitstudy.ex1.grid import setups
+
     workdir, _ = test_run
-    ex1 = yaml.safe_load((workdir / "config.yaml").read_text())["ex1"]
-    runs = len(ex1["activations"]) * len(ex1["depths"]) * len(ex1["seeds"])
+    ex1 = validated_config(yaml.safe_load((workdir / "config.yaml").read_text()))["ex1"]
+    grid = setups(ex1)
+    runs = len(grid) * len(ex1["depths"]) * len(ex1["seeds"])
     metrics = pd.read_csv(workdir / "results/ex1/metrics.csv")
-    assert (
-        list(metrics.columns) == "activation depth seed test_accuracy test_loss epochs diverged train_seconds".split()
-    )
+    axes = "activation kernel_initializer optimizer".split()
+    assert list(metrics.columns) == [
+        *axes,
+        *"learning_rate depth seed test_accuracy test_loss epochs diverged train_seconds".split(),
+    ]
     assert len(metrics) == runs and metrics.test_accuracy.between(0, 1).all()
+    # The .test grid adds one activation, initialiser and optimiser to the assignment's.
+    assert {"gelu", "he_normal", "adam"} <= {*metrics.activation, *metrics.kernel_initializer, *metrics.optimizer}
     gradients = pd.read_csv(workdir / "results/ex1/gradients.csv")
-    assert list(gradients.columns) == "activation depth seed epoch layer param max_abs max mean_abs".split()
+    assert list(gradients.columns) == [*axes, *"depth seed epoch layer param max_abs max mean_abs".split()]
     assert sorted(gradients.epoch.unique()) == sorted(ex1["gradient_epochs"])
-    layers = gradients.groupby(["activation", "depth", "seed", "epoch", "param"]).layer.max().reset_index()
+    layers = gradients.groupby([*axes, "depth", "seed", "epoch", "param"]).layer.max().reset_index()
     assert (layers.layer == layers.depth + 1).all()
+    histories = pd.read_csv(workdir / "results/ex1/histories.csv")
+    assert list(histories.columns[:5]) == [*axes, "depth", "seed"] and len(histories) == runs * ex1["epochs"]
     facts = json.loads((workdir / "results/ex1/observations.json").read_text())
     assert facts["chance"]["majority_share"] == 0.1135 and len(facts["configurations"]) == runs // len(ex1["seeds"])
+    assert set(facts["axes"]) == set(axes)
     scores = pd.read_csv(workdir / "results/ex1/scores.csv")
     assert len(scores) == runs // len(ex1["seeds"]) and (scores.seeds == len(ex1["seeds"])).all()
     for name in [
@@ -313,8 +325,12 @@ def test_end_to_end_ex1(test_run):
         *[f"gradients_epoch{e}.png" for e in ex1["figure_epochs"]],
     ]:
         assert (workdir / "results/ex1" / name).stat().st_size > 10_000, name
-    run_dir = workdir / "results/ex1/runs" / ex1["activations"][0] / f"depth{ex1['depths'][0]}" / "seed0"
-    assert (run_dir / "model.h5").stat().st_size > 0 and (run_dir / "model.keras").stat().st_size > 0
+    for setup in grid:
+        run_dir = workdir / "results/ex1/runs" / setup.slug / f"depth{ex1['depths'][0]}" / "seed0"
+        assert (run_dir / "model.h5").stat().st_size > 0 and (run_dir / "model.keras").stat().st_size > 0
+        recorded = json.loads((run_dir / "metrics.json").read_text())
+        assert {k: recorded[k] for k in axes} == {k: getattr(setup, k) for k in axes}
+    assert (workdir / "results/ex1/runs/gelu-he_normal-adam").is_dir()
     assert any((workdir / "benchmarks/ex1_train").glob("*.tsv"))
 
 
@@ -322,9 +338,9 @@ def test_end_to_end_ex1(test_run):
 def test_end_to_end_ex1_lecun(test_run):
     workdir, _ = test_run
     ranges = pd.read_csv(workdir / "results/ex1/activation_ranges.csv").set_index("activation")
-    assert ranges.loc["lecun", "numerical_min"] >= 0.01 and ranges.loc["sigmoid", "numerical_max"] == pytest.approx(
-        0.25
-    )
+    assert ranges.loc["lecun", "min"] == pytest.approx(0.01, abs=1e-6)
+    assert ranges.loc["sigmoid", "max"] == pytest.approx(0.25) and ranges.loc["relu", "range"] == "{0, 1}"
+    assert "gelu" in ranges.index  # the .test grid's extra activation
     facts = json.loads((workdir / "results/ex1/lecun_vs_baseline.json").read_text())
     assert facts["baseline"] == "tanh" and {d["depth"] for d in facts["depths"]} == {5, 10}
     scores = pd.read_csv(workdir / "results/ex1/lecun_vs_baseline_scores.csv")
@@ -482,13 +498,16 @@ def test_report_tables_equal_the_metrics_files(test_run):
 
     scores = pd.read_csv(results / "ex1/scores.csv")
     assert len(tables["ex1-scores"]) == len(scores)
+    axes = varying_axes(scores)  # a column each, before depth
     for row, source in zip(tables["ex1-scores"], scores.itertuples()):
-        assert row[0] == source.activation and numbers(row[1]) == [source.depth] and numbers(row[2]) == [source.seeds]
-        mean, std = numbers(row[3])
+        assert row[: len(axes)] == [getattr(source, axis) for axis in axes]
+        row = row[len(axes) :]
+        assert numbers(row[0]) == [source.depth] and numbers(row[1]) == [source.seeds]
+        mean, std = numbers(row[2])
         assert _close(mean, source.accuracy_mean) and _close(std, source.accuracy_std), row
-        loss, loss_std = numbers(row[4])
+        loss, loss_std = numbers(row[3])
         assert _close(loss, source.loss_mean) and _close(loss_std, source.loss_std), row
-        assert _close(numbers(row[6])[0], source.train_seconds_mean, 1)
+        assert _close(numbers(row[5])[0], source.train_seconds_mean, 1)
 
     counts = pd.read_csv(results / "data/datasets.csv")
     for row, source in zip(tables["data-counts"], counts.itertuples()):
@@ -498,8 +517,8 @@ def test_report_tables_equal_the_metrics_files(test_run):
 
     ranges = pd.read_csv(results / "ex1/activation_ranges.csv")
     for row, source in zip(tables["ex1-derivative-ranges"], ranges.itertuples()):
-        assert row[1] == source.analytic_range
-        for shown, value in ((numbers(row[2])[0], source.numerical_min), (numbers(row[3])[0], source.numerical_max)):
+        assert row[1] == source.range
+        for shown, value in ((numbers(row[2])[0], source.min), (numbers(row[3])[0], source.max)):
             assert shown == pytest.approx(value, rel=1e-3, abs=1e-300)
 
     facts = json.loads((results / "ex1/observations.json").read_text())

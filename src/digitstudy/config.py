@@ -17,6 +17,7 @@ import re
 import jsonschema
 
 from .data.splits import training_count
+from .ex1.grid import learning_rates
 from .settings import fill_defaults, load_schema, resolve_ref, with_defaults
 
 
@@ -78,6 +79,9 @@ def coerce_overrides(config: dict, schema: dict | str | os.PathLike) -> dict:
     def walk(value, node):
         node = resolve_ref(node, schema)
         if isinstance(value, dict):
+            # A mapping where the schema allows one of several shapes: the shape with properties.
+            options = [resolve_ref(option, schema) for option in node.get("anyOf", []) + node.get("oneOf", [])]
+            node = next((option for option in options if "properties" in option), node)
             extra = node.get("additionalProperties")
             for key, item in value.items():
                 child = node.get("properties", {}).get(key, extra if isinstance(extra, dict) else None)
@@ -223,6 +227,10 @@ def _cross_checks(config: dict) -> list[str]:
             f"config key 'ex1.gradient_epochs' has {late}, beyond 'ex1.epochs' = {ex1['epochs']}; "
             f"allowed: epochs from 0 to {ex1['epochs']}."
         )
+    try:
+        learning_rates(ex1)
+    except ValueError as error:
+        problems.append(str(error))
     missing = [e for e in ex1["figure_epochs"] if e not in ex1["gradient_epochs"]]
     if missing:
         problems.append(

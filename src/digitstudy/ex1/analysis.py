@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from .grid import ASSIGNMENT_INITIALIZER, ASSIGNMENT_OPTIMIZER, AXES
+
 # A run "sits at chance" if it does no better than always answering the test set's most
 # frequent digit (+ this margin): a collapsed net predicts one class for every image.
 CHANCE_MARGIN = 0.01
@@ -22,8 +24,29 @@ def chance_threshold(test_labels: np.ndarray) -> float:
     return majority_share(test_labels)[1] + CHANCE_MARGIN
 
 
+def with_axes(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every axis column; tables from before the initialiser and optimiser were axes
+    get the assignment's."""
+    defaults = {"kernel_initializer": ASSIGNMENT_INITIALIZER, "optimizer": ASSIGNMENT_OPTIMIZER}
+    missing = {axis: value for axis, value in defaults.items() if axis not in frame}
+    return frame.assign(**missing) if missing else frame
+
+
+def varying_axes(frame: pd.DataFrame) -> list[str]:
+    """The activation, and each other axis that takes more than one value in `frame`: what names a setup."""
+    frame = with_axes(frame)
+    return ["activation", *(axis for axis in AXES[1:] if frame[axis].nunique() > 1)]
+
+
+def setup_labels(frame: pd.DataFrame, axes: list[str] | None = None) -> pd.Series:
+    """'relu', or 'relu, he_normal, adam' where the grid varies those axes."""
+    frame = with_axes(frame)
+    axes = axes or varying_axes(frame)
+    return frame[axes].astype(str).agg(", ".join, axis=1)
+
+
 def scores_table(metrics: pd.DataFrame) -> pd.DataFrame:
-    grouped = metrics.groupby(["activation", "depth"], sort=True)
+    grouped = with_axes(metrics).groupby([*AXES, "depth"], sort=True)
     table = grouped.agg(
         seeds=("seed", "count"),
         accuracy_mean=("test_accuracy", "mean"),
@@ -39,15 +62,15 @@ def scores_table(metrics: pd.DataFrame) -> pd.DataFrame:
 
 def gradient_ratios(gradients: pd.DataFrame, param: str = "kernel") -> pd.DataFrame:
     """Per run and epoch: max |dL/dW| of the first layer over that of the last (output) layer."""
-    kernels = gradients[gradients.param == param]
+    kernels = with_axes(gradients[gradients.param == param])
     rows = []
-    for (activation, depth, seed, epoch), run in kernels.groupby(["activation", "depth", "seed", "epoch"]):
+    for (*axes, depth, seed, epoch), run in kernels.groupby([*AXES, "depth", "seed", "epoch"]):
         first = run.loc[run.layer == run.layer.min(), "max_abs"].iloc[0]
         last = run.loc[run.layer == run.layer.max(), "max_abs"].iloc[0]
         ratio = first / last if last > 0 else math.nan
         rows.append(
             {
-                "activation": activation,
+                **dict(zip(AXES, axes)),
                 "depth": int(depth),
                 "seed": int(seed),
                 "epoch": int(epoch),
@@ -60,27 +83,37 @@ def gradient_ratios(gradients: pd.DataFrame, param: str = "kernel") -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray) -> dict:
-    digit, share = majority_share(test_labels)
-    chance = chance_threshold(test_labels)
-    configs = []
-    ratios = gradient_ratios(gradients)
+def _orders_by_epoch(ratios: pd.DataFrame) -> dict:
+    by_epoch = {}
+    for epoch, group in ratios.groupby("epoch"):
+        finite = group.orders_of_magnitude[np.isfinite(group.orders_of_magnitude)]
+        by_epoch[str(int(epoch))] = {
+            "first_over_last_geomean": float(10 ** -finite.mean()) if len(finite) else None,
+            "orders_of_magnitude_mean": float(finite.mean()) if len(finite) else None,
+            "orders_of_magnitude_min": float(finite.min()) if len(finite) else None,
+            "orders_of_magnitude_max": float(finite.max()) if len(finite) else None,
+        }
+    return by_epoch
+
+
+def _matching(frame: pd.DataFrame, row, columns) -> pd.DataFrame:
+    return frame[np.logical_and.reduce([frame[c] == getattr(row, c) for c in columns])]
+
+
+def configurations(metrics: pd.DataFrame, gradients: pd.DataFrame, chance: float) -> list[dict]:
+    """One record per setup and depth: scores over seeds, collapse to chance, gradient fall."""
+    metrics, keys = with_axes(metrics), [*AXES, "depth"]
+    axes, configs = varying_axes(metrics), []
+    ratios = gradient_ratios(gradients) if len(gradients) else pd.DataFrame()
     for row in scores_table(metrics).itertuples():
-        runs = metrics[(metrics.activation == row.activation) & (metrics.depth == row.depth)]
+        runs = _matching(metrics, row, keys)
         at_chance = runs.test_accuracy <= chance
-        config_ratios = ratios[(ratios.activation == row.activation) & (ratios.depth == row.depth)]
-        by_epoch = {}
-        for epoch, group in config_ratios.groupby("epoch"):
-            finite = group.orders_of_magnitude[np.isfinite(group.orders_of_magnitude)]
-            by_epoch[str(int(epoch))] = {
-                "first_over_last_geomean": float(10 ** -finite.mean()) if len(finite) else None,
-                "orders_of_magnitude_mean": float(finite.mean()) if len(finite) else None,
-                "orders_of_magnitude_min": float(finite.min()) if len(finite) else None,
-                "orders_of_magnitude_max": float(finite.max()) if len(finite) else None,
-            }
         configs.append(
             {
                 "activation": row.activation,
+                "kernel_initializer": row.kernel_initializer,
+                "optimizer": row.optimizer,
+                "setup": ", ".join(str(getattr(row, a)) for a in axes),
                 "depth": int(row.depth),
                 "seeds": int(row.seeds),
                 "accuracy_mean": float(row.accuracy_mean),
@@ -90,9 +123,45 @@ def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np
                 "runs_at_chance": int(at_chance.sum()),
                 "all_runs_at_chance": bool(at_chance.all()),
                 "diverged_runs": int(row.diverged_runs),
-                "gradient_first_over_last": by_epoch,
+                "gradient_first_over_last": _orders_by_epoch(_matching(ratios, row, keys)) if len(ratios) else {},
             }
         )
+    return configs
+
+
+def axis_effects(configs: list[dict], axis: str, varying: list[str]) -> dict:
+    """For one axis: per value, how many configurations trained (no seed at chance) and how many
+    collapsed (every seed at chance); and where only this axis differs, which values train and
+    which collapse."""
+    values = list(dict.fromkeys(c[axis] for c in configs))
+    counts = {
+        value: {
+            "configurations": sum(c[axis] == value for c in configs),
+            "trained": sum(c[axis] == value and c["runs_at_chance"] == 0 for c in configs),
+            "collapsed": sum(c[axis] == value and c["all_runs_at_chance"] for c in configs),
+        }
+        for value in values
+    }
+    # Where: the activation, and the other axes that vary (a constant axis says nothing).
+    others = [a for a in AXES if a != axis and (a in varying or a == "activation")]
+    groups: dict[tuple, list[dict]] = {}
+    for config in configs:
+        groups.setdefault((*(config[a] for a in others), config["depth"]), []).append(config)
+    decides = []
+    for (*fixed, depth), group in groups.items():
+        trains = [c[axis] for c in group if c["runs_at_chance"] == 0]
+        collapses = [c[axis] for c in group if c["all_runs_at_chance"]]
+        if trains and collapses:
+            where = {**dict(zip(others, fixed)), "depth": depth}
+            decides.append({"where": where, "trains_with": trains, "collapses_with": collapses})
+    return {"values": counts, "decides": decides}
+
+
+def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np.ndarray) -> dict:
+    digit, share = majority_share(test_labels)
+    chance = chance_threshold(test_labels)
+    configs = configurations(metrics, gradients, chance)
+    varying = [axis for axis in AXES if len({c[axis] for c in configs}) > 1]
     return {
         "chance": {
             "majority_digit": digit,
@@ -101,35 +170,50 @@ def observations(metrics: pd.DataFrame, gradients: pd.DataFrame, test_labels: np
             "definition": f"test accuracy <= share of the most frequent test digit + {CHANCE_MARGIN}",
         },
         "configurations": configs,
-        "collapsed": [f"{c['activation']}-{c['depth']}" for c in configs if c["all_runs_at_chance"]],
-        "partly_collapsed": [
-            f"{c['activation']}-{c['depth']}" for c in configs if 0 < c["runs_at_chance"] < c["seeds"]
-        ],
+        "collapsed": [f"{c['setup']}-{c['depth']}" for c in configs if c["all_runs_at_chance"]],
+        "partly_collapsed": [f"{c['setup']}-{c['depth']}" for c in configs if 0 < c["runs_at_chance"] < c["seeds"]],
         "best": max((c for c in configs if c["runs_at_chance"] == 0), key=lambda c: c["accuracy_mean"], default=None),
         "largest_seed_spread": max(configs, key=lambda c: c["accuracy_std"], default=None),
+        # Per axis, where the grid varies more than the activation (the sentences above cover that).
+        "axes": {axis: axis_effects(configs, axis, varying) for axis in varying}
+        if set(varying) - {"activation"}
+        else {},
     }
 
 
-def derivative_ranges_table() -> pd.DataFrame:
-    """Analytic range of f' next to the min / max found numerically on a dense grid."""
-    from .activations import DERIVATIVE_RANGES, NAMES, numerical_derivative_range
+def derivative_ranges_table(activations: list[str], derivative, backend: str) -> pd.DataFrame:
+    """Range of f' per activation measured on a dense grid (activations.GRID): min and max, the x
+    where each is reached, whether it is attained there or only approached at the grid's edge, and
+    the range as text. `derivative(name, x)` is f' by automatic differentiation on the Keras backend
+    `backend` (keras_activations.derivative), passed in because this module runs without Keras."""
+    from .activations import describe_range, grid, grid_text
 
-    rows = []
-    for name in NAMES:
-        low, high, _, _, text = DERIVATIVE_RANGES[name]
-        numeric_low, numeric_high = numerical_derivative_range(name)
-        rows.append(
-            {
-                "activation": name,
-                "analytic_range": text,
-                "analytic_low": low,
-                "analytic_high": high,
-                "numerical_min": numeric_low,
-                "numerical_max": numeric_high,
-                "grid": "[-50, 50], 2,000,001 points",
-            }
-        )
+    x = grid()
+    rows = [
+        {"activation": name, **describe_range(x, derivative(name, x)), "grid": grid_text(), "backend": backend}
+        for name in dict.fromkeys(activations)
+    ]
     return pd.DataFrame(rows)
+
+
+def comparison_subset(frames: list[pd.DataFrame], activations: list[str]) -> tuple[list[pd.DataFrame], dict]:
+    """The rows of `frames` for `activations` under one initialiser and optimiser that every one of
+    them was trained with: the assignment's where possible, else the first in the grid. Returns the
+    frames and that choice ({} where there is none)."""
+    metrics = with_axes(frames[0])
+    pairs = [set(zip(*(metrics[metrics.activation == a][c] for c in AXES[1:]))) for a in activations]
+    common = [p for p in dict.fromkeys(zip(*(metrics[c] for c in AXES[1:]))) if all(p in s for s in pairs)]
+    if not common:
+        return [f.iloc[:0] for f in frames], {}
+    choice = (
+        (ASSIGNMENT_INITIALIZER, ASSIGNMENT_OPTIMIZER)
+        if (ASSIGNMENT_INITIALIZER, ASSIGNMENT_OPTIMIZER) in common
+        else common[0]
+    )
+    chosen = dict(zip(AXES[1:], choice))
+    subset = [with_axes(f) for f in frames]
+    subset = [f[f.activation.isin(activations) & (f[AXES[1]] == choice[0]) & (f[AXES[2]] == choice[1])] for f in subset]
+    return subset, chosen
 
 
 def lecun_vs_baseline(

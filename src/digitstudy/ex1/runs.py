@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .grid import AXES
+
 if TYPE_CHECKING:  # only for annotations: collecting runs needs no TensorFlow
     from .train import TrainResult
 
@@ -22,16 +24,17 @@ def save_run(result: TrainResult, out) -> None:
 
 
 def collect_metrics(paths: list[str]) -> pd.DataFrame:
-    columns = ["activation", "depth", "seed", "test_accuracy", "test_loss", "epochs", "diverged", "train_seconds"]
+    keys = [*AXES, "learning_rate", "depth", "seed"]
+    columns = [*keys, "test_accuracy", "test_loss", "epochs", "diverged", "train_seconds"]
     rows = [json.loads(Path(p).read_text()) for p in paths]
-    return pd.DataFrame(rows)[columns].sort_values(["activation", "depth", "seed"]).reset_index(drop=True)
+    return pd.DataFrame(rows)[columns].sort_values(keys).reset_index(drop=True)
 
 
 def collect_csvs(paths: list[str], keys: list[dict] | None = None) -> pd.DataFrame:
     frames = []
     for index, path in enumerate(paths):
         frame = pd.read_csv(path)
-        for key, value in (keys[index] if keys else {}).items():
+        for key, value in reversed((keys[index] if keys else {}).items()):
             frame.insert(0, key, value)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

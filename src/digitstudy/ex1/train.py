@@ -1,7 +1,8 @@
 """Train one MLP of the depth x activation grid and measure it.
 
-Hyperparameters are the assignment's (SGD lr 0.01, batch 32, categorical cross-entropy, inputs in
-[0, 1]). Speed comes only from how Keras executes the same computation: many steps per graph call
+By default the hyperparameters are the assignment's (Glorot-uniform kernels, SGD lr 0.01, batch 32,
+categorical cross-entropy, inputs in [0, 1]); the setup (grid.Setup) may name another Keras
+initialiser and optimiser. Speed comes only from how Keras executes the same computation: many steps per graph call
 (`steps_per_execution`), larger batches for *evaluation*, one progress line per epoch.
 """
 
@@ -21,6 +22,7 @@ from ..data.splits import split_training_set
 from ..keras_setup import steps_per_execution
 from ..settings import FromConfig
 from .gradients import GradientRecorder
+from .grid import Setup, run_columns
 from .mlp import build_mlp
 
 
@@ -29,7 +31,6 @@ class TrainSettings(FromConfig):
     units: int
     epochs: int
     batch_size: int
-    learning_rate: float
     validation_size: int
     split_seed: int
     train_subset: int | None
@@ -77,20 +78,34 @@ class TrainResult:
     gradients: pd.DataFrame
 
 
-def compile_mlp(model: keras.Model, settings: TrainSettings) -> None:
+# Keras' class for each optimiser name that the config schema allows ($defs/optimizer).
+OPTIMIZER_CLASSES = {
+    "sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "adamax": "Adamax", "adagrad": "Adagrad", "adadelta": "Adadelta",
+    "adafactor": "Adafactor", "nadam": "Nadam", "rmsprop": "RMSprop", "ftrl": "Ftrl", "lion": "Lion", "lamb": "Lamb",
+    "muon": "Muon",
+}  # fmt: skip
+
+
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    if name not in OPTIMIZER_CLASSES:
+        raise ValueError(f"unknown optimizer {name!r}; allowed: {', '.join(OPTIMIZER_CLASSES)}")
+    return getattr(keras.optimizers, OPTIMIZER_CLASSES[name])(learning_rate=learning_rate)
+
+
+def compile_mlp(model: keras.Model, setup: Setup, settings: TrainSettings) -> None:
     model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate=settings.learning_rate),
+        optimizer=make_optimizer(setup.optimizer, setup.learning_rate),
         loss="categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution(settings.steps_per_execution),
     )
 
 
-def train_mlp(activation: str, depth: int, seed: int, data: MnistInputs, settings: TrainSettings) -> TrainResult:
+def train_mlp(setup: Setup, depth: int, seed: int, data: MnistInputs, settings: TrainSettings) -> TrainResult:
     """Seeds must already be set (keras_setup.configure_keras) for a reproducible run."""
     keras.utils.set_random_seed(seed)
-    model = build_mlp(depth, activation, units=settings.units)
-    compile_mlp(model, settings)
+    model = build_mlp(depth, setup.activation, units=settings.units, kernel_initializer=setup.kernel_initializer)
+    compile_mlp(model, setup, settings)
     recorder = GradientRecorder(data.gradient_x, data.gradient_y, list(settings.gradient_epochs))
     started = time.perf_counter()
     fit = model.fit(
@@ -110,7 +125,10 @@ def train_mlp(activation: str, depth: int, seed: int, data: MnistInputs, setting
     test_loss, test_accuracy = model.evaluate(data.x_test, data.y_test, batch_size=EVAL_BATCH, verbose=0)
     diverged = not all(math.isfinite(v) for v in history["loss"]) or not math.isfinite(test_loss)
     metrics = {
-        "activation": activation,
+        "activation": setup.activation,
+        "kernel_initializer": setup.kernel_initializer,
+        "optimizer": setup.optimizer,
+        "learning_rate": setup.learning_rate,
         "depth": depth,
         "seed": seed,
         "test_accuracy": float(test_accuracy),
@@ -121,7 +139,6 @@ def train_mlp(activation: str, depth: int, seed: int, data: MnistInputs, setting
         "train_seconds": round(train_seconds, 3),
     }
     gradients = pd.DataFrame(recorder.rows)
-    gradients.insert(0, "seed", seed)
-    gradients.insert(0, "depth", depth)
-    gradients.insert(0, "activation", activation)
+    for column, value in reversed({**run_columns(setup), "depth": depth, "seed": seed}.items()):
+        gradients.insert(0, column, value)
     return TrainResult(model, history, metrics, gradients)

@@ -8,18 +8,30 @@ from __future__ import annotations
 
 from ..data.svhn_format import STANDIN_LABEL, STANDIN_MEANING
 
-NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "lecun": "LeCun's scaled tanh"}
+NAMES = {
+    "relu": "ReLU",
+    "tanh": "tanh",
+    "sigmoid": "sigmoid",
+    "lecun": "LeCun's scaled tanh",
+    "elu": "ELU",
+    "selu": "SELU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "celu": "CELU",
+}
 
 
-def pretty(activation: str) -> str:
-    return NAMES.get(activation, activation)
+def pretty(setup: str) -> str:
+    """'relu' -> 'ReLU'; a setup label 'relu, he_normal, adam' -> 'ReLU, he_normal, adam'."""
+    activation, *rest = setup.split(", ")
+    return ", ".join([NAMES.get(activation, activation), *rest])
 
 
 def join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else "".join(items)
 
 
-def _by_activation(keys: list[str]) -> str:
+def _by_setup(keys: list[str]) -> str:
     """['relu-40', 'sigmoid-5', 'sigmoid-20'] -> 'ReLU at depth 40 and sigmoid at depths 5 and 20'."""
     grouped: dict[str, list[str]] = {}
     for key in keys:
@@ -38,25 +50,25 @@ def ex1_scores(facts: dict) -> list[str]:
     ]
     if facts["collapsed"]:
         sentences.append(
-            f"Collapsed to chance in every seed: {_by_activation(facts['collapsed'])} "
+            f"Collapsed to chance in every seed: {_by_setup(facts['collapsed'])} "
             f"({len(facts['collapsed'])} of {len(configs)} configurations)."
         )
     else:
         sentences.append(f"No configuration collapsed to chance in every seed (of {len(configs)}).")
     if facts["partly_collapsed"]:
         parts = [
-            f"{pretty(c['activation'])} at depth {c['depth']} ({c['runs_at_chance']} of {c['seeds']} seeds)"
+            f"{pretty(c['setup'])} at depth {c['depth']} ({c['runs_at_chance']} of {c['seeds']} seeds)"
             for c in configs
-            if f"{c['activation']}-{c['depth']}" in facts["partly_collapsed"]
+            if f"{c['setup']}-{c['depth']}" in facts["partly_collapsed"]
         ]
         sentences.append(f"Collapsed in some seeds only: {join(parts)}.")
     if best := facts["best"]:
         sentences.append(
-            f"The best configuration is {pretty(best['activation'])} at depth {best['depth']}: "
+            f"The best configuration is {pretty(best['setup'])} at depth {best['depth']}: "
             f"{best['accuracy_mean']:.4f} ± {best['accuracy_std']:.4f} over {best['seeds']} seeds."
         )
-    for activation in dict.fromkeys(c["activation"] for c in configs):
-        rows = sorted((c for c in configs if c["activation"] == activation), key=lambda c: c["depth"])
+    for setup in dict.fromkeys(c["setup"] for c in configs):
+        rows = sorted((c for c in configs if c["setup"] == setup), key=lambda c: c["depth"])
         if len(rows) < 2:
             continue
         trend = ", ".join(f"{c['accuracy_mean']:.4f} at depth {c['depth']}" for c in rows)
@@ -66,15 +78,38 @@ def ex1_scores(facts: dict) -> list[str]:
             how = f"unchanged {span}"
         else:
             how = f"{'a drop' if change < 0 else 'a rise'} of {abs(change):.4f} {span}"
-        sentences.append(f"{pretty(activation)}: {trend} ({how}).")
+        sentences.append(f"{pretty(setup)}: {trend} ({how}).")
     if (spread := facts.get("largest_seed_spread")) and spread["seeds"] > 1:
         sentences.append(
-            f"The seeds disagree most for {pretty(spread['activation'])} at depth {spread['depth']} "
+            f"The seeds disagree most for {pretty(spread['setup'])} at depth {spread['depth']} "
             f"(std {spread['accuracy_std']:.4f}, from {spread['accuracy_min']:.4f} to {spread['accuracy_max']:.4f})."
         )
     if diverged := [c for c in configs if c["diverged_runs"]]:
-        runs = join([f"{pretty(c['activation'])} at depth {c['depth']} ({c['diverged_runs']})" for c in diverged])
+        runs = join([f"{pretty(c['setup'])} at depth {c['depth']} ({c['diverged_runs']})" for c in diverged])
         sentences.append(f"Runs whose loss became NaN or infinite: {runs}.")
+    return sentences + [s for axis, effects in facts.get("axes", {}).items() for s in ex1_axis(axis, effects)]
+
+
+AXIS_NAMES = {"activation": "Activation", "kernel_initializer": "Kernel initialiser", "optimizer": "Optimiser"}
+
+
+def ex1_axis(axis: str, effects: dict) -> list[str]:
+    """What trained and what collapsed for each value of one axis of the grid, and where changing
+    only this axis decides between the two."""
+    counts = [
+        f"{pretty(value)} trained in {n['trained']} and collapsed in {n['collapsed']} of {n['configurations']}"
+        for value, n in effects["values"].items()
+    ]
+    sentences = [f"{AXIS_NAMES[axis]}: {join(counts)} configurations (setup and depth; trained: no seed at chance)."]
+    if effects["decides"]:
+        cases = []
+        for decided in effects["decides"]:
+            where = dict(decided["where"])
+            depth = where.pop("depth")
+            context = ", ".join(map(str, where.values())) or "the rest equal"
+            trains, collapses = (join([pretty(v) for v in decided[k]]) for k in ("trains_with", "collapses_with"))
+            cases.append(f"{trains} trains and {collapses} collapses with {context} at depth {depth}")
+        sentences.append(f"Where only the {AXIS_NAMES[axis].lower()} differs: {'; '.join(cases)}.")
     return sentences
 
 
@@ -91,19 +126,19 @@ def ex1_gradients(facts: dict) -> list[str]:
         return ["No gradients were recorded."]
     first, last = str(epochs[0]), str(epochs[-1])
     deepest = max(c["depth"] for c in configs)
-    for config in sorted((c for c in configs if c["depth"] == deepest), key=lambda c: c["activation"]):
+    for config in sorted((c for c in configs if c["depth"] == deepest), key=lambda c: c["setup"]):
         start, end = _orders_mean(config, first), _orders_mean(config, last)
         if start is None:
             continue
         direction = "falls" if start > 0 else "grows"
         sentence = (
-            f"{pretty(config['activation'])} with {deepest} hidden layers: the largest gradient {direction} by "
+            f"{pretty(config['setup'])} with {deepest} hidden layers: the largest gradient {direction} by "
             f"{abs(start):.1f} orders of magnitude from the output layer to the first layer at epoch {first}"
         )
         if end is not None and last != first:
             sentence += f", and by {abs(end):.1f} ({'falls' if end > 0 else 'grows'}) at epoch {last}"
         sentences.append(sentence + ".")
-    vanishing = [f"{pretty(c['activation'])}-{c['depth']}" for c in configs if (_orders_mean(c, first) or 0) >= 3]
+    vanishing = [f"{pretty(c['setup'])}-{c['depth']}" for c in configs if (_orders_mean(c, first) or 0) >= 3]
     if vanishing:
         sentences.append(
             f"At epoch {first}, a fall of at least three orders of magnitude (vanishing gradients) occurs in: "
@@ -115,20 +150,28 @@ def ex1_gradients(facts: dict) -> list[str]:
 
 
 def ex1_derivative_ranges(frame) -> list[str]:
-    agree = [
-        r.activation
-        for r in frame.itertuples()
-        if r.numerical_min >= r.analytic_low - 1e-12 and r.numerical_max <= r.analytic_high + 1e-12
+    """From the measured ranges of f' (ex1.analysis.derivative_ranges_table): which activations can
+    amplify the error signal on its way back (f' > 1 somewhere), which shrink it at every layer
+    (max f' < 1), and where f' changes its sign."""
+    if frame.empty:
+        return []
+    first = frame.iloc[0]
+    sentences = [f"f' is measured by automatic differentiation on {first.backend}, on {first.grid}."]
+    tolerance = 1e-6  # float32 rounding: 1.0000001 is 1
+    above, below = frame["max"] > 1 + tolerance, frame["max"] < 1 - tolerance
+    groups = [  # which activations, the bound shown beside each, what it means
+        (above, "max", "f' exceeds 1 somewhere for {}: there the activation can amplify the error signal"),
+        (~above & ~below, None, "f' is at most 1 for {}: at best the activation passes the error signal on unchanged"),
+        (below, "max", "f' stays below 1 for {}: the activation shrinks the error signal at every layer"),
+        (frame["min"] < -tolerance, "min", "f' is negative somewhere for {}: there the error signal changes its sign"),
     ]
-    sentences = [
-        f"The numerical minimum and maximum of f' lie inside the analytic range for {len(agree)} of "
-        f"{len(frame)} activations" + (f" ({join([pretty(a) for a in agree])})." if agree else ".")
-    ]
-    largest = frame.loc[frame.numerical_max.idxmax()]
-    sentences.append(
-        f"The largest derivative is {pretty(largest.activation)}'s ({largest.numerical_max:.4f}); "
-        f"only a derivative above 1 can amplify an error signal on its way back."
-    )
+    for rows, bound, text in groups:
+        if rows.any():
+            shown = [
+                pretty(r.activation) + (f" ({bound} {getattr(r, bound):.4g})" if bound else "")
+                for r in frame[rows].itertuples()
+            ]
+            sentences.append(text.format(join(shown)) + ".")
     return sentences
 
 

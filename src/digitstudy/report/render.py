@@ -89,7 +89,7 @@ def _ex1_sections(files) -> list[Section]:
             theory_tex=Path(files.theory_backprop).read_text(),
             sentences=obs.ex1_derivative_ranges(pd.read_csv(files.ex1_ranges)),
             tables=[tables.derivative_ranges(files.ex1_ranges)],
-            figures=[Figure(files.ex1_activations_png, "The four activations and their derivatives")],
+            figures=[Figure(files.ex1_activations_png, "The grid's activations f and their derivatives f'")],
         ),
         Section(
             "ex1b",

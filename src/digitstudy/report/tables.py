@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..data.svhn_format import STANDIN_LABEL, STANDIN_MEANING
+from ..ex1.analysis import varying_axes, with_axes
 
 STANDIN_NOTE = f"{STANDIN_LABEL}: {STANDIN_MEANING}."
 
@@ -77,24 +78,37 @@ def dataset_counts(path: str | Path) -> Table:
     return Table("data-counts", title, str(path), columns, rows, stand_in=bool(frame.stand_in.any()), align=align)
 
 
+def _reached(row, bound: str) -> str:
+    """'0 at x = 0' for relu's min; '0 (approached as x → -50)' for tanh's, reached at the grid's edge."""
+    value, x = general(getattr(row, bound)), general(getattr(row, f"x_at_{bound}"))
+    return f"{value} at x = {x}" if getattr(row, f"{bound}_attained") else f"{value} (approached as x → {x})"
+
+
 def derivative_ranges(path: str | Path) -> Table:
+    """Range of f' per activation as measured on a grid (ex1.analysis.derivative_ranges_table)."""
     frame = pd.read_csv(path)
-    rows = [
-        [r.activation, r.analytic_range, general(r.numerical_min), general(r.numerical_max)] for r in frame.itertuples()
-    ]
-    grid = frame.grid.iloc[0] if len(frame) else ""
-    title = f"Range of f' per activation: analytic, and found numerically on {grid}"
-    columns = ["activation", "analytic range of f'", "numerical min", "numerical max"]
+    rows = [[r.activation, r.range, _reached(r, "min"), _reached(r, "max")] for r in frame.itertuples()]
+    where = f" on {frame.grid.iloc[0]}, automatic differentiation on {frame.backend.iloc[0]}" if len(frame) else ""
+    title = f"Range of f' per activation, measured{where} (open end: a bound only approached at the grid's edge)"
+    columns = ["activation", "range of f'", "min of f'", "max of f'"]
     return Table("ex1-derivative-ranges", title, str(path), columns, rows)
 
 
+AXIS_COLUMNS = {"activation": "activation", "kernel_initializer": "initialiser", "optimizer": "optimiser"}
+
+
 def scores(path: str | Path, table_id="ex1-scores", title="MNIST test scores (mean ± std over seeds)") -> Table:
+    """A column for the activation and for each other axis the grid varies."""
+    frame = with_axes(pd.read_csv(path))
+    axes = varying_axes(frame)
     rows = [
-        [r.activation, str(int(r.depth)), str(int(r.seeds)), mean_std(r.accuracy_mean, r.accuracy_std)]
-        + [mean_std(r.loss_mean, r.loss_std), str(int(r.diverged_runs)), seconds(r.train_seconds_mean)]
-        for r in pd.read_csv(path).itertuples()
+        [*(str(getattr(r, a)) for a in axes), str(int(r.depth)), str(int(r.seeds))]
+        + [mean_std(r.accuracy_mean, r.accuracy_std), mean_std(r.loss_mean, r.loss_std)]
+        + [str(int(r.diverged_runs)), seconds(r.train_seconds_mean)]
+        for r in frame.itertuples()
     ]
-    columns = ["activation", "depth", "seeds", "test accuracy", "test loss", "diverged runs", "train s (mean)"]
+    columns = [AXIS_COLUMNS[a] for a in axes]
+    columns += ["depth", "seeds", "test accuracy", "test loss", "diverged runs", "train s (mean)"]
     return Table(table_id, title, str(path), columns, rows)
 
 
@@ -111,14 +125,20 @@ def gradient_orders(path: str | Path) -> Table:
     epochs = sorted({int(e) for c in facts["configurations"] for e in c["gradient_first_over_last"]})
     shown = [epochs[0], epochs[-1]] if len(epochs) > 1 else epochs
     rows = [
-        [c["activation"], str(c["depth"]), *(_orders(c["gradient_first_over_last"].get(str(e))) for e in shown)]
+        [c.get("setup", c["activation"]), str(c["depth"])]
+        + [_orders(c["gradient_first_over_last"].get(str(e))) for e in shown]
         for c in facts["configurations"]
     ]
     title = (
         "log10(max|dL/dW| of the output layer / max|dL/dW| of the first layer): mean [min, max] over seeds "
         "(positive: the gradient shrinks towards the input)"
     )
-    columns = ["activation", "depth", *[f"epoch {e}" for e in shown]]
+    setup_column = (
+        "activation"
+        if all(c.get("setup", c["activation"]) == c["activation"] for c in facts["configurations"])
+        else "setup"
+    )
+    columns = [setup_column, "depth", *[f"epoch {e}" for e in shown]]
     return Table("ex1-gradient-orders", title, str(path), columns, rows)
 
 
