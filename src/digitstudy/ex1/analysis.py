@@ -200,20 +200,20 @@ def comparison_subset(frames: list[pd.DataFrame], activations: list[str]) -> tup
     """The rows of `frames` for `activations` under one initialiser and optimiser that every one of
     them was trained with: the assignment's where possible, else the first in the grid. Returns the
     frames and that choice ({} where there is none)."""
+    others = list(AXES[1:])
     metrics = with_axes(frames[0])
-    pairs = [set(zip(*(metrics[metrics.activation == a][c] for c in AXES[1:]))) for a in activations]
-    common = [p for p in dict.fromkeys(zip(*(metrics[c] for c in AXES[1:]))) if all(p in s for s in pairs)]
+    trained = [
+        set(metrics.loc[metrics.activation == a, others].itertuples(index=False, name=None)) for a in activations
+    ]
+    common = set.intersection(*trained) if trained else set()
     if not common:
         return [f.iloc[:0] for f in frames], {}
-    choice = (
-        (ASSIGNMENT_INITIALIZER, ASSIGNMENT_OPTIMIZER)
-        if (ASSIGNMENT_INITIALIZER, ASSIGNMENT_OPTIMIZER) in common
-        else common[0]
-    )
-    chosen = dict(zip(AXES[1:], choice))
+    assignment = (ASSIGNMENT_INITIALIZER, ASSIGNMENT_OPTIMIZER)
+    in_grid_order = list(dict.fromkeys(metrics[others].itertuples(index=False, name=None)))
+    choice = assignment if assignment in common else min(common, key=in_grid_order.index)
     subset = [with_axes(f) for f in frames]
-    subset = [f[f.activation.isin(activations) & (f[AXES[1]] == choice[0]) & (f[AXES[2]] == choice[1])] for f in subset]
-    return subset, chosen
+    keep = [f.activation.isin(activations) & (f[others[0]] == choice[0]) & (f[others[1]] == choice[1]) for f in subset]
+    return [f[k] for f, k in zip(subset, keep)], dict(zip(others, choice))
 
 
 def lecun_vs_baseline(
