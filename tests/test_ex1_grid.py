@@ -121,7 +121,7 @@ def test_sentences_name_what_trained_and_collapsed_per_axis():
         }
     ]
     text = " ".join(obs.ex1_scores(facts))
-    assert "Collapsed to chance in every seed: ReLU, glorot_uniform at depth 40" in text
+    assert "Collapsed to chance in every seed: ReLU (glorot_uniform) at depth 40" in text
     assert "Kernel initialiser: glorot_uniform trained in 1 and collapsed in 1 of 2" in text
     assert "Where only the kernel initialiser differs: he_normal trains and glorot_uniform collapses with relu" in text
 

@@ -22,9 +22,9 @@ NAMES = {
 
 
 def pretty(setup: str) -> str:
-    """'relu' -> 'ReLU'; a setup label 'relu, he_normal, adam' -> 'ReLU, he_normal, adam'."""
+    """'relu' -> 'ReLU'; a setup label 'relu, he_normal, adam' -> 'ReLU (he_normal, adam)'."""
     activation, *rest = setup.split(", ")
-    return ", ".join([NAMES.get(activation, activation), *rest])
+    return NAMES.get(activation, activation) + (f" ({', '.join(rest)})" if rest else "")
 
 
 def join(items: list[str]) -> str:
@@ -65,7 +65,8 @@ def ex1_scores(facts: dict) -> list[str]:
     if best := facts["best"]:
         sentences.append(
             f"The best configuration is {pretty(best['setup'])} at depth {best['depth']}: "
-            f"{best['accuracy_mean']:.4f} ± {best['accuracy_std']:.4f} over {best['seeds']} seeds."
+            f"{best['accuracy_mean']:.4f} ± {best['accuracy_std']:.4f} over {best['seeds']} "
+            f"seed{'s' if best['seeds'] > 1 else ''}."
         )
     for setup in dict.fromkeys(c["setup"] for c in configs):
         rows = sorted((c for c in configs if c["setup"] == setup), key=lambda c: c["depth"])
@@ -108,7 +109,9 @@ def ex1_axis(axis: str, effects: dict) -> list[str]:
             depth = where.pop("depth")
             context = ", ".join(map(str, where.values())) or "the rest equal"
             trains, collapses = (join([pretty(v) for v in decided[k]]) for k in ("trains_with", "collapses_with"))
-            cases.append(f"{trains} trains and {collapses} collapses with {context} at depth {depth}")
+            verbs = ["train" if len(decided["trains_with"]) > 1 else "trains"]
+            verbs.append("collapse" if len(decided["collapses_with"]) > 1 else "collapses")
+            cases.append(f"{trains} {verbs[0]} and {collapses} {verbs[1]} with {context} at depth {depth}")
         sentences.append(f"Where only the {AXIS_NAMES[axis].lower()} differs: {'; '.join(cases)}.")
     return sentences
 
