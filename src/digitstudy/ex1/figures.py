@@ -53,7 +53,7 @@ def _facets(frame: pd.DataFrame) -> list:
 def scores_chart(table: pd.DataFrame, chance: float, provenance: dict) -> plt.Figure:
     table = with_axes(table)
     labels, colours = _setups(table)
-    depths, facets = sorted(table.depth.unique()), _facets(table)
+    depths, facets, seeds = sorted(table.depth.unique()), _facets(table), int(table.seeds.max())
     figure, panels = plt.subplots(1, len(facets), figsize=(8.5 * len(facets), 4), sharey=True, squeeze=False)
     for axis, facet in zip(panels[0], facets):
         shown = table.optimizer == facet if facet else np.ones(len(table), bool)
@@ -70,7 +70,7 @@ def scores_chart(table: pd.DataFrame, chance: float, provenance: dict) -> plt.Fi
         axis.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
         by = f"depth and {'setup' if len(labels.unique()) > table.activation.nunique() else 'activation'}"
         axis.set_title(
-            f"MNIST test accuracy by {by} ({int(table.seeds.max())} seeds)" + (f", {facet}" if facet else "")
+            f"MNIST test accuracy by {by} ({seeds} seed{'s' if seeds > 1 else ''})" + (f", {facet}" if facet else "")
         )
     panels[0, 0].set_ylabel("test accuracy (mean ± std over seeds)")
     return _stamped(figure, provenance)
