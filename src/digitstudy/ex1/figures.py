@@ -9,7 +9,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ..plots.provenance import plt, stamp
 from .activations import ACTIVATIONS
-from .analysis import setup_labels, with_axes
+from .analysis import setup_labels, varying_axes, with_axes
 
 COLOURS = {"relu": "#1b9e77", "tanh": "#d95f02", "sigmoid": "#7570b3", "lecun": "#e7298a"}
 # Every other activation gets one by its place in ACTIVATIONS, so the same one in every figure:
@@ -36,13 +36,17 @@ def _stamped(figure: plt.Figure, provenance: dict, bottom: float = 0.04) -> plt.
 
 
 def _setups(frame: pd.DataFrame) -> tuple[pd.Series, dict]:
-    """Each row's setup label (analysis.setup_labels), and a colour per label: its activation's
-    where every activation is one setup, else one of tab20's per setup."""
+    """Each row's setup label (analysis.setup_labels), and a colour per label that ignores the
+    optimiser (each optimiser has its own panels): the activation's where every activation comes
+    with one initialiser, else one per (activation, initialiser)."""
     labels = setup_labels(frame)
-    first = frame.assign(setup=labels).drop_duplicates("setup")
-    if first.activation.is_unique:
-        return labels, {label: _colour(a) for label, a in zip(first.setup, first.activation)}
-    return labels, {label: plt.cm.tab20(i % 20) for i, label in enumerate(first.setup)}
+    axes = [axis for axis in varying_axes(frame) if axis != "optimizer"]
+    first = frame.assign(setup=labels, colour_key=setup_labels(frame, axes)).drop_duplicates("setup")
+    keys = list(dict.fromkeys(first.colour_key))
+    by_activation = first.drop_duplicates("colour_key").activation.is_unique
+    palette = plt.cm.tab10.colors if len(keys) <= 10 else plt.cm.tab20.colors
+    colour = {k: _colour(k.split(", ")[0]) if by_activation else palette[i % len(palette)] for i, k in enumerate(keys)}
+    return labels, {label: colour[key] for label, key in zip(first.setup, first.colour_key)}
 
 
 def _facets(frame: pd.DataFrame) -> list:
