@@ -40,7 +40,8 @@ def test_default_config_dry_run(tmp_path):
     result = run([*SNAKEMAKE, "-n", "--cores", "4", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path)], cwd=tmp_path)
     assert "data_mnist" in result.stdout and "data_svhn_mat" in result.stdout
     # 3 depths x 3 seeds for each of relu, tanh, sigmoid (B+C: 27 jobs) and LeCun (D: 9 more).
-    jobs = re.findall(r"rule ex1_train:.*?wildcards: activation=(\w+), depth=(\d+), seed=(\d+)", result.stdout, re.S)
+    # A setup's folder is its activation's name where the initialiser and optimiser are the assignment's.
+    jobs = re.findall(r"rule ex1_train:.*?wildcards: setup=(\w+), depth=(\d+), seed=(\d+)", result.stdout, re.S)
     assert len(jobs) == 36 and len(set(jobs)) == 36
     for activation in ("relu", "tanh", "sigmoid", "lecun"):
         assert sum(1 for job in jobs if job[0] == activation) == 9
